@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suites need beyond Node.js:
+#   python3-grpcio, python3-protobuf    the Python conformance client's runtime
+#   protobuf-compiler                   protoc, which generates the client's stubs from proto/
+#   protobuf-compiler-grpc              /usr/bin/grpc_python_plugin, protoc's gRPC plugin for Python
+# Idempotent: when every package is already installed it does not touch apt at all.
+set -euo pipefail
+
+PACKAGES=(python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc)
+
+is_installed() {
+  [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == "installed" ]]
+}
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  is_installed "$package" || missing+=("$package")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "system packages: all present (${PACKAGES[*]})"
+else
+  if [[ "$(id -u)" != 0 ]]; then
+    echo "system packages: missing ${missing[*]}; run this script as root (apt-get install)" >&2
+    exit 1
+  fi
+  echo "system packages: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  log="$(mktemp)"
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1 </dev/null; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "system packages: apt-get failed" >&2
+    exit 1
+  fi
+  rm -f "$log"
+fi
+
+# The conformance client relies on these exact paths; fail here, clearly, rather than mid-test.
+for tool in /usr/bin/protoc /usr/bin/grpc_python_plugin /usr/bin/python3; do
+  [[ -x "$tool" ]] || { echo "system packages: $tool is missing" >&2; exit 1; }
+done
+/usr/bin/python3 -c 'import grpc, google.protobuf' || {
+  echo "system packages: /usr/bin/python3 cannot import grpc and google.protobuf" >&2
+  exit 1
+}
+echo "system packages: ok ($(/usr/bin/protoc --version), grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)'))"

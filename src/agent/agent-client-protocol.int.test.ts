@@ -1,0 +1,349 @@
+// AgentClient against a scripted in-process gRPC server that speaks the wire
+// contract and lets each test misbehave on purpose: drains, unknown message
+// kinds, expiring and rejected sessions, revoked credentials, overload.
+import * as grpc from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AgentMessage__Output } from '../gen/proto/corral/agent/v1/AgentMessage.js';
+import type { Heartbeat__Output } from '../gen/proto/corral/agent/v1/Heartbeat.js';
+import type { ServerMessage } from '../gen/proto/corral/agent/v1/ServerMessage.js';
+import { loadAgentProto } from '../transports/grpc/proto-loader.js';
+import { isRefusal } from './agent-errors.js';
+import type { AgentClientOptions } from './agent-client.js';
+import { AgentClient } from './agent-client.js';
+import { MemoryIdentityStore } from './identity-store.js';
+import { STATUS_DETAILS_KEY, encodeStatusDetails } from './status-details.js';
+
+type Duplex = grpc.ServerDuplexStream<AgentMessage__Output, ServerMessage>;
+type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => void;
+
+/** A ServerMessage of a kind added after this agent was built (field 5, an empty message). */
+const UNKNOWN_KIND = Symbol('unknown kind');
+const UNKNOWN_KIND_BYTES = Buffer.from([0x2a, 0x00]);
+
+const failure = (code: grpc.status, details: string, retryDelayMs?: number): Partial<grpc.StatusObject> => {
+  const metadata = new grpc.Metadata();
+  if (retryDelayMs !== undefined) {
+    metadata.set(STATUS_DETAILS_KEY, encodeStatusDetails({ code, message: details, retryDelayMs }));
+  }
+  return { code, details, metadata };
+};
+
+/** Waits for an assertion to hold; bounded generously so slow CI machines only slow the test down. */
+const until = (assertion: () => void): Promise<void> =>
+  vi.waitFor(assertion, { timeout: 10_000, interval: 10 });
+
+class ScriptedServer {
+  readonly server = new grpc.Server();
+  address = '';
+  readonly secret = 'ces_scripted';
+  sessionTtlMs = 60_000;
+  heartbeatIntervalMs = 20;
+  readonly credentials = new Map<string, string>();
+  readonly tokens = new Map<string, string>();
+  readonly calls: string[] = [];
+  readonly heartbeats: Heartbeat__Output[] = [];
+  readonly streams: Duplex[] = [];
+  /** Streams the agent half-closed itself. */
+  halfClosedByAgent = 0;
+  /** Next Connect fails with this status. */
+  failNextConnect: Partial<grpc.StatusObject> | undefined;
+  /** Next RefreshSession fails with this status. */
+  failNextRefresh: Partial<grpc.StatusObject> | undefined;
+
+  async start(): Promise<void> {
+    const { service } = loadAgentProto().corral.agent.v1.AgentService;
+    const connect = service.Connect;
+    const definition = {
+      ...service,
+      Connect: {
+        ...connect,
+        responseSerialize: (message: ServerMessage | typeof UNKNOWN_KIND) =>
+          message === UNKNOWN_KIND ? UNKNOWN_KIND_BYTES : connect.responseSerialize(message),
+      },
+    };
+    this.server.addService(definition as grpc.ServiceDefinition, {
+      Enroll: this.enroll,
+      Authenticate: this.authenticate,
+      RefreshSession: this.refresh,
+      TerminateSession: this.terminate,
+      Connect: this.connect,
+      Heartbeat: (_call: unknown, callback: grpc.sendUnaryData<unknown>) =>
+        callback({ code: grpc.status.UNIMPLEMENTED }),
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
+    );
+    this.address = `127.0.0.1:${port}`;
+  }
+
+  stop(): void {
+    this.server.forceShutdown();
+  }
+
+  count(call: string): number {
+    return this.calls.filter((c) => c === call).length;
+  }
+
+  send(message: ServerMessage | typeof UNKNOWN_KIND): void {
+    const stream = this.streams.at(-1);
+    if (!stream) throw new Error('no stream');
+    stream.write(message as ServerMessage);
+  }
+
+  private issueSession(agentId: string) {
+    const token = `cas_${randomBytes(8).toString('hex')}`;
+    this.tokens.set(token, agentId);
+    return { sessionId: `s-${this.tokens.size}`, token, expiresAtMs: Date.now() + this.sessionTtlMs };
+  }
+
+  private agentOf(metadata: grpc.Metadata): string | undefined {
+    const header = String(metadata.get('authorization')[0] ?? '');
+    return header.startsWith('Bearer ') ? this.tokens.get(header.slice(7)) : undefined;
+  }
+
+  private readonly enroll: Unary<{ enrollmentSecret: string; facts: { agentId: string } }, object> = (
+    call,
+    callback,
+  ) => {
+    this.calls.push('Enroll');
+    if (call.request.enrollmentSecret !== this.secret) {
+      callback({ code: grpc.status.UNAUTHENTICATED, details: 'bad enrollment secret' });
+      return;
+    }
+    const agentId = call.request.facts.agentId || 'assigned-1';
+    const credential = `cac_${randomBytes(8).toString('hex')}`;
+    this.credentials.set(agentId, credential);
+    callback(null, { agentId, credential, settings: { heartbeatIntervalMs: this.heartbeatIntervalMs } });
+  };
+
+  private readonly authenticate: Unary<{ agentId: string; credential: string }, object> = (
+    call,
+    callback,
+  ) => {
+    this.calls.push('Authenticate');
+    const { agentId, credential } = call.request;
+    if (this.credentials.get(agentId) !== credential) {
+      callback({ code: grpc.status.UNAUTHENTICATED, details: 'credential not accepted' });
+      return;
+    }
+    callback(null, { session: this.issueSession(agentId), settings: { sessionTtlMs: this.sessionTtlMs } });
+  };
+
+  private readonly refresh: Unary<object, object> = (call, callback) => {
+    this.calls.push('RefreshSession');
+    const agentId = this.agentOf(call.metadata);
+    if (this.failNextRefresh) {
+      callback(this.failNextRefresh);
+      this.failNextRefresh = undefined;
+    } else if (!agentId) callback({ code: grpc.status.UNAUTHENTICATED, details: 'no session' });
+    else callback(null, { session: this.issueSession(agentId) });
+  };
+
+  private readonly terminate: Unary<{ reason: string }, object> = (call, callback) => {
+    this.calls.push(`TerminateSession:${call.request.reason}`);
+    callback(null, {});
+  };
+
+  private readonly connect = (stream: Duplex): void => {
+    this.calls.push('Connect');
+    const agentId = this.agentOf(stream.metadata);
+    if (this.failNextConnect) {
+      stream.emit('error', this.failNextConnect);
+      this.failNextConnect = undefined;
+      return;
+    }
+    if (!agentId) {
+      stream.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'no session' });
+      return;
+    }
+    this.streams.push(stream);
+    stream.write({
+      connectAck: {
+        agentId,
+        sessionId: 's',
+        serverInstance: 'scripted',
+        settings: { heartbeatIntervalMs: this.heartbeatIntervalMs, sessionTtlMs: this.sessionTtlMs },
+        serverTimeMs: Date.now(),
+      },
+    });
+    stream.on('data', (message: AgentMessage__Output) => {
+      if (!message.heartbeat) return;
+      this.heartbeats.push(message.heartbeat);
+      stream.write({ heartbeatAck: { sequence: message.heartbeat.sequence, health: 'healthy' } });
+    });
+    stream.on('end', () => {
+      this.halfClosedByAgent += 1;
+      stream.end();
+    });
+    stream.on('error', () => undefined);
+  };
+}
+
+describe('AgentClient against a scripted server', () => {
+  let server: ScriptedServer;
+  let client: AgentClient | undefined;
+
+  beforeEach(async () => {
+    server = new ScriptedServer();
+    await server.start();
+  });
+  afterEach(async () => {
+    await client?.stop();
+    client = undefined;
+    server.stop();
+  });
+
+  function startClient(overrides: Partial<AgentClientOptions> = {}): AgentClient {
+    client = new AgentClient({
+      serverAddress: server.address,
+      enrollmentSecret: server.secret,
+      facts: {
+        agentId: 'edge-1',
+        name: 'edge 1',
+        type: 'blocking',
+        capabilities: ['block'],
+        labels: { site: 'lab' },
+      },
+      identityStore: new MemoryIdentityStore(),
+      metrics: () => ({
+        cpuPercent: 12.5,
+        memoryPercent: 40,
+        memoryRssBytes: 1_000,
+        load1: 0.5,
+        uptimeSeconds: 3,
+      }),
+      backoff: { baseMs: 10, capMs: 50 },
+      stopTimeoutMs: 1_000,
+      ...overrides,
+    });
+    client.start();
+    return client;
+  }
+
+  it('enrolls, authenticates and streams heartbeats with increasing sequence numbers', async () => {
+    const store = new MemoryIdentityStore();
+    const agent = startClient({ identityStore: store });
+    await until(() => expect(agent.stats.heartbeatsAcked).toBeGreaterThanOrEqual(3));
+    expect(server.calls.slice(0, 3)).toEqual(['Enroll', 'Authenticate', 'Connect']);
+    expect((await store.load())?.credential).toBe(server.credentials.get('edge-1'));
+    const sequences = server.heartbeats.map((h) => h.sequence);
+    expect(sequences.slice(0, 3)).toEqual([1, 2, 3]);
+    expect(server.heartbeats[0]).toMatchObject({
+      agentId: 'edge-1',
+      cpuPercent: 12.5,
+      memoryRssBytes: 1_000,
+    });
+    expect(agent.stats).toMatchObject({ connected: true, connects: 1, serverHealth: 'healthy' });
+  });
+
+  it('uses a stored identity instead of enrolling again', async () => {
+    const store = new MemoryIdentityStore({
+      agentId: 'edge-1',
+      credential: 'cac_known',
+      serverAddress: 'x',
+      enrolledAt: new Date().toISOString(),
+    });
+    server.credentials.set('edge-1', 'cac_known');
+    const agent = startClient({ identityStore: store, enrollmentSecret: undefined });
+    await until(() => expect(agent.stats.heartbeatsAcked).toBeGreaterThanOrEqual(1));
+    expect(server.count('Enroll')).toBe(0);
+  });
+
+  it('ignores server messages of kinds it does not know', async () => {
+    const agent = startClient();
+    await until(() => expect(agent.stats.heartbeatsAcked).toBeGreaterThanOrEqual(1));
+    server.send(UNKNOWN_KIND);
+    const acked = agent.stats.heartbeatsAcked;
+    await until(() => expect(agent.stats.heartbeatsAcked).toBeGreaterThan(acked + 2));
+    expect(agent.stats).toMatchObject({ connects: 1, errors: 0, connected: true });
+  });
+
+  it('on drain closes the stream itself and reconnects', async () => {
+    const agent = startClient();
+    const disconnected = vi.fn();
+    agent.on('disconnected', disconnected);
+    await until(() => expect(agent.stats.connects).toBe(1));
+    server.send({ drain: { reason: 'rebalancing', deadlineMs: Date.now() + 5_000, retryAfterMs: 10 } });
+    await until(() => expect(agent.stats.connects).toBe(2));
+    expect(server.halfClosedByAgent).toBe(1);
+    expect(disconnected).toHaveBeenCalledWith({ reason: 'drain' });
+    expect(agent.stats).toMatchObject({ drains: 1, reconnects: 1, errors: 0 });
+    // The session outlived the stream: no second Authenticate.
+    expect(server.count('Authenticate')).toBe(1);
+  });
+
+  it('refreshes the session when the server says it is expiring, and keeps streaming', async () => {
+    const agent = startClient();
+    await until(() => expect(agent.stats.connects).toBe(1));
+    server.send({ sessionExpiring: { expiresAtMs: Date.now() + 1_000 } });
+    await until(() => expect(agent.stats.sessionRefreshes).toBe(1));
+    const acked = agent.stats.heartbeatsAcked;
+    await until(() => expect(agent.stats.heartbeatsAcked).toBeGreaterThan(acked));
+    expect(agent.stats.connects).toBe(1);
+  });
+
+  it('refreshes on its own before the session expires', async () => {
+    server.sessionTtlMs = 900;
+    const agent = startClient();
+    await until(() => expect(agent.stats.sessionRefreshes).toBeGreaterThanOrEqual(2));
+    expect(server.count('Authenticate')).toBe(1);
+  });
+
+  it('authenticates again when a refresh is rejected', async () => {
+    const agent = startClient();
+    await until(() => expect(agent.stats.connects).toBe(1));
+    server.failNextRefresh = { code: grpc.status.UNAUTHENTICATED, details: 'session revoked' };
+    server.send({ sessionExpiring: { expiresAtMs: Date.now() + 1_000 } });
+    await until(() => expect(server.count('Authenticate')).toBe(2));
+    expect(agent.stats.state).not.toBe('failed');
+  });
+
+  it('stops with a clear error, without looping, when the credential is revoked', async () => {
+    const agent = startClient();
+    await until(() => expect(agent.stats.connects).toBe(1));
+    server.credentials.delete('edge-1');
+    server.tokens.clear();
+    server.streams
+      .at(-1)
+      ?.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'agent unregistered' });
+    const result = await agent.stopped;
+    expect(result.failed).toBe(true);
+    if (!result.failed) return;
+    expect(isRefusal(result.error)).toBe(true);
+    expect(result.error.message).toMatch(/refused the credential of agent "edge-1"/);
+    expect(server.count('Authenticate')).toBe(2);
+    expect(agent.stats.state).toBe('failed');
+  });
+
+  it('stops at once on a wrong enrollment secret', async () => {
+    const agent = startClient({ enrollmentSecret: 'ces_wrong' });
+    const result = await agent.stopped;
+    expect(result.failed && result.error.message).toMatch(/enrollment refused.*check the enrollment secret/);
+    expect(server.count('Enroll')).toBe(1);
+  });
+
+  it('waits at least as long as RetryInfo asks when overloaded', async () => {
+    server.failNextConnect = failure(grpc.status.RESOURCE_EXHAUSTED, 'too many connects', 400);
+    const agent = startClient();
+    const retrying = vi.fn();
+    agent.on('retrying', retrying);
+    await until(() => expect(agent.stats.connects).toBe(1));
+    expect(retrying).toHaveBeenCalledTimes(1);
+    expect(retrying.mock.calls[0]?.[0].delayMs).toBeGreaterThanOrEqual(400);
+    expect(agent.stats.lastError).toMatch(/too many connects/);
+  });
+
+  it('stop() terminates the session, closes the stream and settles', async () => {
+    const agent = startClient();
+    await until(() => expect(agent.stats.connects).toBe(1));
+    await agent.stop('maintenance');
+    expect(server.calls).toContain('TerminateSession:maintenance');
+    expect(server.halfClosedByAgent).toBe(1);
+    expect(await agent.stopped).toEqual({ failed: false });
+    expect(agent.stats).toMatchObject({ state: 'stopped', connected: false });
+    await agent.stop();
+  });
+});

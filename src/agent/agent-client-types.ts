@@ -1,0 +1,80 @@
+// The public shapes of AgentClient: its options, the stats snapshot observers
+// read, and the events it emits. Kept apart so that observers (simulator,
+// benchmark) can depend on them without the client's machinery.
+import type { AgentFacts } from '../gen/proto/corral/agent/v1/AgentFacts.js';
+import type { Clock } from '../shared/clock.js';
+import type { CorralError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { AgentRpc, ConnectionOptions } from './agent-rpc.js';
+import type { BackoffOptions, RandomSource } from './backoff.js';
+import type { StreamEnd } from './heartbeat-stream.js';
+import type { IdentityStore } from './identity-store.js';
+import type { MetricsSource } from './metrics-source.js';
+
+export interface AgentClientOptions extends ConnectionOptions {
+  /** Facts sent at enrollment; `agentId` empty lets the server choose. */
+  readonly facts: AgentFacts;
+  /** Needed only while the store holds no identity. */
+  readonly enrollmentSecret?: string;
+  readonly identityStore: IdentityStore;
+  readonly metrics: MetricsSource;
+  /** Fixed heartbeat interval; by default the server's. */
+  readonly heartbeatIntervalMs?: number;
+  readonly backoff?: BackoffOptions;
+  readonly ackTimeoutMs?: number;
+  /** Bound on each step of stop(): TerminateSession, then the stream's close. */
+  readonly stopTimeoutMs?: number;
+  readonly clock?: Clock;
+  readonly random?: RandomSource;
+  readonly logger?: Logger;
+  /** Replaces the gRPC transport (tests). */
+  readonly rpc?: AgentRpc;
+}
+
+export const AgentClientState = {
+  Idle: 'idle',
+  Enrolling: 'enrolling',
+  Authenticating: 'authenticating',
+  Connecting: 'connecting',
+  Connected: 'connected',
+  Waiting: 'waiting',
+  Stopping: 'stopping',
+  Stopped: 'stopped',
+  Failed: 'failed',
+} as const;
+export type AgentClientState = (typeof AgentClientState)[keyof typeof AgentClientState];
+
+export interface AgentClientStats {
+  readonly state: AgentClientState;
+  readonly agentId: string | undefined;
+  readonly connected: boolean;
+  /** ConnectAcks received, and those after the first. */
+  readonly connects: number;
+  readonly reconnects: number;
+  readonly heartbeatsSent: number;
+  readonly heartbeatsSkipped: number;
+  readonly heartbeatsAcked: number;
+  readonly lastAckedSequence: number;
+  /** The server's view of this agent's health, from the last ack. */
+  readonly serverHealth: string | undefined;
+  readonly sessionRefreshes: number;
+  readonly drains: number;
+  readonly errors: number;
+  readonly lastError: string | undefined;
+}
+
+export type DisconnectReason = StreamEnd['kind'];
+
+export type AgentClientEvents = {
+  enrolled: [{ agentId: string }];
+  connected: [{ agentId: string; sessionId: string; serverInstance: string; heartbeatIntervalMs: number }];
+  disconnected: [{ reason: DisconnectReason; error?: string }];
+  heartbeatSent: [{ sequence: number }];
+  heartbeatAcked: [{ sequence: number; health: string }];
+  sessionRefreshed: [{ expiresAtMs: number }];
+  retrying: [{ delayMs: number; attempt: number; error?: string }];
+  stopped: [AgentStopResult];
+};
+
+export type AgentStopResult =
+  { readonly failed: false } | { readonly failed: true; readonly error: CorralError };

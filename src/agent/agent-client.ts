@@ -1,0 +1,352 @@
+// One agent's connection to Corral, shared by the reference agent and the
+// simulator: enroll (or load the stored identity), authenticate, keep the
+// Connect stream open with heartbeats, and when it drops, reconnect with
+// jittered backoff, honouring the server's drain and retry hints. It stops on
+// stop() or when the server refuses the agent for good; observers follow it
+// through typed events and a stats snapshot.
+import { status } from '@grpc/grpc-js';
+import { EventEmitter } from 'node:events';
+import type { Heartbeat } from '../gen/proto/corral/agent/v1/Heartbeat.js';
+import type { Clock } from '../shared/clock.js';
+import { systemClock } from '../shared/clock.js';
+import { CorralError, ErrorCode } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { silentLogger } from '../shared/logger.js';
+import type {
+  AgentClientEvents,
+  AgentClientOptions,
+  AgentClientStats,
+  AgentStopResult,
+} from './agent-client-types.js';
+import { AgentClientState } from './agent-client-types.js';
+import { connectError, isFatal, isSessionRejected } from './agent-errors.js';
+import type { AgentRpc } from './agent-rpc.js';
+import { GrpcAgentRpc, describeError, grpcCode } from './agent-rpc.js';
+import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
+import { loadOrEnroll } from './enrollment.js';
+import { buildHeartbeat, sampleMetrics } from './heartbeat-builder.js';
+import type { StreamEnd } from './heartbeat-stream.js';
+import { runHeartbeatStream } from './heartbeat-stream.js';
+import { SessionKeeper } from './session-keeper.js';
+import { retryDelayOf } from './status-details.js';
+
+export type {
+  AgentClientEvents,
+  AgentClientOptions,
+  AgentClientStats,
+  AgentStopResult,
+  DisconnectReason,
+} from './agent-client-types.js';
+export { AgentClientState } from './agent-client-types.js';
+
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+
+export class AgentClient extends EventEmitter<AgentClientEvents> {
+  /** Settles once the client has stopped, by stop() or because the server refused it; never rejects. */
+  readonly stopped: Promise<AgentStopResult>;
+
+  private readonly rpc: AgentRpc;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly backoff: Backoff;
+  private readonly halt = new AbortController();
+  private keeper: SessionKeeper | undefined;
+  private running: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private fatal: CorralError | undefined;
+  private stopRequested = false;
+  /** Between ConnectAck and the end of that stream. */
+  private linkUp = false;
+  private sequence = 0;
+  private settle: (result: AgentStopResult) => void = () => undefined;
+  private counters = {
+    state: AgentClientState.Idle as AgentClientState,
+    agentId: undefined as string | undefined,
+    connects: 0,
+    heartbeatsSent: 0,
+    heartbeatsSkipped: 0,
+    heartbeatsAcked: 0,
+    lastAckedSequence: 0,
+    serverHealth: undefined as string | undefined,
+    sessionRefreshes: 0,
+    drains: 0,
+    errors: 0,
+    lastError: undefined as string | undefined,
+  };
+
+  constructor(private readonly options: AgentClientOptions) {
+    super();
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF, options.random);
+    this.rpc = options.rpc ?? new GrpcAgentRpc(options);
+    this.stopped = new Promise((resolve) => {
+      this.settle = resolve;
+    });
+  }
+
+  get stats(): AgentClientStats {
+    const c = this.counters;
+    return { ...c, connected: this.linkUp, reconnects: Math.max(0, c.connects - 1) };
+  }
+
+  /** Starts connecting in the background; idempotent. */
+  start(): void {
+    if (this.running || this.stopping) return;
+    this.running = this.run();
+  }
+
+  /**
+   * Ends the session (best effort), closes the stream gracefully and releases
+   * the connection. Resolves when everything is closed; idempotent.
+   */
+  stop(reason = 'agent stopping'): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopRequested = true;
+      if (!this.running) {
+        this.finish({ failed: false });
+        this.rpc.close();
+        return;
+      }
+      if (!this.fatal) this.setState(AgentClientState.Stopping);
+      await this.keeper?.terminate(reason, this.options.stopTimeoutMs ?? 2_000);
+      this.halt.abort();
+      await this.running;
+    })();
+    return this.stopping;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      const agentId = await this.identify();
+      while (!this.ending) {
+        const end = await this.connectOnce(agentId);
+        if (this.ending) break;
+        await this.wait(this.delayAfter(end), end);
+      }
+    } catch (error) {
+      if (!this.ending) this.fail(error);
+    } finally {
+      this.keeper?.close();
+      this.rpc.close();
+      this.finish(this.fatal ? { failed: true, error: this.fatal } : { failed: false });
+    }
+  }
+
+  /** Loads or enrolls the identity, retrying what can be retried, and readies the session keeper. */
+  private async identify(): Promise<string> {
+    for (;;) {
+      this.setState(AgentClientState.Enrolling);
+      try {
+        const { identity, enrolled } = await loadOrEnroll({
+          rpc: this.rpc,
+          store: this.options.identityStore,
+          facts: this.options.facts,
+          enrollmentSecret: this.options.enrollmentSecret,
+          serverAddress: this.options.serverAddress,
+          clock: this.clock,
+          signal: this.halt.signal,
+        });
+        this.counters.agentId = identity.agentId;
+        if (enrolled) {
+          this.logger.info({ agentId: identity.agentId }, 'enrolled');
+          this.emit('enrolled', { agentId: identity.agentId });
+        }
+        this.keeper = new SessionKeeper({
+          rpc: this.rpc,
+          agentId: identity.agentId,
+          credential: identity.credential,
+          clock: this.clock,
+          logger: this.logger,
+          random: this.options.random,
+          hooks: {
+            onSession: (session, how) => {
+              if (how !== 'refreshed') return;
+              this.counters.sessionRefreshes += 1;
+              this.emit('sessionRefreshed', { expiresAtMs: session.expiresAtMs });
+            },
+            onFatal: (error) => this.fail(error),
+          },
+        });
+        return identity.agentId;
+      } catch (error) {
+        // Only failed calls are worth retrying; a broken identity file is not.
+        if (this.ending || isFatal(error) || grpcCode(error) === undefined) throw error;
+        await this.wait(this.retryDelay(error), { kind: 'failed', error, connectedForMs: 0 });
+      }
+    }
+  }
+
+  /** Authenticates if needed, then runs one Connect stream to its end. */
+  private async connectOnce(agentId: string): Promise<StreamEnd> {
+    const keeper = this.keeper;
+    if (!keeper) throw new CorralError(ErrorCode.Internal, 'no session keeper');
+    let call;
+    try {
+      this.setState(AgentClientState.Authenticating);
+      const session = await keeper.acquire();
+      this.setState(AgentClientState.Connecting);
+      call = this.rpc.connect(session.token);
+    } catch (error) {
+      if (isFatal(error)) throw error;
+      return { kind: 'failed', error, connectedForMs: 0 };
+    }
+    const end = await runHeartbeatStream({
+      call,
+      clock: this.clock,
+      logger: this.logger,
+      heartbeat: () => this.nextHeartbeat(agentId),
+      intervalMs: this.options.heartbeatIntervalMs,
+      fallbackIntervalMs: keeper.serverSettings?.heartbeatIntervalMs || DEFAULT_HEARTBEAT_INTERVAL_MS,
+      ackTimeoutMs: this.options.ackTimeoutMs ?? 15_000,
+      closeGraceMs: this.options.stopTimeoutMs ?? 2_000,
+      signal: this.halt.signal,
+      hooks: {
+        onConnected: (ack, heartbeatIntervalMs) => {
+          this.linkUp = true;
+          this.counters.connects += 1;
+          this.setState(AgentClientState.Connected);
+          this.logger.info(
+            { sessionId: ack.sessionId, server: ack.serverInstance, heartbeatIntervalMs },
+            'connected',
+          );
+          this.emit('connected', {
+            agentId: ack.agentId || agentId,
+            sessionId: ack.sessionId,
+            serverInstance: ack.serverInstance,
+            heartbeatIntervalMs,
+          });
+        },
+        onHeartbeatSent: (heartbeat) => {
+          this.counters.heartbeatsSent += 1;
+          this.emit('heartbeatSent', { sequence: Number(heartbeat.sequence) });
+        },
+        onHeartbeatSkipped: () => {
+          this.counters.heartbeatsSkipped += 1;
+        },
+        onHeartbeatAck: (ack) => {
+          this.counters.heartbeatsAcked += 1;
+          this.counters.lastAckedSequence = Math.max(this.counters.lastAckedSequence, ack.sequence);
+          this.counters.serverHealth = ack.health || this.counters.serverHealth;
+          this.emit('heartbeatAcked', { sequence: ack.sequence, health: ack.health });
+        },
+        onSessionExpiring: () => keeper.refreshNow(),
+        onDrain: (drain) => {
+          this.counters.drains += 1;
+          this.logger.info(
+            { reason: drain.reason, retryAfterMs: drain.retryAfterMs },
+            'server asked to drain',
+          );
+        },
+      },
+    });
+    if (this.linkUp) {
+      this.linkUp = false;
+      const error = end.kind === 'failed' ? describeError(end.error) : undefined;
+      this.logger.info({ reason: end.kind, err: error }, 'disconnected');
+      this.emit('disconnected', { reason: end.kind, ...(error === undefined ? {} : { error }) });
+    }
+    if (end.kind === 'failed') {
+      const fatal = connectError(end.error);
+      if (fatal) throw fatal;
+      // The token was refused (expired, revoked): authenticate again before reconnecting.
+      if (isSessionRejected(end.error)) keeper.invalidate();
+    }
+    return end;
+  }
+
+  /** How long to wait before the next connection, given how the last one ended. */
+  private delayAfter(end: StreamEnd): number {
+    this.backoff.connectionLasted(end.connectedForMs);
+    switch (end.kind) {
+      case 'drain':
+        // The server's delay plus jitter, so a drained fleet does not return in one burst.
+        return end.drain.retryAfterMs + this.backoff.next();
+      case 'failed':
+        return this.retryDelay(end.error);
+      default:
+        return this.backoff.next();
+    }
+  }
+
+  /** Backoff, stretched to the server's RetryInfo when it sent one (RESOURCE_EXHAUSTED, UNAVAILABLE). */
+  private retryDelay(error: unknown): number {
+    const delay = this.backoff.next();
+    const code = grpcCode(error);
+    const hinted =
+      code === status.RESOURCE_EXHAUSTED || code === status.UNAVAILABLE ? retryDelayOf(error) : undefined;
+    return hinted === undefined ? delay : Math.max(hinted, delay);
+  }
+
+  private async wait(delayMs: number, end: StreamEnd): Promise<void> {
+    if (this.ending) return;
+    const error = end.kind === 'failed' ? describeError(end.error) : undefined;
+    if (error !== undefined) {
+      this.counters.errors += 1;
+      this.counters.lastError = error;
+      this.logger.warn({ err: error, retryInMs: delayMs }, 'connection failed; retrying');
+    } else {
+      this.logger.info({ reason: end.kind, retryInMs: delayMs }, 'reconnecting');
+    }
+    this.setState(AgentClientState.Waiting);
+    this.emit('retrying', {
+      delayMs,
+      attempt: this.backoff.attempt,
+      ...(error === undefined ? {} : { error }),
+    });
+    await sleep(delayMs, this.halt.signal);
+  }
+
+  private nextHeartbeat(agentId: string): Heartbeat {
+    this.sequence += 1;
+    return buildHeartbeat({
+      agentId,
+      sequence: this.sequence,
+      sentAtMs: this.clock.now(),
+      metrics: sampleMetrics(this.options.metrics, this.logger),
+    });
+  }
+
+  private fail(error: unknown): void {
+    if (this.fatal) return;
+    this.fatal =
+      error instanceof CorralError
+        ? error
+        : new CorralError(ErrorCode.Internal, `agent stopped: ${describeError(error)}`, { cause: error });
+    this.counters.errors += 1;
+    this.counters.lastError = this.fatal.message;
+    this.logger.error({ err: this.fatal.message, code: this.fatal.code }, 'agent cannot continue');
+    this.halt.abort();
+  }
+
+  private finish(result: AgentStopResult): void {
+    if (this.counters.state === AgentClientState.Stopped || this.counters.state === AgentClientState.Failed)
+      return;
+    this.setState(result.failed ? AgentClientState.Failed : AgentClientState.Stopped);
+    this.emit('stopped', result);
+    this.settle(result);
+  }
+
+  private setState(state: AgentClientState): void {
+    this.counters.state = state;
+  }
+
+  /** Stopping for whatever reason: asked to, or failed. */
+  private get ending(): boolean {
+    return this.stopRequested || this.halt.signal.aborted;
+  }
+}
+
+/** Resolves after ms, or at once when signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted || ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,227 @@
+// The composition root: builds every part from settings, starts them in order,
+// and stops them in reverse. Nothing else in the code base wires parts together.
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { Settings } from '../config/settings.js';
+import { AgentService } from '../features/agents/agent-service.js';
+import { noConnections, type AgentConnections } from '../features/agents/agent-connections.js';
+import { ApiKeyService } from '../features/api-keys/api-key-service.js';
+import { AuditLog } from '../features/audit/audit-log.js';
+import { Auditor } from '../features/audit/audited.js';
+import { EnrollmentService } from '../features/enrollment/enrollment-service.js';
+import { EventFactory } from '../features/events/event-factory.js';
+import { EventLog } from '../features/events/event-log.js';
+import { OutboxRelay } from '../features/events/outbox-relay.js';
+import { StatusService } from '../features/fleet/status-service.js';
+import { DEFAULT_TRACKER_SETTINGS, FleetTracker } from '../features/health/fleet-tracker.js';
+import { HealthService } from '../features/health/health-service.js';
+import { StalenessSweep } from '../features/health/staleness-sweep.js';
+import { SessionService } from '../features/sessions/session-service.js';
+import { CorralMetrics } from '../metrics/corral-metrics.js';
+import { MetricsServer } from '../metrics/metrics-server.js';
+import { AgentGrpcServer } from '../transports/grpc/agent-grpc-server.js';
+import { StreamHub } from '../transports/grpc/stream-hub.js';
+import { createHttpServer } from '../transports/http/http-server.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { TimeOrderedIds, type IdSource } from '../shared/ids.js';
+import { PeriodicTask } from '../shared/lifecycle.js';
+import type { Logger } from '../shared/logger.js';
+import { openBackends, type Backends } from './backends.js';
+import type { Services } from './services.js';
+import { CORRAL_VERSION } from './version.js';
+
+export interface ServiceOptions {
+  readonly clock?: Clock;
+  readonly ids?: IdSource;
+  readonly sessionTtlMs: number;
+  readonly heartbeatEventIntervalMs?: number;
+  readonly maxPendingAgents?: number;
+  readonly instanceId?: string;
+  readonly connections?: () => AgentConnections;
+}
+
+/** Builds the services over opened backends (used by startCorral and by tests). */
+export function createServices(backends: Backends, options: ServiceOptions): Services & { relay: OutboxRelay } {
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? new TimeOrderedIds(clock);
+  const { db, cache, bus } = backends;
+  const events = new EventFactory(ids, clock);
+  const auditor = new Auditor(db, ids, clock);
+  const tracker = new FleetTracker(db, events, clock, {
+    ...DEFAULT_TRACKER_SETTINGS,
+    heartbeatEventIntervalMs: options.heartbeatEventIntervalMs ?? DEFAULT_TRACKER_SETTINGS.heartbeatEventIntervalMs,
+    maxPendingAgents: options.maxPendingAgents ?? DEFAULT_TRACKER_SETTINGS.maxPendingAgents,
+  });
+  const enrollment = new EnrollmentService(db, auditor, ids, clock);
+  let sessions: SessionService | undefined;
+  const agents = new AgentService(db, enrollment, auditor, events, ids, clock, options.connections ?? (() => noConnections), {
+    async onUnregistered(agentId, endedSessions) {
+      tracker.forget(agentId);
+      await sessions?.forgetAgent(endedSessions);
+    },
+  });
+  sessions = new SessionService(db, cache, agents, auditor, events, ids, clock, { ttlMs: options.sessionTtlMs });
+  const startedAt = clock.now();
+  return {
+    clock,
+    agents,
+    sessions,
+    enrollment,
+    tracker,
+    health: new HealthService(agents, tracker),
+    apiKeys: new ApiKeyService(db, cache, auditor, ids, clock),
+    events: new EventLog(db),
+    audit: new AuditLog(db),
+    status: new StatusService(agents, clock, {
+      version: CORRAL_VERSION,
+      instanceId: options.instanceId ?? `${hostname()}-${process.pid}`,
+      startedAt,
+      backends: backends.describe,
+    }),
+    relay: new OutboxRelay(db, bus, clock),
+    async readiness() {
+      try {
+        await db.ping();
+        return { ready: true, checks: { store: 'ok' } };
+      } catch (error) {
+        return { ready: false, checks: { store: (error as Error).message } };
+      }
+    },
+  };
+}
+
+export interface RunningCorral {
+  readonly services: Services;
+  readonly grpcPort: number;
+  readonly apiUrl: string;
+  readonly metricsUrl: string;
+  /** Set only when an admin key was generated on this (first) start. */
+  readonly generatedAdminKey: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function startCorral(settings: Settings, logger: Logger): Promise<RunningCorral> {
+  const clock = systemClock;
+  const instanceId = settings.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
+  const backends = await openBackends(settings, logger, clock);
+  const hub = new StreamHub(clock);
+  const services = createServices(backends, {
+    clock,
+    sessionTtlMs: settings.SESSION_TIMEOUT,
+    heartbeatEventIntervalMs: settings.HEARTBEAT_EVENT_SAMPLE_INTERVAL,
+    maxPendingAgents: settings.MAX_PENDING_HEARTBEATS,
+    instanceId,
+    connections: () => hub,
+  });
+  const { generatedKey } = await services.apiKeys.bootstrap(settings.ADMIN_API_KEY);
+
+  const metrics = new CorralMetrics({
+    counts: cachedFor(2000, () => backends.db.agents.counts()),
+    connectedStreams: () => hub.connectedCount(),
+    liveAgents: () => services.tracker.size,
+    pendingAgentWrites: () => services.tracker.pendingCount,
+    heartbeatsReceived: () => services.tracker.heartbeatsReceived,
+    eventsPublished: () => services.relay.published,
+  });
+  const failed = (task: string) => (error: unknown) => {
+    metrics.backgroundFailures.inc({ task });
+    logger.error({ err: error, task }, 'background task failed');
+  };
+  const sweep = new StalenessSweep(backends.db, services.tracker, new EventFactory(new TimeOrderedIds(clock), clock), clock, {
+    agentTimeoutMs: settings.AGENT_TIMEOUT,
+    maxInactiveMs: settings.MAX_INACTIVE_TIME,
+  });
+  const background = [
+    new PeriodicTask('heartbeat-flush', settings.HEARTBEAT_FLUSH_INTERVAL, async () => {
+      const end = metrics.flushDuration.startTimer();
+      metrics.flushRows.inc(await services.tracker.flush());
+      end();
+    }, failed('heartbeat-flush')),
+    new PeriodicTask('staleness-sweep', Math.min(settings.HEARTBEAT_INTERVAL, 10_000), async () => void (await sweep.run()), failed('staleness-sweep')),
+    new PeriodicTask('session-sweep', settings.SESSION_SWEEP_INTERVAL, async () => void (await services.sessions.sweepExpired()), failed('session-sweep')),
+    new PeriodicTask('outbox-relay', 250, async () => void (await services.relay.drain()), failed('outbox-relay')),
+  ];
+
+  const agentSettings = { heartbeatIntervalMs: settings.HEARTBEAT_INTERVAL, sessionTtlMs: settings.SESSION_TIMEOUT };
+  const grpcServer = new AgentGrpcServer({
+    host: settings.GRPC_SERVER_ADDR.host,
+    port: settings.GRPC_SERVER_ADDR.port,
+    tls: settings.TLS_ENABLED && settings.TLS_CERT_FILE && settings.TLS_KEY_FILE ? { certFile: settings.TLS_CERT_FILE, keyFile: settings.TLS_KEY_FILE } : undefined,
+    drainTimeoutMs: settings.SHUTDOWN_DRAIN_TIMEOUT,
+    logger: logger.child({ component: 'grpc' }),
+    hub,
+    handlers: {
+      metrics,
+      logger: logger.child({ component: 'grpc' }),
+      agents: services.agents,
+      sessions: services.sessions,
+      tracker: services.tracker,
+      hub,
+      clock,
+      settings: agentSettings,
+      instanceId,
+      maxStreams: settings.MAX_AGENT_STREAMS,
+      maxQueuedPerStream: 256,
+      expiryNoticeMs: Math.min(60_000, Math.floor(settings.SESSION_TIMEOUT / 3)),
+    },
+  });
+  const http = await createHttpServer({ services, logger: logger.child({ component: 'http' }), rateLimitPerMinute: settings.API_RATE_LIMIT, version: CORRAL_VERSION });
+  const metricsServer = new MetricsServer(metrics.registry);
+
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const close of stops.reverse().splice(0)) {
+      await close().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
+    }
+  };
+  try {
+    stops.push(() => backends.close());
+    for (const task of background) {
+      await task.start();
+      stops.push(async () => {
+        await task.stop();
+        await task.runNow();
+      });
+    }
+    const metricsAddress = await metricsServer.listen(settings.METRICS_ADDR.host, settings.METRICS_ADDR.port);
+    stops.push(() => metricsServer.close());
+    await http.listen({ host: settings.ADMIN_API_ADDR.host, port: settings.ADMIN_API_ADDR.port });
+    stops.push(() => http.close());
+    await grpcServer.start();
+    stops.push(() => grpcServer.stop());
+    const apiAddress = http.server.address() as AddressInfo;
+    return {
+      services,
+      grpcPort: grpcServer.boundPort,
+      apiUrl: `http://${urlHost(settings.ADMIN_API_ADDR.host)}:${apiAddress.port}`,
+      metricsUrl: `http://${urlHost(settings.METRICS_ADDR.host)}:${metricsAddress.port}/metrics`,
+      generatedAdminKey: generatedKey,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** Caches an async read for `ms`, so scrapes do not hammer the store. */
+function cachedFor<T>(ms: number, read: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  let at = 0;
+  return () => {
+    const now = Date.now();
+    if (!value || now - at > ms) {
+      at = now;
+      value = read().catch((error: unknown) => {
+        value = undefined;
+        throw error;
+      });
+    }
+    return value;
+  };
+}

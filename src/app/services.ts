@@ -1,0 +1,26 @@
+// The services the transports call, wired once by the composition root (corral.ts).
+import type { AgentService } from '../features/agents/agent-service.js';
+import type { ApiKeyService } from '../features/api-keys/api-key-service.js';
+import type { AuditLog } from '../features/audit/audit-log.js';
+import type { EnrollmentService } from '../features/enrollment/enrollment-service.js';
+import type { EventLog } from '../features/events/event-log.js';
+import type { FleetTracker } from '../features/health/fleet-tracker.js';
+import type { HealthService } from '../features/health/health-service.js';
+import type { SessionService } from '../features/sessions/session-service.js';
+import type { StatusService } from '../features/fleet/status-service.js';
+import type { Clock } from '../shared/clock.js';
+
+export interface Services {
+  readonly clock: Clock;
+  readonly agents: AgentService;
+  readonly sessions: SessionService;
+  readonly enrollment: EnrollmentService;
+  readonly health: HealthService;
+  readonly tracker: FleetTracker;
+  readonly apiKeys: ApiKeyService;
+  readonly events: EventLog;
+  readonly audit: AuditLog;
+  readonly status: StatusService;
+  /** Whether every backend answers (for /readyz). */
+  readiness(): Promise<{ ready: boolean; checks: Record<string, 'ok' | string> }>;
+}

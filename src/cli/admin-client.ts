@@ -1,0 +1,69 @@
+// A small client for the admin REST API, used by the CLI's admin verbs.
+// Problems (RFC 9457) become AdminApiError with the server's detail text.
+
+export interface AdminTarget {
+  readonly apiUrl: string;
+  readonly apiKey: string;
+}
+
+export class AdminApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AdminApiError';
+  }
+}
+
+export class AdminClient {
+  constructor(private readonly target: AdminTarget) {}
+
+  get<T>(path: string, query: Record<string, string | string[] | undefined> = {}): Promise<T> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) {
+      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) params.append(key, item);
+    }
+    const suffix = params.size > 0 ? `?${params.toString()}` : '';
+    return this.request<T>('GET', `${path}${suffix}`);
+  }
+
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = `${this.target.apiUrl.replace(/\/$/, '')}/api/v1${path}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { authorization: `Bearer ${this.target.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (error) {
+      throw new AdminApiError(0, `cannot reach the Corral admin API at ${this.target.apiUrl}: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    const parsed: unknown = text === '' ? undefined : safeJson(text);
+    if (!response.ok) {
+      const problem = (parsed ?? {}) as { detail?: string; title?: string; errors?: { field: string; description: string }[] };
+      const fields = problem.errors?.map((e) => `\n  ${e.field}: ${e.description}`).join('') ?? '';
+      throw new AdminApiError(response.status, `${response.status} ${problem.title ?? response.statusText}: ${problem.detail ?? text}${fields}`);
+    }
+    return parsed as T;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,52 @@
+// The `corral` command line: server, reference agent, simulator and admin verbs.
+// Exit codes: 0 success, 1 failure, 2 bad usage (flags, settings).
+import { Command, CommanderError } from 'commander';
+import { CORRAL_VERSION } from '../app/version.js';
+import { AdminApiError } from './admin-client.js';
+import { agentCommand } from './commands/agent-command.js';
+import { agentsCommand } from './commands/agents-command.js';
+import { secretsCommand } from './commands/secrets-command.js';
+import { serveCommand } from './commands/serve-command.js';
+import { simulateCommand } from './commands/simulate-command.js';
+import { isUsageError } from './usage-error.js';
+
+export function buildProgram(): Command {
+  const program = new Command('corral')
+    .description('Corral: a control plane for fleets of security agents')
+    .version(CORRAL_VERSION)
+    .showHelpAfterError()
+    .addCommand(serveCommand())
+    .addCommand(agentCommand())
+    .addCommand(simulateCommand())
+    .addCommand(agentsCommand())
+    .addCommand(secretsCommand());
+  const exitOnError = (command: Command) => {
+    command.exitOverride();
+    command.configureOutput({ writeErr: (text) => process.stderr.write(text) });
+    command.commands.forEach(exitOnError);
+  };
+  exitOnError(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (isUsageError(error)) {
+      process.stderr.write(`corral: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof AdminApiError) {
+      process.stderr.write(`corral: ${error.message}\n`);
+      return error.status === 400 ? 2 : 1;
+    }
+    process.stderr.write(`corral: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,82 @@
+// What the agents feature needs from persistence. Implemented over SQL in
+// src/infra/store (SQLite now, PostgreSQL later); one contract test suite.
+import type { Connectivity, Health, HeartbeatSample } from '../health/health-model.js';
+import type { Agent, AgentFacts } from './agent.js';
+
+export interface NewAgent extends AgentFacts {
+  readonly id: string;
+  readonly credentialHash: string;
+  readonly enrolledAt: number;
+  readonly enrollmentSecretId: string | null;
+}
+
+export interface AgentFilter {
+  readonly status?: readonly Connectivity[];
+  readonly health?: readonly Health[];
+  readonly type?: string;
+  readonly version?: string;
+  readonly capability?: string;
+  /** Every pair must match. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Substring of id, name or hostname. */
+  readonly search?: string;
+}
+
+export interface AgentPage {
+  readonly items: readonly Agent[];
+  /** The id to continue after, when there are more. */
+  readonly nextAfterId: string | undefined;
+}
+
+/**
+ * One agent's live state to persist. Written in batches; every write is
+ * guarded so that it never moves an agent backwards (see CONNECTIVITY_PREDECESSORS).
+ */
+export interface AgentLiveState {
+  readonly id: string;
+  readonly status: Connectivity;
+  readonly statusChangedAt: number;
+  readonly health: Health;
+  readonly healthReasons: readonly string[];
+  readonly healthChangedAt: number;
+  readonly lastSeenAt: number | null;
+  readonly lastHeartbeat: HeartbeatSample | null;
+}
+
+export interface StaleAgent {
+  readonly id: string;
+  readonly from: Connectivity;
+  readonly to: Connectivity;
+  readonly lastSeenAt: number | null;
+}
+
+export interface FleetCounts {
+  readonly total: number;
+  readonly byStatus: Readonly<Record<string, number>>;
+  readonly byHealth: Readonly<Record<string, number>>;
+  readonly byType: Readonly<Record<string, number>>;
+  readonly byVersion: Readonly<Record<string, number>>;
+}
+
+export interface AgentStore {
+  insert(agent: NewAgent): Promise<void>;
+  get(id: string): Promise<Agent | undefined>;
+  getCredentialHash(id: string): Promise<string | undefined>;
+  /** Replaces an existing agent's facts (re-enrollment); bumps revision. */
+  updateFacts(id: string, facts: AgentFacts, at: number): Promise<void>;
+  /** A decommissioned agent enrolling anew: new facts and credential, status offline. */
+  reinstate(agent: NewAgent): Promise<void>;
+  /** Applies an operator's patch when `expectedRevision` matches (or is undefined); returns the new agent or undefined on a revision mismatch. */
+  updateMetadata(id: string, patch: { name?: string; labels?: Record<string, string> }, at: number, expectedRevision?: number): Promise<Agent | undefined>;
+  /** Marks decommissioned and drops the credential. Returns false when already decommissioned or absent. */
+  decommission(id: string, at: number): Promise<boolean>;
+  list(filter: AgentFilter, page: { afterId?: string; limit: number }): Promise<AgentPage>;
+  /** Writes live states in batches; returns the ids whose write was refused by the guard. */
+  applyLiveStates(states: readonly AgentLiveState[]): Promise<string[]>;
+  /**
+   * Moves silent agents on: online agents last seen before `offlineBefore` to offline,
+   * online/offline agents last seen before `inactiveBefore` to inactive. Returns what moved.
+   */
+  markStale(cutoffs: { offlineBefore: number; inactiveBefore: number; at: number }): Promise<StaleAgent[]>;
+  counts(): Promise<FleetCounts>;
+}

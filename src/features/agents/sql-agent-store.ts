@@ -1,0 +1,200 @@
+// AgentStore over SQL (any Kysely dialect). Facts live on the agents row, with
+// labels and capabilities mirrored into side tables so that filters are index
+// lookups; the hot live-state and staleness writes are in sql-agent-live-states.ts.
+import { sql } from 'kysely';
+import {
+  containsPattern,
+  fetchLimit,
+  inTransaction,
+  insertOnce,
+  keysetPage,
+  toJson,
+  type SqlExecutor,
+} from '../../infra/store/sql/sql-helpers.js';
+import { alreadyExists, notFound, preconditionFailed } from '../../shared/errors.js';
+import { CONNECTIVITY_VALUES, Connectivity, HEALTH_VALUES } from '../health/health-model.js';
+import type { Agent, AgentFacts } from './agent.js';
+import {
+  AGENT_COLUMNS,
+  enrolledColumns,
+  factsColumns,
+  replaceCapabilities,
+  replaceLabels,
+  toAgent,
+} from './agent-rows.js';
+import type { AgentFilter, AgentLiveState, AgentPage, AgentStore, FleetCounts, NewAgent, StaleAgent } from './agent-store.js';
+import { markStaleAgents, writeLiveStates } from './sql-agent-live-states.js';
+
+export class SqlAgentStore implements AgentStore {
+  constructor(private readonly db: SqlExecutor) {}
+
+  async insert(agent: NewAgent): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      await insertOnce(
+        () => trx.insertInto('agents').values({ id: agent.id, ...enrolledColumns(agent), revision: 1 }).execute(),
+        () => alreadyExists(`agent ${JSON.stringify(agent.id)} already exists`),
+      );
+      await replaceLabels(trx, agent.id, agent.labels);
+      await replaceCapabilities(trx, agent.id, agent.capabilities);
+    });
+  }
+
+  async get(id: string): Promise<Agent | undefined> {
+    const row = await this.db.selectFrom('agents').select(AGENT_COLUMNS).where('id', '=', id).executeTakeFirst();
+    return row && toAgent(row);
+  }
+
+  async getCredentialHash(id: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom('agents').select('credential_hash').where('id', '=', id).executeTakeFirst();
+    return row?.credential_hash ?? undefined;
+  }
+
+  async updateFacts(id: string, facts: AgentFacts, at: number): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      const result = await trx
+        .updateTable('agents')
+        .set((eb) => ({ ...factsColumns(facts), updated_at: at, revision: eb('revision', '+', 1) }))
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw notFound('agent', id);
+      await replaceLabels(trx, id, facts.labels);
+      await replaceCapabilities(trx, id, facts.capabilities);
+    });
+  }
+
+  async reinstate(agent: NewAgent): Promise<void> {
+    await inTransaction(this.db, async (trx) => {
+      const result = await trx
+        .updateTable('agents')
+        .set((eb) => ({ ...enrolledColumns(agent), revision: eb('revision', '+', 1) }))
+        .where('id', '=', agent.id)
+        .where('status', '=', Connectivity.Decommissioned)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) {
+        const exists = await trx.selectFrom('agents').select('id').where('id', '=', agent.id).executeTakeFirst();
+        throw exists
+          ? preconditionFailed(`agent ${JSON.stringify(agent.id)} is not decommissioned`)
+          : notFound('agent', agent.id);
+      }
+      await replaceLabels(trx, agent.id, agent.labels);
+      await replaceCapabilities(trx, agent.id, agent.capabilities);
+    });
+  }
+
+  async updateMetadata(
+    id: string,
+    patch: { name?: string; labels?: Record<string, string> },
+    at: number,
+    expectedRevision?: number,
+  ): Promise<Agent | undefined> {
+    return inTransaction(this.db, async (trx) => {
+      let update = trx
+        .updateTable('agents')
+        .set((eb) => ({
+          ...(patch.name !== undefined && { name: patch.name }),
+          ...(patch.labels !== undefined && { labels: toJson(patch.labels) }),
+          updated_at: at,
+          revision: eb('revision', '+', 1),
+        }))
+        .where('id', '=', id);
+      if (expectedRevision !== undefined) update = update.where('revision', '=', expectedRevision);
+      const result = await update.executeTakeFirst();
+      if (result.numUpdatedRows === 0n) return undefined;
+      if (patch.labels !== undefined) await replaceLabels(trx, id, patch.labels);
+      return new SqlAgentStore(trx).get(id);
+    });
+  }
+
+  async decommission(id: string, at: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('agents')
+      .set((eb) => ({
+        status: Connectivity.Decommissioned,
+        status_changed_at: at,
+        credential_hash: null,
+        updated_at: at,
+        revision: eb('revision', '+', 1),
+      }))
+      .where('id', '=', id)
+      .where('status', '<>', Connectivity.Decommissioned)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Empty status or health lists do not filter. Search is case-insensitive (ASCII). */
+  async list(filter: AgentFilter, page: { afterId?: string; limit: number }): Promise<AgentPage> {
+    let query = this.db.selectFrom('agents').select(AGENT_COLUMNS);
+    if (filter.status?.length) query = query.where('status', 'in', filter.status);
+    if (filter.health?.length) query = query.where('health', 'in', filter.health);
+    if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+    if (filter.version !== undefined) query = query.where('version', '=', filter.version);
+    const capability = filter.capability;
+    if (capability !== undefined) {
+      query = query.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('agent_capabilities as c')
+            .select('c.agent_id')
+            .whereRef('c.agent_id', '=', 'agents.id')
+            .where('c.capability', '=', capability),
+        ),
+      );
+    }
+    for (const [key, value] of Object.entries(filter.labels ?? {})) {
+      query = query.where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('agent_labels as l')
+            .select('l.agent_id')
+            .whereRef('l.agent_id', '=', 'agents.id')
+            .where('l.key', '=', key)
+            .where('l.value', '=', value),
+        ),
+      );
+    }
+    if (filter.search !== undefined && filter.search !== '') {
+      const pattern = containsPattern(filter.search);
+      query = query.where((eb) =>
+        eb.or(
+          (['agents.id', 'agents.name', 'agents.hostname'] as const).map(
+            (column) => sql<boolean>`lower(${eb.ref(column)}) like lower(${pattern}) escape '\\'`,
+          ),
+        ),
+      );
+    }
+    if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
+    const rows = await query.orderBy('id').limit(fetchLimit(page.limit)).execute();
+    const { items, nextAfterId } = keysetPage(rows, page.limit);
+    return { items: items.map(toAgent), nextAfterId };
+  }
+
+  applyLiveStates(states: readonly AgentLiveState[]): Promise<string[]> {
+    return writeLiveStates(this.db, states);
+  }
+
+  markStale(cutoffs: { offlineBefore: number; inactiveBefore: number; at: number }): Promise<StaleAgent[]> {
+    return markStaleAgents(this.db, cutoffs);
+  }
+
+  /** One grouped query, so the numbers agree with each other. */
+  async counts(): Promise<FleetCounts> {
+    const rows = await this.db
+      .selectFrom('agents')
+      .select(['status', 'health', 'type', 'version', (eb) => eb.fn.countAll().as('n')])
+      .groupBy(['status', 'health', 'type', 'version'])
+      .execute();
+    const byStatus: Record<string, number> = Object.fromEntries(CONNECTIVITY_VALUES.map((s) => [s, 0]));
+    const byHealth: Record<string, number> = Object.fromEntries(HEALTH_VALUES.map((h) => [h, 0]));
+    const byType: Record<string, number> = {};
+    const byVersion: Record<string, number> = {};
+    let total = 0;
+    for (const row of rows) {
+      const n = Number(row.n);
+      byStatus[row.status] = (byStatus[row.status] ?? 0) + n;
+      if (row.status === Connectivity.Decommissioned) continue;
+      total += n;
+      byHealth[row.health] = (byHealth[row.health] ?? 0) + n;
+      byType[row.type] = (byType[row.type] ?? 0) + n;
+      byVersion[row.version] = (byVersion[row.version] ?? 0) + n;
+    }
+    return { total, byStatus, byHealth, byType, byVersion };
+  }
+}

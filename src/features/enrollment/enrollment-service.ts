@@ -1,0 +1,98 @@
+// Enrollment secrets: created, listed and revoked by operators; consumed by
+// agents enrolling (AgentRegistry.enroll).
+import { z } from 'zod';
+import type { Database, Stores } from '../../infra/store/stores.js';
+import type { Clock } from '../../shared/clock.js';
+import { invalidArgument, notFound, unauthenticated } from '../../shared/errors.js';
+import type { IdSource } from '../../shared/ids.js';
+import { hashToken, hasTokenShape, issueToken, TokenKind } from '../../shared/secret-tokens.js';
+import { validate } from '../agents/agent.js';
+import type { Auditor, RequestContext } from '../audit/audited.js';
+import { secretState, type EnrollmentSecret } from './enrollment-secret.js';
+
+export const createEnrollmentSecretSchema = z
+  .object({
+    name: z.string().trim().min(1, 'is required').max(128),
+    groupId: z.string().min(1).max(128).optional(),
+    maxUses: z.number().int().min(1).max(1_000_000).optional(),
+    /** Absolute expiry (ISO 8601) ... */
+    expiresAt: z.iso.datetime({ offset: true }).optional(),
+    /** ... or a lifetime in seconds. */
+    ttlSeconds: z.number().int().min(1).max(10 * 365 * 86_400).optional(),
+  })
+  .strict()
+  .refine((v) => !(v.expiresAt && v.ttlSeconds), { message: 'give expiresAt or ttlSeconds, not both', path: ['ttlSeconds'] });
+export type CreateEnrollmentSecretInput = z.input<typeof createEnrollmentSecretSchema>;
+
+export interface CreatedEnrollmentSecret {
+  readonly secret: string;
+  readonly record: EnrollmentSecret;
+}
+
+export class EnrollmentService {
+  constructor(
+    private readonly db: Database,
+    private readonly auditor: Auditor,
+    private readonly ids: IdSource,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(context: RequestContext, input: unknown): Promise<CreatedEnrollmentSecret> {
+    const request = validate(createEnrollmentSecretSchema, input);
+    const now = this.clock.now();
+    if (request.expiresAt && Date.parse(request.expiresAt) <= now) {
+      throw invalidArgument('invalid input', [{ field: 'expiresAt', description: 'must be in the future' }]);
+    }
+    const token = issueToken(TokenKind.EnrollmentSecret);
+    const record: EnrollmentSecret = {
+      id: this.ids.next(),
+      name: request.name,
+      secretHash: token.hash,
+      hint: token.hint,
+      groupId: request.groupId ?? null,
+      maxUses: request.maxUses ?? null,
+      uses: 0,
+      expiresAt: request.expiresAt ? Date.parse(request.expiresAt) : request.ttlSeconds ? now + request.ttlSeconds * 1000 : null,
+      revokedAt: null,
+      createdAt: now,
+      createdBy: context.principal.actor,
+    };
+    await this.auditor.run(
+      context,
+      { action: 'enrollment_secret.create', targetKind: 'enrollment_secret', targetId: record.id, details: { name: record.name, maxUses: record.maxUses, expiresAt: record.expiresAt } },
+      (stores) => stores.enrollmentSecrets.insert(record),
+    );
+    return { secret: token.value, record };
+  }
+
+  list(page: { afterId?: string; limit: number }) {
+    return this.db.enrollmentSecrets.list(page);
+  }
+
+  async get(id: string): Promise<EnrollmentSecret> {
+    const secret = await this.db.enrollmentSecrets.get(id);
+    if (!secret) throw notFound('enrollment secret', id);
+    return secret;
+  }
+
+  async revoke(context: RequestContext, id: string): Promise<EnrollmentSecret> {
+    await this.auditor.run(context, { action: 'enrollment_secret.revoke', targetKind: 'enrollment_secret', targetId: id }, async (stores) => {
+      if (!(await stores.enrollmentSecrets.get(id))) throw notFound('enrollment secret', id);
+      await stores.enrollmentSecrets.revoke(id, this.clock.now());
+    });
+    return this.get(id);
+  }
+
+  state(secret: EnrollmentSecret) {
+    return secretState(secret, this.clock.now());
+  }
+
+  /** Checks and spends one use of a presented secret, inside the caller's transaction. */
+  async consume(stores: Stores, presented: string): Promise<EnrollmentSecret> {
+    const refused = unauthenticated('enrollment secret is not valid');
+    if (!hasTokenShape(TokenKind.EnrollmentSecret, presented)) throw refused;
+    const secret = await stores.enrollmentSecrets.findByHash(hashToken(presented));
+    if (!secret || !(await stores.enrollmentSecrets.consume(secret.id, this.clock.now()))) throw refused;
+    return secret;
+  }
+}

@@ -1,0 +1,31 @@
+// The versioned event envelope. Events are written to the outbox in the same
+// transaction as the state change they describe, then relayed to the bus.
+
+export const EventType = {
+  AgentRegistered: 'agent_registered',
+  AgentUnregistered: 'agent_unregistered',
+  AgentUpdated: 'agent_updated',
+  AgentInactive: 'agent_inactive',
+  AgentHeartbeat: 'agent_heartbeat',
+  AgentStatusChanged: 'agent_status_changed',
+  AgentHealthChanged: 'agent_health_changed',
+  SessionStarted: 'session_started',
+  SessionEnded: 'session_ended',
+} as const;
+export type EventType = (typeof EventType)[keyof typeof EventType];
+
+export const EVENT_SCHEMA_VERSION = 1;
+
+export interface EventEnvelope<T = Record<string, unknown>> {
+  /** Time-ordered id; also the de-duplication key for consumers. */
+  readonly id: string;
+  readonly type: EventType;
+  readonly schemaVersion: number;
+  readonly occurredAt: number;
+  readonly subject: { readonly kind: 'agent' | 'session' | 'enrollment_secret' | 'api_key'; readonly id: string };
+  /** Who caused it: `api_key:<id>`, `agent:<id>` or `system`. */
+  readonly actor: string;
+  readonly data: T;
+}
+
+export type NewEvent = Omit<EventEnvelope, 'id' | 'schemaVersion'>;

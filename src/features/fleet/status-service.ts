@@ -1,0 +1,39 @@
+// What /api/status reports: this instance, its backends, the fleet in numbers.
+import type { Clock } from '../../shared/clock.js';
+import type { AgentService, FleetStatistics } from '../agents/agent-service.js';
+
+export interface SystemStatus {
+  readonly service: 'corral';
+  readonly version: string;
+  readonly instanceId: string;
+  readonly startedAt: number;
+  readonly uptimeSeconds: number;
+  readonly maintenanceMode: boolean;
+  readonly backends: { readonly store: string; readonly cache: string; readonly bus: string };
+  readonly fleet: FleetStatistics;
+}
+
+export interface StatusFacts {
+  readonly version: string;
+  readonly instanceId: string;
+  readonly startedAt: number;
+  readonly backends: SystemStatus['backends'];
+}
+
+export class StatusService {
+  constructor(
+    private readonly agents: AgentService,
+    private readonly clock: Clock,
+    private readonly facts: StatusFacts,
+  ) {}
+
+  async status(): Promise<SystemStatus> {
+    return {
+      service: 'corral',
+      ...this.facts,
+      uptimeSeconds: Math.floor((this.clock.now() - this.facts.startedAt) / 1000),
+      maintenanceMode: false,
+      fleet: await this.agents.statistics(),
+    };
+  }
+}

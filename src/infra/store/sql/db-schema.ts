@@ -1,0 +1,118 @@
+// The SQL tables as Kysely sees them. Columns are snake_case; timestamps are
+// epoch milliseconds (`bigint` in the migrations, numbers here); lists, maps and
+// heartbeat samples are JSON text. Shared by every SQL dialect Corral supports.
+
+export interface AgentsTable {
+  id: string;
+  name: string;
+  hostname: string;
+  ip_address: string;
+  version: string;
+  type: string;
+  platform: string;
+  /** JSON array of strings; agent_capabilities mirrors it for filtering. */
+  capabilities: string;
+  /** JSON object of strings; agent_labels mirrors it for filtering. */
+  labels: string;
+  credential_hash: string | null;
+  status: string;
+  status_changed_at: number;
+  health: string;
+  /** JSON array of strings. */
+  health_reasons: string;
+  health_changed_at: number;
+  enrolled_at: number;
+  updated_at: number;
+  last_seen_at: number | null;
+  /** JSON HeartbeatSample, or null before the first heartbeat. */
+  last_heartbeat: string | null;
+  enrollment_secret_id: string | null;
+  revision: number;
+}
+
+export interface AgentLabelsTable {
+  agent_id: string;
+  key: string;
+  value: string;
+}
+
+export interface AgentCapabilitiesTable {
+  agent_id: string;
+  capability: string;
+}
+
+export interface SessionsTable {
+  id: string;
+  agent_id: string;
+  token_hash: string;
+  created_at: number;
+  expires_at: number;
+  peer: string;
+}
+
+export interface EnrollmentSecretsTable {
+  id: string;
+  name: string;
+  secret_hash: string;
+  hint: string;
+  group_id: string | null;
+  max_uses: number | null;
+  uses: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  created_at: number;
+  created_by: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  role: string;
+  key_hash: string;
+  hint: string;
+  created_at: number;
+  created_by: string;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+export interface EventsTable {
+  id: string;
+  type: string;
+  schema_version: number;
+  subject_kind: string;
+  subject_id: string;
+  actor: string;
+  occurred_at: number;
+  /** JSON object. */
+  data: string;
+  /** Null until the relay has handed the event to the bus (the outbox). */
+  published_at: number | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  actor: string;
+  actor_name: string;
+  action: string;
+  target_kind: string;
+  target_id: string | null;
+  outcome: string;
+  error_code: string | null;
+  request_id: string | null;
+  /** JSON object. */
+  details: string;
+}
+
+export interface DB {
+  agents: AgentsTable;
+  agent_labels: AgentLabelsTable;
+  agent_capabilities: AgentCapabilitiesTable;
+  sessions: SessionsTable;
+  enrollment_secrets: EnrollmentSecretsTable;
+  api_keys: ApiKeysTable;
+  events: EventsTable;
+  audit_log: AuditLogTable;
+}

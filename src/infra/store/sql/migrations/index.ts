@@ -1,0 +1,13 @@
+// Every schema migration, in order, for Kysely's Migrator. Kept in code (not
+// read from a folder at run time) so the built package carries them. Names are
+// recorded in the database: never rename or reorder one, only append.
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './0001-initial.js';
+
+export const migrations: Readonly<Record<string, Migration>> = {
+  '0001-initial': initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...migrations }),
+};

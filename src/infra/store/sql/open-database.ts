@@ -1,0 +1,50 @@
+// Opens the SQL database named by STORE_URL: `sqlite:<path>` (relative to the
+// working directory; parent directories are created) or `sqlite::memory:`.
+// PostgreSQL arrives later as another scheme over the same stores and migrations.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { invalidArgument } from '../../../shared/errors.js';
+import type { Database } from '../stores.js';
+import type { DB } from './db-schema.js';
+import { migrateToLatest, SqlDatabase } from './sql-database.js';
+
+const SQLITE = 'sqlite:';
+const MEMORY = ':memory:';
+
+/** The file a `sqlite:` URL names, or `:memory:`; anything else is refused. */
+export function sqliteLocation(url: string): string {
+  if (!url.startsWith(SQLITE)) {
+    // Only the scheme is echoed: a database URL may carry a password.
+    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(url)?.[0] ?? '(none)';
+    throw invalidArgument(`unsupported store URL scheme ${JSON.stringify(scheme)}: expected sqlite:<path> or sqlite::memory:`);
+  }
+  const rest = url.slice(SQLITE.length);
+  if (rest === MEMORY) return MEMORY;
+  if (rest.trim() === '') throw invalidArgument('store URL sqlite: needs a path, e.g. sqlite:./data/corral.db');
+  return resolve(rest);
+}
+
+export async function openSqlDatabase(url: string): Promise<Database> {
+  const location = sqliteLocation(url);
+  if (location !== MEMORY) mkdirSync(dirname(location), { recursive: true });
+  const connection = new BetterSqlite3(location);
+  try {
+    connection.pragma('journal_mode = WAL');
+    connection.pragma('synchronous = NORMAL');
+    connection.pragma('busy_timeout = 5000');
+    connection.pragma('foreign_keys = ON');
+  } catch (error) {
+    connection.close();
+    throw error;
+  }
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: connection }) });
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return new SqlDatabase(db);
+}

@@ -1,0 +1,77 @@
+// The Database (unit of work) over any Kysely dialect: store properties run on
+// the root instance, `transaction(work)` hands `work` the same stores bound to
+// one transaction. Migrations run here too, so every dialect shares them.
+import { Migrator, sql, type Kysely } from 'kysely';
+import { SqlAgentStore } from '../../../features/agents/sql-agent-store.js';
+import { SqlApiKeyStore } from '../../../features/api-keys/sql-api-key-store.js';
+import { SqlAuditStore } from '../../../features/audit/sql-audit-store.js';
+import { SqlEnrollmentSecretStore } from '../../../features/enrollment/sql-enrollment-secret-store.js';
+import { SqlEventStore } from '../../../features/events/sql-event-store.js';
+import { SqlSessionStore } from '../../../features/sessions/sql-session-store.js';
+import { CorralError, ErrorCode } from '../../../shared/errors.js';
+import type { Database, Stores } from '../stores.js';
+import type { DB } from './db-schema.js';
+import { migrationProvider } from './migrations/index.js';
+import type { SqlExecutor } from './sql-helpers.js';
+
+export function storesOver(db: SqlExecutor): Stores {
+  return {
+    agents: new SqlAgentStore(db),
+    sessions: new SqlSessionStore(db),
+    enrollmentSecrets: new SqlEnrollmentSecretStore(db),
+    events: new SqlEventStore(db),
+    audit: new SqlAuditStore(db),
+    apiKeys: new SqlApiKeyStore(db),
+  };
+}
+
+export class SqlDatabase implements Database {
+  readonly agents;
+  readonly sessions;
+  readonly enrollmentSecrets;
+  readonly events;
+  readonly audit;
+  readonly apiKeys;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly db: Kysely<DB>) {
+    ({
+      agents: this.agents,
+      sessions: this.sessions,
+      enrollmentSecrets: this.enrollmentSecrets,
+      events: this.events,
+      audit: this.audit,
+      apiKeys: this.apiKeys,
+    } = storesOver(db));
+  }
+
+  /**
+   * On SQLite there is one connection: inside `work`, use only the stores it is
+   * given; a call on this Database's own stores would wait for the transaction.
+   */
+  transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(storesOver(trx)));
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.db.destroy();
+    return this.closing;
+  }
+}
+
+/** Brings the schema up to date; throws naming the migration that failed. */
+export async function migrateToLatest(db: Kysely<DB>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error === undefined) return;
+  const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+  const reason = error instanceof Error ? error.message : String(error);
+  throw new CorralError(
+    ErrorCode.Internal,
+    failed ? `database migration "${failed}" failed: ${reason}` : `database migrations failed: ${reason}`,
+    { cause: error },
+  );
+}

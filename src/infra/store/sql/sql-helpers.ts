@@ -1,0 +1,77 @@
+// Small pieces every SQL store shares: the executor type, running a
+// multi-statement write atomically, keyset pages, LIKE escaping, chunking under
+// the bound-parameter limit, and recognising unique-key violations per driver.
+import type { Kysely } from 'kysely';
+import { invalidArgument } from '../../../shared/errors.js';
+import type { DB } from './db-schema.js';
+
+/** What a SQL store runs on: the root Kysely instance or a transaction (which is one). */
+export type SqlExecutor = Kysely<DB>;
+
+/**
+ * Runs `work` in a transaction, or in the caller's transaction when there is
+ * one already, so that a store's multi-statement writes are atomic either way.
+ */
+export function inTransaction<T>(db: SqlExecutor, work: (trx: SqlExecutor) => Promise<T>): Promise<T> {
+  return db.isTransaction ? work(db) : db.transaction().execute(work);
+}
+
+/**
+ * SQLite allows 32766 bound parameters per statement, PostgreSQL 65535; multi-row
+ * statements are chunked to stay under this.
+ */
+export const MAX_BOUND_PARAMETERS = 32_000;
+
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export interface KeysetPage<T> {
+  items: T[];
+  nextAfterId: string | undefined;
+}
+
+/** A row limit as given, refused unless a positive integer (a zero or NaN limit is a caller bug). */
+export function checkedLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw invalidArgument('invalid limit', [{ field: 'limit', description: 'must be a positive integer' }]);
+  }
+  return limit;
+}
+
+/** The row count to fetch for a page: one more than asked, to learn whether there are more. */
+export const fetchLimit = (limit: number): number => checkedLimit(limit) + 1;
+
+/** Cuts `rows` (fetched with `fetchLimit(limit)`) to a page and its continuation id. */
+export function keysetPage<T extends { readonly id: string }>(rows: readonly T[], limit: number): KeysetPage<T> {
+  const items = rows.slice(0, limit);
+  const more = rows.length > limit;
+  return { items, nextAfterId: more ? items[items.length - 1]?.id : undefined };
+}
+
+/** A LIKE pattern matching `text` anywhere, with `\` as the escape character. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Whether a driver error is a unique or primary key violation (SQLite or PostgreSQL). */
+export function isUniqueViolation(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return false;
+  const code = (error as { code: unknown }).code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+/** Runs an insert, turning a duplicate key into `already_exists` (as `make` words it). */
+export async function insertOnce(insert: () => Promise<unknown>, make: () => Error): Promise<void> {
+  try {
+    await insert();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw make();
+    throw error;
+  }
+}
+
+export const toJson = (value: unknown): string => JSON.stringify(value);
+export const fromJson = <T>(text: string): T => JSON.parse(text) as T;

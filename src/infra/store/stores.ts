@@ -1,0 +1,25 @@
+// The store ports together, and the unit of work that runs several of them in
+// one transaction (state change + outbox event + audit entry commit together).
+import type { AgentStore } from '../../features/agents/agent-store.js';
+import type { ApiKeyStore } from '../../features/api-keys/api-key-store.js';
+import type { AuditStore } from '../../features/audit/audit-store.js';
+import type { EnrollmentSecretStore } from '../../features/enrollment/enrollment-secret-store.js';
+import type { EventStore } from '../../features/events/event-store.js';
+import type { SessionStore } from '../../features/sessions/session-store.js';
+
+export interface Stores {
+  readonly agents: AgentStore;
+  readonly sessions: SessionStore;
+  readonly enrollmentSecrets: EnrollmentSecretStore;
+  readonly events: EventStore;
+  readonly audit: AuditStore;
+  readonly apiKeys: ApiKeyStore;
+}
+
+export interface Database extends Stores {
+  /** Runs `work` in one transaction; everything it wrote commits or none of it does. */
+  transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T>;
+  /** Whether the database answers (for /readyz). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,137 @@
+// Corral's Prometheus metrics: names follow Prometheus conventions (corral_
+// prefix, base units, _total counters) and no label ever holds an agent id.
+// Seed 004's names map as: agent_connections → corral_agent_connections,
+// grpc_requests → corral_grpc_requests_total, grpc_errors → corral_grpc_errors_total,
+// system_memory_usage / system_cpu_usage → corral_process_resident_memory_bytes /
+// corral_process_cpu_seconds_total (prom-client default metrics).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface FleetGauges {
+  /** Agents by status and by health, from the store (cached briefly by the caller). */
+  counts(): Promise<{ byStatus: Readonly<Record<string, number>>; byHealth: Readonly<Record<string, number>> }>;
+  connectedStreams(): number;
+  liveAgents(): number;
+  pendingAgentWrites(): number;
+  heartbeatsReceived(): number;
+  eventsPublished(): number;
+}
+
+export class CorralMetrics {
+  readonly registry = new Registry();
+
+  readonly grpcRequests = new Counter({
+    name: 'corral_grpc_requests_total',
+    help: 'gRPC calls received, by method.',
+    labelNames: ['method'] as const,
+    registers: [this.registry],
+  });
+
+  readonly grpcErrors = new Counter({
+    name: 'corral_grpc_errors_total',
+    help: 'gRPC calls that ended with an error status, by method and status code.',
+    labelNames: ['method', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly streamMessages = new Counter({
+    name: 'corral_stream_messages_total',
+    help: 'Messages on agent streams, by direction and kind.',
+    labelNames: ['direction', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly flushDuration = new Histogram({
+    name: 'corral_agent_state_flush_duration_seconds',
+    help: 'Time to write one batch of agent live state to the store.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly flushRows = new Counter({
+    name: 'corral_agent_state_rows_written_total',
+    help: 'Agent rows written by batched live-state flushes.',
+    registers: [this.registry],
+  });
+
+  readonly backgroundFailures = new Counter({
+    name: 'corral_background_task_failures_total',
+    help: 'Failed runs of background tasks, by task.',
+    labelNames: ['task'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpRequests = new Counter({
+    name: 'corral_http_requests_total',
+    help: 'Admin API requests, by method, route pattern and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(fleet: FleetGauges) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'corral_' });
+    new Gauge({
+      name: 'corral_agent_connections',
+      help: 'Agent streams currently open on this instance.',
+      registers: [this.registry],
+      collect() {
+        this.set(fleet.connectedStreams());
+      },
+    });
+    new Gauge({
+      name: 'corral_agents_live',
+      help: 'Agents whose live state this instance holds in memory.',
+      registers: [this.registry],
+      collect() {
+        this.set(fleet.liveAgents());
+      },
+    });
+    new Gauge({
+      name: 'corral_agent_state_pending',
+      help: 'Agents with live-state changes not yet written to the store.',
+      registers: [this.registry],
+      collect() {
+        this.set(fleet.pendingAgentWrites());
+      },
+    });
+    new Counter({
+      name: 'corral_heartbeats_received_total',
+      help: 'Heartbeats received from agents (stream and unary).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(fleet.heartbeatsReceived());
+      },
+    });
+    new Counter({
+      name: 'corral_events_published_total',
+      help: 'Events relayed from the outbox to the bus.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(fleet.eventsPublished());
+      },
+    });
+    new Gauge({
+      name: 'corral_agents',
+      help: 'Agents by connectivity status (online, offline, inactive, decommissioned).',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        const counts = await fleet.counts();
+        this.reset();
+        for (const [status, count] of Object.entries(counts.byStatus)) this.set({ status }, count);
+      },
+    });
+    new Gauge({
+      name: 'corral_agents_by_health',
+      help: 'Agents (not decommissioned) by component health (unknown, healthy, degraded, unhealthy).',
+      labelNames: ['health'] as const,
+      registers: [this.registry],
+      async collect() {
+        const counts = await fleet.counts();
+        this.reset();
+        for (const [health, count] of Object.entries(counts.byHealth)) this.set({ health }, count);
+      },
+    });
+  }
+}

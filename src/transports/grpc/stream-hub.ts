@@ -1,0 +1,71 @@
+// Every open agent stream on this instance, one per agent. Implements the
+// AgentConnections port for the services, and drains all streams on shutdown:
+// a Drain notice, a deadline, then close.
+import type { AgentConnections } from '../../features/agents/agent-connections.js';
+import type { Clock } from '../../shared/clock.js';
+import type { AgentStream } from './agent-stream.js';
+
+export class StreamHub implements AgentConnections {
+  private readonly streams = new Map<string, AgentStream>();
+  private draining = false;
+
+  constructor(private readonly clock: Clock) {}
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Adds a stream; an older stream of the same agent is drained and closed. */
+  register(stream: AgentStream): void {
+    const previous = this.streams.get(stream.agentId);
+    this.streams.set(stream.agentId, stream);
+    if (previous && previous !== stream) this.drainStream(previous, 'replaced by a newer connection of the same agent', 0);
+  }
+
+  /** Removes a stream if it is still the agent's current one; true when it was. */
+  remove(stream: AgentStream): boolean {
+    if (this.streams.get(stream.agentId) !== stream) return false;
+    this.streams.delete(stream.agentId);
+    return true;
+  }
+
+  get(agentId: string): AgentStream | undefined {
+    return this.streams.get(agentId);
+  }
+
+  isConnected(agentId: string): boolean {
+    return this.streams.has(agentId);
+  }
+
+  connectedCount(): number {
+    return this.streams.size;
+  }
+
+  disconnect(agentId: string, reason: string): void {
+    const stream = this.streams.get(agentId);
+    if (stream) this.drainStream(stream, reason, 0);
+  }
+
+  sessionRefreshed(agentId: string, expiresAt: number): void {
+    const stream = this.streams.get(agentId);
+    if (stream) stream.sessionExpiresAt = expiresAt;
+  }
+
+  /** Tells every agent to leave, waits up to `deadlineMs` for them to go, then closes the rest. */
+  async drainAll(deadlineMs: number, retryAfterMs: number): Promise<void> {
+    this.draining = true;
+    const deadline = this.clock.now() + deadlineMs;
+    for (const stream of this.streams.values()) {
+      stream.send({ drain: { reason: 'server shutting down', deadlineMs: deadline, retryAfterMs } });
+    }
+    while (this.streams.size > 0 && this.clock.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (const stream of [...this.streams.values()]) stream.end();
+  }
+
+  private drainStream(stream: AgentStream, reason: string, retryAfterMs: number): void {
+    stream.send({ drain: { reason, deadlineMs: this.clock.now(), retryAfterMs } });
+    stream.end();
+  }
+}
