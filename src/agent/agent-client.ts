@@ -20,6 +20,7 @@ import type {
 } from './agent-client-types.js';
 import { AgentClientState } from './agent-client-types.js';
 import { connectError, isFatal, isSessionRejected } from './agent-errors.js';
+import { AgentStats } from './agent-stats.js';
 import type { AgentRpc } from './agent-rpc.js';
 import { GrpcAgentRpc, describeError, grpcCode } from './agent-rpc.js';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
@@ -28,6 +29,7 @@ import { buildHeartbeat, sampleMetrics } from './heartbeat-builder.js';
 import type { StreamEnd } from './heartbeat-stream.js';
 import { runHeartbeatStream } from './heartbeat-stream.js';
 import { SessionKeeper } from './session-keeper.js';
+import { sleep } from './sleep.js';
 import { retryDelayOf } from './status-details.js';
 
 export type {
@@ -55,24 +57,9 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   private stopping: Promise<void> | undefined;
   private fatal: CorralError | undefined;
   private stopRequested = false;
-  /** Between ConnectAck and the end of that stream. */
-  private linkUp = false;
   private sequence = 0;
   private settle: (result: AgentStopResult) => void = () => undefined;
-  private counters = {
-    state: AgentClientState.Idle as AgentClientState,
-    agentId: undefined as string | undefined,
-    connects: 0,
-    heartbeatsSent: 0,
-    heartbeatsSkipped: 0,
-    heartbeatsAcked: 0,
-    lastAckedSequence: 0,
-    serverHealth: undefined as string | undefined,
-    sessionRefreshes: 0,
-    drains: 0,
-    errors: 0,
-    lastError: undefined as string | undefined,
-  };
+  private readonly counters = new AgentStats();
 
   constructor(private readonly options: AgentClientOptions) {
     super();
@@ -86,8 +73,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   }
 
   get stats(): AgentClientStats {
-    const c = this.counters;
-    return { ...c, connected: this.linkUp, reconnects: Math.max(0, c.connects - 1) };
+    return this.counters.snapshot();
   }
 
   /** Starts connecting in the background; idempotent. */
@@ -108,7 +94,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
         this.rpc.close();
         return;
       }
-      if (!this.fatal) this.setState(AgentClientState.Stopping);
+      if (!this.counters.terminal) this.counters.state = AgentClientState.Stopping;
       await this.keeper?.terminate(reason, this.options.stopTimeoutMs ?? 2_000);
       this.halt.abort();
       await this.running;
@@ -136,7 +122,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   /** Loads or enrolls the identity, retrying what can be retried, and readies the session keeper. */
   private async identify(): Promise<string> {
     for (;;) {
-      this.setState(AgentClientState.Enrolling);
+      this.counters.state = AgentClientState.Enrolling;
       try {
         const { identity, enrolled } = await loadOrEnroll({
           rpc: this.rpc,
@@ -162,7 +148,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
           hooks: {
             onSession: (session, how) => {
               if (how !== 'refreshed') return;
-              this.counters.sessionRefreshes += 1;
+              this.counters.sessionRefreshed();
               this.emit('sessionRefreshed', { expiresAtMs: session.expiresAtMs });
             },
             onFatal: (error) => this.fail(error),
@@ -183,9 +169,9 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     if (!keeper) throw new CorralError(ErrorCode.Internal, 'no session keeper');
     let call;
     try {
-      this.setState(AgentClientState.Authenticating);
+      this.counters.state = AgentClientState.Authenticating;
       const session = await keeper.acquire();
-      this.setState(AgentClientState.Connecting);
+      this.counters.state = AgentClientState.Connecting;
       call = this.rpc.connect(session.token);
     } catch (error) {
       if (isFatal(error)) throw error;
@@ -203,9 +189,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       signal: this.halt.signal,
       hooks: {
         onConnected: (ack, heartbeatIntervalMs) => {
-          this.linkUp = true;
-          this.counters.connects += 1;
-          this.setState(AgentClientState.Connected);
+          this.counters.connected();
           this.logger.info(
             { sessionId: ack.sessionId, server: ack.serverInstance, heartbeatIntervalMs },
             'connected',
@@ -218,21 +202,17 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
           });
         },
         onHeartbeatSent: (heartbeat) => {
-          this.counters.heartbeatsSent += 1;
+          this.counters.heartbeatSent();
           this.emit('heartbeatSent', { sequence: Number(heartbeat.sequence) });
         },
-        onHeartbeatSkipped: () => {
-          this.counters.heartbeatsSkipped += 1;
-        },
+        onHeartbeatSkipped: () => this.counters.heartbeatSkipped(),
         onHeartbeatAck: (ack) => {
-          this.counters.heartbeatsAcked += 1;
-          this.counters.lastAckedSequence = Math.max(this.counters.lastAckedSequence, ack.sequence);
-          this.counters.serverHealth = ack.health || this.counters.serverHealth;
+          this.counters.heartbeatAcked(ack);
           this.emit('heartbeatAcked', { sequence: ack.sequence, health: ack.health });
         },
         onSessionExpiring: () => keeper.refreshNow(),
         onDrain: (drain) => {
-          this.counters.drains += 1;
+          this.counters.drained();
           this.logger.info(
             { reason: drain.reason, retryAfterMs: drain.retryAfterMs },
             'server asked to drain',
@@ -240,8 +220,8 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
         },
       },
     });
-    if (this.linkUp) {
-      this.linkUp = false;
+    if (this.counters.linkUp) {
+      this.counters.linkUp = false;
       const error = end.kind === 'failed' ? describeError(end.error) : undefined;
       this.logger.info({ reason: end.kind, err: error }, 'disconnected');
       this.emit('disconnected', { reason: end.kind, ...(error === undefined ? {} : { error }) });
@@ -282,13 +262,12 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     if (this.ending) return;
     const error = end.kind === 'failed' ? describeError(end.error) : undefined;
     if (error !== undefined) {
-      this.counters.errors += 1;
-      this.counters.lastError = error;
+      this.counters.failed(error);
       this.logger.warn({ err: error, retryInMs: delayMs }, 'connection failed; retrying');
     } else {
       this.logger.info({ reason: end.kind, retryInMs: delayMs }, 'reconnecting');
     }
-    this.setState(AgentClientState.Waiting);
+    this.counters.state = AgentClientState.Waiting;
     this.emit('retrying', {
       delayMs,
       attempt: this.backoff.attempt,
@@ -313,40 +292,20 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       error instanceof CorralError
         ? error
         : new CorralError(ErrorCode.Internal, `agent stopped: ${describeError(error)}`, { cause: error });
-    this.counters.errors += 1;
-    this.counters.lastError = this.fatal.message;
+    this.counters.failed(this.fatal.message);
     this.logger.error({ err: this.fatal.message, code: this.fatal.code }, 'agent cannot continue');
     this.halt.abort();
   }
 
   private finish(result: AgentStopResult): void {
-    if (this.counters.state === AgentClientState.Stopped || this.counters.state === AgentClientState.Failed)
-      return;
-    this.setState(result.failed ? AgentClientState.Failed : AgentClientState.Stopped);
+    if (this.counters.terminal) return;
+    this.counters.state = result.failed ? AgentClientState.Failed : AgentClientState.Stopped;
     this.emit('stopped', result);
     this.settle(result);
-  }
-
-  private setState(state: AgentClientState): void {
-    this.counters.state = state;
   }
 
   /** Stopping for whatever reason: asked to, or failed. */
   private get ending(): boolean {
     return this.stopRequested || this.halt.signal.aborted;
   }
-}
-
-/** Resolves after ms, or at once when signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted || ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -3,95 +3,23 @@
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from '../config/settings.js';
-import { AgentService } from '../features/agents/agent-service.js';
-import { noConnections, type AgentConnections } from '../features/agents/agent-connections.js';
-import { ApiKeyService } from '../features/api-keys/api-key-service.js';
-import { AuditLog } from '../features/audit/audit-log.js';
-import { Auditor } from '../features/audit/audited.js';
-import { EnrollmentService } from '../features/enrollment/enrollment-service.js';
 import { EventFactory } from '../features/events/event-factory.js';
-import { EventLog } from '../features/events/event-log.js';
-import { OutboxRelay } from '../features/events/outbox-relay.js';
-import { StatusService } from '../features/fleet/status-service.js';
-import { DEFAULT_TRACKER_SETTINGS, FleetTracker } from '../features/health/fleet-tracker.js';
-import { HealthService } from '../features/health/health-service.js';
 import { StalenessSweep } from '../features/health/staleness-sweep.js';
-import { SessionService } from '../features/sessions/session-service.js';
 import { CorralMetrics } from '../metrics/corral-metrics.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { AgentGrpcServer } from '../transports/grpc/agent-grpc-server.js';
 import { StreamHub } from '../transports/grpc/stream-hub.js';
 import { createHttpServer } from '../transports/http/http-server.js';
-import { systemClock, type Clock } from '../shared/clock.js';
-import { TimeOrderedIds, type IdSource } from '../shared/ids.js';
+import { systemClock } from '../shared/clock.js';
+import { TimeOrderedIds } from '../shared/ids.js';
 import { PeriodicTask } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
-import { openBackends, type Backends } from './backends.js';
-import type { Services } from './services.js';
+import { openBackends } from './backends.js';
+import { createServices, type CorralServices } from './create-services.js';
 import { CORRAL_VERSION } from './version.js';
 
-export interface ServiceOptions {
-  readonly clock?: Clock;
-  readonly ids?: IdSource;
-  readonly sessionTtlMs: number;
-  readonly heartbeatEventIntervalMs?: number;
-  readonly maxPendingAgents?: number;
-  readonly instanceId?: string;
-  readonly connections?: () => AgentConnections;
-}
-
-/** Builds the services over opened backends (used by startCorral and by tests). */
-export function createServices(backends: Backends, options: ServiceOptions): Services & { relay: OutboxRelay } {
-  const clock = options.clock ?? systemClock;
-  const ids = options.ids ?? new TimeOrderedIds(clock);
-  const { db, cache, bus } = backends;
-  const events = new EventFactory(ids, clock);
-  const auditor = new Auditor(db, ids, clock);
-  const tracker = new FleetTracker(db, events, clock, {
-    ...DEFAULT_TRACKER_SETTINGS,
-    heartbeatEventIntervalMs: options.heartbeatEventIntervalMs ?? DEFAULT_TRACKER_SETTINGS.heartbeatEventIntervalMs,
-    maxPendingAgents: options.maxPendingAgents ?? DEFAULT_TRACKER_SETTINGS.maxPendingAgents,
-  });
-  const enrollment = new EnrollmentService(db, auditor, ids, clock);
-  let sessions: SessionService | undefined;
-  const agents = new AgentService(db, enrollment, auditor, events, ids, clock, options.connections ?? (() => noConnections), {
-    async onUnregistered(agentId, endedSessions) {
-      tracker.forget(agentId);
-      await sessions?.forgetAgent(endedSessions);
-    },
-  });
-  sessions = new SessionService(db, cache, agents, auditor, events, ids, clock, { ttlMs: options.sessionTtlMs });
-  const startedAt = clock.now();
-  return {
-    clock,
-    agents,
-    sessions,
-    enrollment,
-    tracker,
-    health: new HealthService(agents, tracker),
-    apiKeys: new ApiKeyService(db, cache, auditor, ids, clock),
-    events: new EventLog(db),
-    audit: new AuditLog(db),
-    status: new StatusService(agents, clock, {
-      version: CORRAL_VERSION,
-      instanceId: options.instanceId ?? `${hostname()}-${process.pid}`,
-      startedAt,
-      backends: backends.describe,
-    }),
-    relay: new OutboxRelay(db, bus, clock),
-    async readiness() {
-      try {
-        await db.ping();
-        return { ready: true, checks: { store: 'ok' } };
-      } catch (error) {
-        return { ready: false, checks: { store: (error as Error).message } };
-      }
-    },
-  };
-}
-
 export interface RunningCorral {
-  readonly services: Services;
+  readonly services: CorralServices;
   readonly grpcPort: number;
   readonly apiUrl: string;
   readonly metricsUrl: string;

@@ -92,13 +92,21 @@ export function enrolledColumns(agent: NewAgent) {
   } satisfies Omit<Insertable<AgentsTable>, 'id' | 'revision'>;
 }
 
-export async function replaceLabels(db: SqlExecutor, agentId: string, labels: Readonly<Record<string, string>>): Promise<void> {
+export async function replaceLabels(
+  db: SqlExecutor,
+  agentId: string,
+  labels: Readonly<Record<string, string>>,
+): Promise<void> {
   await db.deleteFrom('agent_labels').where('agent_id', '=', agentId).execute();
   const rows = Object.entries(labels).map(([key, value]) => ({ agent_id: agentId, key, value }));
   if (rows.length > 0) await db.insertInto('agent_labels').values(rows).execute();
 }
 
-export async function replaceCapabilities(db: SqlExecutor, agentId: string, capabilities: readonly string[]): Promise<void> {
+export async function replaceCapabilities(
+  db: SqlExecutor,
+  agentId: string,
+  capabilities: readonly string[],
+): Promise<void> {
   await db.deleteFrom('agent_capabilities').where('agent_id', '=', agentId).execute();
   // The side table is a set; the row keeps the list as reported (normaliseFacts dedupes upstream).
   const rows = [...new Set(capabilities)].map((capability) => ({ agent_id: agentId, capability }));

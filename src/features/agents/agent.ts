@@ -32,7 +32,7 @@ export interface Agent extends AgentFacts {
 }
 
 export const AGENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,62}[A-Za-z0-9])?$/;
+export const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,62}[A-Za-z0-9])?$/;
 const CAPABILITY = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);

@@ -3,7 +3,13 @@
 // rather than one per agent) and moving silent agents on. Both are guarded so a
 // late or repeated write never moves an agent backwards.
 import { sql, type RawBuilder } from 'kysely';
-import { chunks, inTransaction, MAX_BOUND_PARAMETERS, toJson, type SqlExecutor } from '../../infra/store/sql/sql-helpers.js';
+import {
+  chunks,
+  inTransaction,
+  MAX_BOUND_PARAMETERS,
+  toJson,
+  type SqlExecutor,
+} from '../../infra/store/sql/sql-helpers.js';
 import { CONNECTIVITY_PREDECESSORS, Connectivity } from '../health/health-model.js';
 import type { AgentLiveState, StaleAgent } from './agent-store.js';
 
@@ -11,19 +17,19 @@ const LIVE_COLUMNS = 8;
 const ROWS_PER_STATEMENT = Math.floor(MAX_BOUND_PARAMETERS / LIVE_COLUMNS);
 
 /**
- * Stored status may move to the new status only from a legal predecessor; a
- * decommissioned agent is never touched, and a live state never decommissions
- * (only AgentStore.decommission does, because it also drops the credential).
+ * Stored status may move to the new status only from a legal predecessor. A
+ * live state never decommissions (only AgentStore.decommission does, because it
+ * also drops the credential), and a decommissioned agent is never touched.
  */
-const statusGuard: RawBuilder<unknown> = sql.join(
+const statusGuard: RawBuilder<unknown> = sql`agents.status <> ${sql.lit(Connectivity.Decommissioned)} and (${sql.join(
   Object.entries(CONNECTIVITY_PREDECESSORS)
     .filter(([to]) => to !== Connectivity.Decommissioned)
-    .map(([to, from]) => {
-      const allowed = from.filter((status) => status !== Connectivity.Decommissioned).map((status) => sql.lit(status));
-      return sql`(v.status = ${sql.lit(to)} and agents.status in (${sql.join(allowed)}))`;
-    }),
+    .map(
+      ([to, from]) =>
+        sql`(v.status = ${sql.lit(to)} and agents.status in (${sql.join(from.map((status) => sql.lit(status)))}))`,
+    ),
   sql` or `,
-);
+)})`;
 
 /**
  * One state per agent: the most recently seen wins (the later one on a tie), as
@@ -33,7 +39,8 @@ function newestPerAgent(states: readonly AgentLiveState[]): AgentLiveState[] {
   const newest = new Map<string, AgentLiveState>();
   for (const state of states) {
     const held = newest.get(state.id);
-    if (!held || (state.lastSeenAt ?? -Infinity) >= (held.lastSeenAt ?? -Infinity)) newest.set(state.id, state);
+    if (!held || (state.lastSeenAt ?? -Infinity) >= (held.lastSeenAt ?? -Infinity))
+      newest.set(state.id, state);
   }
   return [...newest.values()];
 }
@@ -98,7 +105,10 @@ export async function markStaleAgents(
         .where('status', '=', from)
         // Never seen: silent since enrolment.
         .where((eb) =>
-          eb.or([eb('last_seen_at', '<', before), eb.and([eb('last_seen_at', 'is', null), eb('enrolled_at', '<', before)])]),
+          eb.or([
+            eb('last_seen_at', '<', before),
+            eb.and([eb('last_seen_at', 'is', null), eb('enrolled_at', '<', before)]),
+          ]),
         )
         .returning(['id', 'last_seen_at'])
         .execute();

@@ -19,6 +19,8 @@ import type { EventEnvelope, EventType } from './event.js';
 import type { EventFilter, EventStore } from './event-store.js';
 
 const EVENT_COLUMNS = 9;
+/** Ids per markPublished statement; relay batches are usually far smaller. */
+const IDS_PER_STATEMENT = 1_000;
 
 const toEvent = (row: Selectable<EventsTable>): EventEnvelope => ({
   id: row.id,
@@ -71,7 +73,7 @@ export class SqlEventStore implements EventStore {
 
   /** Keeps the first publication time of an event relayed twice. */
   async markPublished(ids: readonly string[], at: number): Promise<void> {
-    for (const part of chunks(ids, MAX_BOUND_PARAMETERS - 1)) {
+    for (const part of chunks(ids, IDS_PER_STATEMENT)) {
       await this.db
         .updateTable('events')
         .set({ published_at: at })

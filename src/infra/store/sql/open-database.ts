@@ -4,11 +4,27 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect } from 'kysely';
 import { invalidArgument } from '../../../shared/errors.js';
 import type { Database } from '../stores.js';
 import type { DB } from './db-schema.js';
 import { migrateToLatest, SqlDatabase } from './sql-database.js';
+
+/**
+ * SQLite runs DDL inside transactions, but Kysely's adapter does not say so,
+ * and its Migrator would then leave a failed migration half-applied.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class CorralSqliteDialect extends SqliteDialect {
+  override createAdapter(): SqliteAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
 
 const SQLITE = 'sqlite:';
 const MEMORY = ':memory:';
@@ -18,11 +34,14 @@ export function sqliteLocation(url: string): string {
   if (!url.startsWith(SQLITE)) {
     // Only the scheme is echoed: a database URL may carry a password.
     const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(url)?.[0] ?? '(none)';
-    throw invalidArgument(`unsupported store URL scheme ${JSON.stringify(scheme)}: expected sqlite:<path> or sqlite::memory:`);
+    throw invalidArgument(
+      `unsupported store URL scheme ${JSON.stringify(scheme)}: expected sqlite:<path> or sqlite::memory:`,
+    );
   }
   const rest = url.slice(SQLITE.length);
   if (rest === MEMORY) return MEMORY;
-  if (rest.trim() === '') throw invalidArgument('store URL sqlite: needs a path, e.g. sqlite:./data/corral.db');
+  if (rest.trim() === '')
+    throw invalidArgument('store URL sqlite: needs a path, e.g. sqlite:./data/corral.db');
   return resolve(rest);
 }
 
@@ -39,7 +58,7 @@ export async function openSqlDatabase(url: string): Promise<Database> {
     connection.close();
     throw error;
   }
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: connection }) });
+  const db = new Kysely<DB>({ dialect: new CorralSqliteDialect({ database: connection }) });
   try {
     await migrateToLatest(db);
   } catch (error) {

@@ -45,7 +45,10 @@ export function checkedLimit(limit: number): number {
 export const fetchLimit = (limit: number): number => checkedLimit(limit) + 1;
 
 /** Cuts `rows` (fetched with `fetchLimit(limit)`) to a page and its continuation id. */
-export function keysetPage<T extends { readonly id: string }>(rows: readonly T[], limit: number): KeysetPage<T> {
+export function keysetPage<T extends { readonly id: string }>(
+  rows: readonly T[],
+  limit: number,
+): KeysetPage<T> {
   const items = rows.slice(0, limit);
   const more = rows.length > limit;
   return { items, nextAfterId: more ? items[items.length - 1]?.id : undefined };

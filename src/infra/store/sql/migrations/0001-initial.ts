@@ -40,7 +40,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('value', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('agent_labels_pk', ['agent_id', 'key'])
     .execute();
-  await db.schema.createIndex('agent_labels_key_value_idx').on('agent_labels').columns(['key', 'value']).execute();
+  await db.schema
+    .createIndex('agent_labels_key_value_idx')
+    .on('agent_labels')
+    .columns(['key', 'value'])
+    .execute();
 
   await db.schema
     .createTable('agent_capabilities')
@@ -48,7 +52,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('capability', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('agent_capabilities_pk', ['agent_id', 'capability'])
     .execute();
-  await db.schema.createIndex('agent_capabilities_capability_idx').on('agent_capabilities').column('capability').execute();
+  await db.schema
+    .createIndex('agent_capabilities_capability_idx')
+    .on('agent_capabilities')
+    .column('capability')
+    .execute();
 
   await db.schema
     .createTable('sessions')
@@ -104,7 +112,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('published_at', 'bigint')
     .execute();
   // The relay reads `published_at IS NULL ORDER BY id`.
-  await db.schema.createIndex('events_published_at_id_idx').on('events').columns(['published_at', 'id']).execute();
+  await db.schema
+    .createIndex('events_published_at_id_idx')
+    .on('events')
+    .columns(['published_at', 'id'])
+    .execute();
   await db.schema.createIndex('events_subject_id_idx').on('events').column('subject_id').execute();
   await db.schema.createIndex('events_type_idx').on('events').column('type').execute();
 
@@ -128,7 +140,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['audit_log', 'events', 'api_keys', 'enrollment_secrets', 'sessions', 'agent_capabilities', 'agent_labels', 'agents']) {
+  for (const table of [
+    'audit_log',
+    'events',
+    'api_keys',
+    'enrollment_secrets',
+    'sessions',
+    'agent_capabilities',
+    'agent_labels',
+    'agents',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// `npm run bench:agents`: connects N simulated agents to a real `corral serve`
+// (embedded SQLite) and reports the time to connect them all, heartbeats/s
+// ingested, server RSS per agent, and the CPU used by the server and by the
+// load generator. Everything runs on this machine, on loopback, and stops by
+// itself. Usage:
+//   npm run bench:agents -- [--agents 10000] [--processes 2] [--heartbeat-interval 500ms]
+//                           [--ramp-up 20s] [--measure 20s]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const corral = join(root, 'bin/corral.js');
+const { values: flags } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '10000' },
+    processes: { type: 'string', default: '2' },
+    'heartbeat-interval': { type: 'string', default: '500ms' },
+    'ramp-up': { type: 'string', default: '20s' },
+    measure: { type: 'string', default: '20s' },
+  },
+});
+const agents = positive('agents', flags.agents);
+const processes = positive('processes', flags.processes);
+const measureMs = durationMs('measure', flags.measure);
+const rampUpMs = durationMs('ramp-up', flags['ramp-up']);
+const TICKS_PER_SECOND = 100;
+
+function positive(name, text) {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a positive whole number`);
+  return n;
+}
+function durationMs(name, text) {
+  const m = /^(\d+)(ms|s|m)?$/.exec(text);
+  if (!m) usage(`--${name} must be a duration such as 500ms, 20s, 1m`);
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] ?? 's'];
+}
+function usage(message) {
+  process.stderr.write(`bench:agents: ${message}\n`);
+  process.exit(2);
+}
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** utime+stime in seconds and RSS in bytes of a live process, from /proc. */
+function procStats(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return { cpuSeconds, rssBytes: rssKb * 1024 };
+}
+
+async function scrape(metricsUrl) {
+  const text = await (await fetch(metricsUrl)).text();
+  const value = (name) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+  const errors = text
+    .split('\n')
+    .filter((l) => l.startsWith('corral_grpc_errors_total{'))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  return { connections: value('corral_agent_connections'), heartbeats: value('corral_heartbeats_received_total'), errors };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'corral-bench-'));
+const [grpcPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+const adminKey = `cak_${randomBytes(32).toString('base64url')}`;
+const apiUrl = `http://127.0.0.1:${apiPort}`;
+const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+const children = [];
+const output = [];
+
+const server = spawn(process.execPath, [corral, 'serve'], {
+  env: {
+    ...process.env,
+    STORE_URL: `sqlite:${join(dir, 'corral.db')}`,
+    GRPC_SERVER_ADDR: `127.0.0.1:${grpcPort}`,
+    ADMIN_API_ADDR: `127.0.0.1:${apiPort}`,
+    METRICS_ADDR: `127.0.0.1:${metricsPort}`,
+    ADMIN_API_KEY: adminKey,
+    LOG_LEVEL: 'warn',
+    HEARTBEAT_INTERVAL: flags['heartbeat-interval'],
+    AGENT_TIMEOUT: '10m',
+    MAX_INACTIVE_TIME: '1h',
+    SESSION_TIMEOUT: '1h',
+  },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+children.push(server);
+server.stderr.on('data', (chunk) => output.push(`[server] ${chunk}`));
+
+const cleanup = async () => {
+  for (const child of children.reverse()) if (child.exitCode === null) child.kill('SIGTERM');
+  await sleep(1500);
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+};
+
+try {
+  for (let i = 0; ; i++) {
+    if (i > 100) throw new Error('server did not become ready');
+    try {
+      if ((await fetch(`${apiUrl}/readyz`)).ok) break;
+    } catch {
+      // not yet
+    }
+    await sleep(200);
+  }
+  const baseline = procStats(server.pid);
+  const created = await fetch(`${apiUrl}/api/v1/enrollment-secrets`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench', maxUses: agents }),
+  });
+  if (!created.ok) throw new Error(`creating the enrollment secret failed: ${created.status} ${await created.text()}`);
+  const { secret } = await created.json();
+
+  const started = Date.now();
+  const simulators = [];
+  for (let p = 0; p < processes; p++) {
+    const count = Math.floor(agents / processes) + (p < agents % processes ? 1 : 0);
+    const sim = spawn(
+      process.execPath,
+      [corral, 'simulate', '--server', `127.0.0.1:${grpcPort}`, '--enroll-secret', secret, '--agents', String(count), '--ramp-up', `${rampUpMs}ms`, '--heartbeat-interval', flags['heartbeat-interval'], '--id-prefix', `bench-${p}`, '--report-interval', '5s'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    sim.stderr.on('data', (chunk) => output.push(`[sim ${p}] ${chunk}`));
+    simulators.push(sim);
+    children.push(sim);
+  }
+
+  let connectedAt;
+  const connectDeadline = started + rampUpMs + 120_000;
+  while (Date.now() < connectDeadline) {
+    const { connections } = await scrape(metricsUrl);
+    if (connections >= agents) {
+      connectedAt = Date.now();
+      break;
+    }
+    if (simulators.some((s) => s.exitCode !== null)) throw new Error('a simulator exited early');
+    await sleep(250);
+  }
+  if (!connectedAt) throw new Error(`not all agents connected in time (${(await scrape(metricsUrl)).connections}/${agents})`);
+
+  await sleep(3000); // let heartbeat rates settle after the ramp
+  const before = { at: Date.now(), metrics: await scrape(metricsUrl), server: procStats(server.pid), sims: simulators.map((s) => procStats(s.pid)) };
+  await sleep(measureMs);
+  const after = { at: Date.now(), metrics: await scrape(metricsUrl), server: procStats(server.pid), sims: simulators.map((s) => procStats(s.pid)) };
+
+  const seconds = (after.at - before.at) / 1000;
+  const simCpu = after.sims.reduce((sum, s, i) => sum + s.cpuSeconds - (before.sims[i]?.cpuSeconds ?? 0), 0);
+  const result = {
+    agents,
+    simulatorProcesses: processes,
+    heartbeatInterval: flags['heartbeat-interval'],
+    offeredHeartbeatsPerSecond: Math.round(agents / (durationMs('heartbeat-interval', flags['heartbeat-interval']) / 1000)),
+    timeToConnectAllSeconds: Number(((connectedAt - started) / 1000).toFixed(1)),
+    rampUpSeconds: rampUpMs / 1000,
+    heartbeatsPerSecondIngested: Math.round((after.metrics.heartbeats - before.metrics.heartbeats) / seconds),
+    grpcErrorsDuringRun: after.metrics.errors,
+    serverRssBytes: after.server.rssBytes,
+    serverRssMiB: Math.round(after.server.rssBytes / 2 ** 20),
+    serverRssPerAgentKiB: Number(((after.server.rssBytes - baseline.rssBytes) / agents / 1024).toFixed(1)),
+    serverCpuCores: Number(((after.server.cpuSeconds - before.server.cpuSeconds) / seconds).toFixed(2)),
+    loadGeneratorCpuCores: Number((simCpu / seconds).toFixed(2)),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} catch (error) {
+  process.stderr.write(`bench:agents failed: ${error.message}\n${output.slice(-30).join('')}\n`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}

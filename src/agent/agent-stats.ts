@@ -1,0 +1,79 @@
+// The counters behind AgentClient.stats: plain numbers, bumped as things
+// happen, copied out on demand. Cheap enough for thousands of simulated agents
+// read every few seconds.
+import type { HeartbeatAck__Output } from '../gen/proto/corral/agent/v1/HeartbeatAck.js';
+import type { AgentClientStats } from './agent-client-types.js';
+import { AgentClientState } from './agent-client-types.js';
+
+export class AgentStats {
+  state: AgentClientState = AgentClientState.Idle;
+  agentId: string | undefined;
+  /** Between a ConnectAck and the end of that stream. */
+  linkUp = false;
+  private connects = 0;
+  private heartbeatsSent = 0;
+  private heartbeatsSkipped = 0;
+  private heartbeatsAcked = 0;
+  private lastAckedSequence = 0;
+  private serverHealth: string | undefined;
+  private sessionRefreshes = 0;
+  private drains = 0;
+  private errors = 0;
+  private lastError: string | undefined;
+
+  connected(): void {
+    this.linkUp = true;
+    this.connects += 1;
+    this.state = AgentClientState.Connected;
+  }
+
+  heartbeatSent(): void {
+    this.heartbeatsSent += 1;
+  }
+
+  heartbeatSkipped(): void {
+    this.heartbeatsSkipped += 1;
+  }
+
+  heartbeatAcked(ack: HeartbeatAck__Output): void {
+    this.heartbeatsAcked += 1;
+    this.lastAckedSequence = Math.max(this.lastAckedSequence, ack.sequence);
+    if (ack.health) this.serverHealth = ack.health;
+  }
+
+  sessionRefreshed(): void {
+    this.sessionRefreshes += 1;
+  }
+
+  drained(): void {
+    this.drains += 1;
+  }
+
+  failed(description: string): void {
+    this.errors += 1;
+    this.lastError = description;
+  }
+
+  get terminal(): boolean {
+    return this.state === AgentClientState.Stopped || this.state === AgentClientState.Failed;
+  }
+
+  snapshot(): AgentClientStats {
+    return {
+      state: this.state,
+      agentId: this.agentId,
+      connected: this.linkUp,
+      connects: this.connects,
+      reconnects: Math.max(0, this.connects - 1),
+      heartbeatsSent: this.heartbeatsSent,
+      heartbeatsSkipped: this.heartbeatsSkipped,
+      heartbeatsAcked: this.heartbeatsAcked,
+      lastAckedSequence: this.lastAckedSequence,
+      serverHealth: this.serverHealth,
+      sessionRefreshes: this.sessionRefreshes,
+      drains: this.drains,
+      errors: this.errors,
+      lastError: this.lastError,
+    };
+  }
+}

@@ -1,0 +1,68 @@
+// The reference agent: one AgentClient with its identity in a private state
+// directory and real host metrics in its heartbeats. What `corral agent` runs,
+// and a template for agents written against the protocol in other languages.
+import type { Logger } from '../shared/logger.js';
+import type { FactsInput } from './agent-facts.js';
+import { hostFacts } from './agent-facts.js';
+import type { AgentStopResult } from './agent-client.js';
+import { AgentClient } from './agent-client.js';
+import { HostMetrics } from './host-metrics.js';
+import { FileIdentityStore } from './identity-store.js';
+
+export interface ReferenceAgentConfig {
+  readonly serverAddress: string;
+  /** Needed only until the agent has enrolled. */
+  readonly enrollmentSecret?: string;
+  readonly stateDir: string;
+  readonly facts: FactsInput;
+  /** Fixed heartbeat interval; by default the server's. */
+  readonly heartbeatIntervalMs?: number;
+  readonly tls: boolean;
+  readonly caFile?: string;
+}
+
+export interface ReferenceAgent {
+  readonly client: AgentClient;
+  /** Where the identity (and its credential) is kept. */
+  readonly identityFile: string;
+  /** Settles when the agent has stopped, by stop() or because the server refused it. */
+  readonly stopped: Promise<AgentStopResult>;
+  stop(): Promise<AgentStopResult>;
+}
+
+export function startReferenceAgent(config: ReferenceAgentConfig, logger: Logger): ReferenceAgent {
+  const store = new FileIdentityStore(config.stateDir);
+  const metrics = new HostMetrics();
+  let client: AgentClient;
+  try {
+    client = new AgentClient({
+      serverAddress: config.serverAddress,
+      tls: config.tls,
+      caFile: config.caFile,
+      enrollmentSecret: config.enrollmentSecret,
+      facts: hostFacts(config.facts),
+      identityStore: store,
+      metrics: () => metrics.sample(),
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+      userAgent: 'corral-reference-agent',
+      logger: logger.child({ component: 'agent' }),
+    });
+  } catch (error) {
+    metrics.close();
+    throw error;
+  }
+  const stopped = client.stopped.then((result) => {
+    metrics.close();
+    return result;
+  });
+  client.start();
+  return {
+    client,
+    identityFile: store.path,
+    stopped,
+    async stop() {
+      await client.stop('agent shutting down');
+      return stopped;
+    },
+  };
+}

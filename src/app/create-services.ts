@@ -1,0 +1,84 @@
+// Builds every service over opened backends. Used by startCorral (corral.ts)
+// and by tests; it starts nothing.
+import { hostname } from 'node:os';
+import { AgentService } from '../features/agents/agent-service.js';
+import { noConnections, type AgentConnections } from '../features/agents/agent-connections.js';
+import { ApiKeyService } from '../features/api-keys/api-key-service.js';
+import { AuditLog } from '../features/audit/audit-log.js';
+import { Auditor } from '../features/audit/audited.js';
+import { EnrollmentService } from '../features/enrollment/enrollment-service.js';
+import { EventFactory } from '../features/events/event-factory.js';
+import { EventLog } from '../features/events/event-log.js';
+import { OutboxRelay } from '../features/events/outbox-relay.js';
+import { StatusService } from '../features/fleet/status-service.js';
+import { DEFAULT_TRACKER_SETTINGS, FleetTracker } from '../features/health/fleet-tracker.js';
+import { HealthService } from '../features/health/health-service.js';
+import { SessionService } from '../features/sessions/session-service.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { TimeOrderedIds, type IdSource } from '../shared/ids.js';
+import type { Backends } from './backends.js';
+import type { Services } from './services.js';
+import { CORRAL_VERSION } from './version.js';
+
+export interface ServiceOptions {
+  readonly clock?: Clock;
+  readonly ids?: IdSource;
+  readonly sessionTtlMs: number;
+  readonly heartbeatEventIntervalMs?: number;
+  readonly maxPendingAgents?: number;
+  readonly instanceId?: string;
+  readonly connections?: () => AgentConnections;
+}
+
+/** Builds the services over opened backends (used by startCorral and by tests). */
+export type CorralServices = Services & { readonly relay: OutboxRelay };
+
+export function createServices(backends: Backends, options: ServiceOptions): CorralServices {
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? new TimeOrderedIds(clock);
+  const { db, cache, bus } = backends;
+  const events = new EventFactory(ids, clock);
+  const auditor = new Auditor(db, ids, clock);
+  const tracker = new FleetTracker(db, events, clock, {
+    ...DEFAULT_TRACKER_SETTINGS,
+    heartbeatEventIntervalMs: options.heartbeatEventIntervalMs ?? DEFAULT_TRACKER_SETTINGS.heartbeatEventIntervalMs,
+    maxPendingAgents: options.maxPendingAgents ?? DEFAULT_TRACKER_SETTINGS.maxPendingAgents,
+  });
+  const enrollment = new EnrollmentService(db, auditor, ids, clock);
+  let sessions: SessionService | undefined;
+  const agents = new AgentService(db, enrollment, auditor, events, ids, clock, options.connections ?? (() => noConnections), {
+    async onUnregistered(agentId, endedSessions) {
+      tracker.forget(agentId);
+      await sessions?.forgetAgent(endedSessions);
+    },
+  });
+  sessions = new SessionService(db, cache, agents, auditor, events, ids, clock, { ttlMs: options.sessionTtlMs });
+  const startedAt = clock.now();
+  return {
+    clock,
+    agents,
+    sessions,
+    enrollment,
+    tracker,
+    health: new HealthService(agents, tracker),
+    apiKeys: new ApiKeyService(db, cache, auditor, ids, clock),
+    events: new EventLog(db),
+    audit: new AuditLog(db),
+    status: new StatusService(agents, clock, {
+      version: CORRAL_VERSION,
+      instanceId: options.instanceId ?? `${hostname()}-${process.pid}`,
+      startedAt,
+      backends: backends.describe,
+    }),
+    relay: new OutboxRelay(db, bus, clock),
+    async readiness() {
+      try {
+        await db.ping();
+        return { ready: true, checks: { store: 'ok' } };
+      } catch (error) {
+        return { ready: false, checks: { store: (error as Error).message } };
+      }
+    },
+  };
+}
+

@@ -1,0 +1,43 @@
+// Real services on a fresh in-memory SQLite database, for tests of services
+// and transports. Not used by the running server.
+import type { RequestContext } from '../features/audit/audited.js';
+import { SYSTEM_PRINCIPAL } from '../features/api-keys/api-key.js';
+import { FakeClock, type Clock } from '../shared/clock.js';
+import { silentLogger } from '../shared/logger.js';
+import { openBackends, type Backends } from './backends.js';
+import { createServices, type ServiceOptions } from './create-services.js';
+
+export interface TestServices {
+  readonly services: ReturnType<typeof createServices>;
+  readonly backends: Backends;
+  readonly clock: Clock;
+  /** An admin request context for service calls. */
+  readonly admin: RequestContext;
+  close(): Promise<void>;
+}
+
+export async function openTestServices(options: Partial<ServiceOptions> & { clock?: Clock } = {}): Promise<TestServices> {
+  const clock = options.clock ?? new FakeClock();
+  const backends = await openBackends({ STORE_URL: 'sqlite::memory:', CACHE_URL: 'memory:', BUS_URL: 'memory:' }, silentLogger, clock);
+  const services = createServices(backends, { sessionTtlMs: 3_600_000, ...options, clock });
+  return {
+    services,
+    backends,
+    clock,
+    admin: { principal: { ...SYSTEM_PRINCIPAL, actor: 'api_key:test-admin', name: 'test admin' }, requestId: 'test' },
+    close: () => backends.close(),
+  };
+}
+
+/** Creates an enrollment secret and enrolls one agent; returns its id and credential. */
+export async function enrollTestAgent(t: TestServices, agentId: string, facts: Partial<Parameters<TestServices['services']['agents']['enroll']>[0]['facts']> = {}) {
+  const { secret } = await t.services.enrollment.create(t.admin, { name: `for ${agentId}` });
+  const result = await t.services.agents.enroll({
+    enrollmentSecret: secret,
+    agentId,
+    credential: '',
+    facts: { name: agentId, hostname: `${agentId}.local`, ipAddress: '10.0.0.1', version: '1.0.0', type: 'blocking', platform: 'linux', capabilities: ['scan'], labels: { env: 'test' }, ...facts },
+  });
+  if (!result.credential) throw new Error('expected a credential');
+  return { agentId: result.agentId, credential: result.credential };
+}

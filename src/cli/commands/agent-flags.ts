@@ -1,0 +1,136 @@
+// Validation of the flags `corral agent` and `corral simulate` share. Each
+// reader turns one raw flag value into a typed one or throws a UsageError that
+// names the flag, so a typo never gets as far as the network.
+import { accessSync, constants } from 'node:fs';
+import { isCorralError } from '../../shared/errors.js';
+import type { LogLevel } from '../../shared/logger.js';
+import { parseDuration } from '../parse-duration.js';
+import { UsageError } from '../usage-error.js';
+
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+export const ENROLL_SECRET_ENV = 'CORRAL_ENROLL_SECRET';
+
+const AGENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TOKEN = /^[A-Za-z0-9._:/-]{1,64}$/;
+const LABEL_KEY = /^[A-Za-z0-9._/-]{1,63}$/;
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+/** gRPC name-resolver targets, passed through as they are. */
+const GRPC_TARGET = /^(dns|ipv4|ipv6|unix|unix-abstract|vsock):/;
+
+export function serverAddress(flag: string, value: string | undefined): string {
+  if (!value) throw new UsageError(`${flag} is required (host:port of the Corral gRPC endpoint)`);
+  if (GRPC_TARGET.test(value)) return value;
+  const match = HOST_PORT.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || !(port >= 1 && port <= 65_535)) {
+    throw new UsageError(`${flag}: ${JSON.stringify(value)} is not host:port (e.g. corral.example.com:7443)`);
+  }
+  return value;
+}
+
+export function duration(flag: string, value: string, bounds: { minMs: number; maxMs?: number }): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (error) {
+    if (isCorralError(error)) throw new UsageError(`${flag}: ${error.message}`);
+    throw error;
+  }
+  if (ms < bounds.minMs || (bounds.maxMs !== undefined && ms > bounds.maxMs)) {
+    const range = bounds.maxMs === undefined ? `at least ${bounds.minMs} ms` : `${bounds.minMs} ms to ${bounds.maxMs} ms`;
+    throw new UsageError(`${flag}: ${JSON.stringify(value)} is out of range (${range})`);
+  }
+  return ms;
+}
+
+export function wholeNumber(flag: string, value: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max)) throw new UsageError(`${flag}: ${JSON.stringify(value)} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+export function agentId(flag: string, value: string): string {
+  if (!AGENT_ID.test(value)) {
+    throw new UsageError(`${flag}: ${JSON.stringify(value)} must be 1-128 characters of A-Z a-z 0-9 . _ : -`);
+  }
+  return value;
+}
+
+export function text(flag: string, value: string, maxLength: number): string {
+  if (value.trim() === '' || value.length > maxLength) {
+    throw new UsageError(`${flag}: must be non-empty and at most ${maxLength} characters`);
+  }
+  return value;
+}
+
+export function token(flag: string, value: string): string {
+  if (!TOKEN.test(value)) throw new UsageError(`${flag}: ${JSON.stringify(value)} must be 1-64 characters of A-Z a-z 0-9 . _ : / -`);
+  return value;
+}
+
+/** A comma list of tokens (`a,b`); empty items are an error, duplicates are dropped. */
+export function tokenList(flag: string, value: string): string[] {
+  const items = value.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) throw new UsageError(`${flag}: ${JSON.stringify(value)} has an empty item`);
+  return [...new Set(items.map((item) => token(flag, item)))];
+}
+
+export function labels(flag: string, values: readonly string[]): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const pair of values) {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? '' : pair.slice(0, eq);
+    const value = pair.slice(eq + 1);
+    if (eq < 0 || !LABEL_KEY.test(key)) {
+      throw new UsageError(`${flag}: ${JSON.stringify(pair)} must be key=value with a key of A-Z a-z 0-9 . _ / - (up to 63)`);
+    }
+    if (value.length > 256) throw new UsageError(`${flag}: the value of ${key} is longer than 256 characters`);
+    if (key in result) throw new UsageError(`${flag}: ${key} is given twice`);
+    result[key] = value;
+  }
+  return result;
+}
+
+export function readableFile(flag: string, path: string): string {
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    throw new UsageError(`${flag}: cannot read ${path}`);
+  }
+  return path;
+}
+
+export function logLevel(flag: string, value: string): LogLevel {
+  const level = LOG_LEVELS.find((l) => l === value);
+  if (!level) throw new UsageError(`${flag}: ${JSON.stringify(value)} must be one of ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+export function enrollmentSecret(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim() === '' || /\s/.test(value)) {
+    throw new UsageError(`${flag} (or ${ENROLL_SECRET_ENV}): must be non-empty and without spaces`);
+  }
+  return value;
+}
+
+/** Commander collector for repeatable flags. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Resolves on the first SIGTERM or SIGINT; a second signal gets the default (immediate) behaviour. */
+export function firstSignal(): { readonly received: Promise<NodeJS.Signals>; dispose(): void } {
+  let dispose = (): void => undefined;
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      dispose();
+      resolve(signal);
+    };
+    dispose = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  return { received, dispose };
+}

@@ -1,0 +1,133 @@
+// Admin API routes for agents: list with filters, read (with ETag), patch
+// metadata (If-Match), unregister. The seed's GET /api/agents and
+// /api/agents/:id reuse the same route specs.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { pageOf } from '../../transports/http/json-values.js';
+import { pageQueryShape, pageRequest, pageResponse } from '../../transports/http/paging.js';
+import { addRoute, idParams, type RouteDependencies, type RouteSpec } from '../../transports/http/route-kit.js';
+import { preconditionFailed } from '../../shared/errors.js';
+import { Role } from '../api-keys/api-key.js';
+import { CONNECTIVITY_VALUES, HEALTH_VALUES } from '../health/health-model.js';
+import { agentMetadataPatchSchema } from './agent.js';
+import { agentJson, agentJsonSchema } from './agent-json.js';
+import type { AgentFilter } from './agent-store.js';
+import { labelSelectorSchema } from './label-selector.js';
+
+const TAGS = ['agents'];
+
+const commaList = <T extends string>(values: readonly T[]) =>
+  z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+    .pipe(z.array(z.enum(values as [T, ...T[]], { error: `must be a comma-separated list of ${values.join(', ')}` })).min(1, 'must not be empty'))
+    .describe(`Comma-separated: ${values.join(', ')}`);
+
+const text = (max: number, description: string) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).describe(description);
+
+export const listAgentsQuery = z.strictObject({
+  status: commaList(CONNECTIVITY_VALUES).optional(),
+  health: commaList(HEALTH_VALUES).optional(),
+  type: text(64, 'Exact agent type').optional(),
+  version: text(64, 'Exact agent version').optional(),
+  capability: text(64, 'Agents that have this capability').optional(),
+  label: labelSelectorSchema.optional(),
+  q: text(128, 'Substring of id, name or hostname').optional(),
+  ...pageQueryShape,
+});
+
+const ifMatchHeaders = z.object({ 'if-match': z.string().optional().describe('"<revision>" from the ETag; the update fails with 412 when the agent changed since') });
+
+/** `"7"` → 7; `*` → no condition; anything else cannot match any revision. */
+function expectedRevision(header: string | string[] | undefined): number | undefined {
+  if (header === undefined || header === '*') return undefined;
+  const match = typeof header === 'string' ? /^\s*"(\d{1,15})"\s*$/.exec(header) : null;
+  if (!match?.[1]) throw preconditionFailed('If-Match must be the ETag of the agent ("<revision>") or *');
+  return Number(match[1]);
+}
+
+const listAgents = ({ services }: RouteDependencies): RouteSpec<z.ZodType, typeof listAgentsQuery> => ({
+  method: 'GET',
+  url: '/agents',
+  role: Role.Viewer,
+  summary: 'List agents',
+  description: 'Filters combine with AND. Status and health come from the store (the last flush).',
+  tags: TAGS,
+  query: listAgentsQuery,
+  responses: { 200: { description: 'A page of agents', schema: pageOf(agentJsonSchema) } },
+  handler: async ({ query }) => {
+    const filter: AgentFilter = {
+      status: query.status,
+      health: query.health,
+      type: query.type,
+      version: query.version,
+      capability: query.capability,
+      labels: query.label,
+      search: query.q,
+    };
+    const page = await services.agents.list(filter, pageRequest(query, filter));
+    return pageResponse(page, filter, (agent) => agentJson(agent, services.tracker.get(agent.id), 'stored'));
+  },
+});
+
+const getAgent = ({ services }: RouteDependencies): RouteSpec<typeof idParams, z.ZodType> => ({
+  method: 'GET',
+  url: '/agents/:id',
+  role: Role.Viewer,
+  summary: 'Get an agent',
+  description: 'Live status and health from this instance when it holds the agent. The ETag is `"<revision>"`.',
+  tags: TAGS,
+  params: idParams,
+  responses: { 200: { description: 'The agent', schema: agentJsonSchema } },
+  problems: [404],
+  handler: async ({ params, reply }) => {
+    const agent = await services.agents.get(params.id);
+    reply.header('etag', `"${agent.revision}"`);
+    return agentJson(agent, services.tracker.get(agent.id));
+  },
+});
+
+export async function agentRoutes(app: FastifyInstance, deps: RouteDependencies): Promise<void> {
+  const { services } = deps;
+  addRoute(app, listAgents(deps));
+  addRoute(app, getAgent(deps));
+  addRoute(app, {
+    method: 'PATCH',
+    url: '/agents/:id',
+    role: Role.Operator,
+    summary: 'Change an agent\'s name or labels',
+    description: 'Labels, when given, replace the whole label set. Send If-Match with the ETag to avoid overwriting a concurrent change.',
+    tags: TAGS,
+    params: idParams,
+    headers: ifMatchHeaders,
+    body: agentMetadataPatchSchema,
+    responses: { 200: { description: 'The updated agent', schema: agentJsonSchema } },
+    problems: [404, 412],
+    handler: async ({ params, body, context, request, reply }) => {
+      const updated = await services.agents.updateMetadata(context, params.id, body, expectedRevision(request.headers['if-match']));
+      reply.header('etag', `"${updated.revision}"`);
+      return agentJson(updated, services.tracker.get(updated.id));
+    },
+  });
+  addRoute(app, {
+    method: 'DELETE',
+    url: '/agents/:id',
+    role: Role.Operator,
+    summary: 'Unregister (decommission) an agent',
+    description: 'Ends its sessions, drops its credential and closes its stream. It may enroll again later.',
+    tags: TAGS,
+    params: idParams,
+    responses: { 204: { description: 'Unregistered' } },
+    problems: [404],
+    handler: async ({ params, context, reply }) => {
+      await services.agents.unregister(context, params.id);
+      return reply.code(204).send();
+    },
+  });
+}
+
+/** The seed's read-only agent routes under /api; same handlers and roles as /api/v1. */
+export async function seedAgentRoutes(app: FastifyInstance, deps: RouteDependencies): Promise<void> {
+  addRoute(app, { ...listAgents(deps), deprecated: true, summary: 'List agents (seed path; use /api/v1/agents)' });
+  addRoute(app, { ...getAgent(deps), deprecated: true, summary: 'Get an agent (seed path; use /api/v1/agents/{id})' });
+}

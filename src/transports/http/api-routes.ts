@@ -1,0 +1,25 @@
+// The authenticated part of the admin API, mounted at /api: every feature's
+// routes under /v1, and the seed's /status and /agents (same handlers, same
+// auth). Authentication is installed on this context only, so the probes, the
+// OpenAPI document and the docs page stay open.
+import type { FastifyInstance } from 'fastify';
+import { agentRoutes, seedAgentRoutes } from '../../features/agents/agent-routes.js';
+import { apiKeyRoutes } from '../../features/api-keys/api-key-routes.js';
+import { auditRoutes } from '../../features/audit/audit-routes.js';
+import { enrollmentRoutes } from '../../features/enrollment/enrollment-routes.js';
+import { eventRoutes } from '../../features/events/event-routes.js';
+import { fleetRoutes, seedStatusRoutes } from '../../features/fleet/fleet-routes.js';
+import { healthRoutes } from '../../features/health/health-routes.js';
+import { sessionRoutes } from '../../features/sessions/session-routes.js';
+import { installAuthentication } from './auth.js';
+import type { RouteDependencies } from './route-kit.js';
+
+export async function registerApiRoutes(api: FastifyInstance, deps: RouteDependencies): Promise<void> {
+  installAuthentication(api, deps.services.apiKeys);
+  const dependencies = { services: deps.services, idempotency: deps.idempotency };
+  for (const plugin of [agentRoutes, healthRoutes, sessionRoutes, fleetRoutes, enrollmentRoutes, apiKeyRoutes, eventRoutes, auditRoutes]) {
+    await api.register(plugin, { ...dependencies, prefix: '/v1' });
+  }
+  await api.register(seedAgentRoutes, dependencies);
+  await api.register(seedStatusRoutes, dependencies);
+}

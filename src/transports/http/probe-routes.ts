@@ -1,0 +1,35 @@
+// Liveness and readiness probes for orchestrators: /livez answers while the
+// process serves; /readyz asks every backend (services.readiness()) and is a
+// 503 problem when one does not answer. No key, no rate limit.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Services } from '../../app/services.js';
+import { HttpProblem } from './problem.js';
+import { jsonSchemaOf, problemResponse } from './route-kit.js';
+
+const liveSchema = z.strictObject({ status: z.literal('live') });
+const readySchema = z.strictObject({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) });
+
+export function registerProbeRoutes(app: FastifyInstance, services: Services): void {
+  const common = { tags: ['probes'], security: [] };
+  app.get(
+    '/livez',
+    { config: { rateLimit: false }, schema: { ...common, summary: 'Liveness: the process serves', response: { 200: { description: 'Live', ...jsonSchemaOf(liveSchema, 'output') } } } },
+    async () => ({ status: 'live' as const }),
+  );
+  app.get(
+    '/readyz',
+    {
+      config: { rateLimit: false },
+      schema: { ...common, summary: 'Readiness: every backend answers', response: { 200: { description: 'Ready', ...jsonSchemaOf(readySchema, 'output') }, 503: problemResponse(503) } },
+    },
+    async (request) => {
+      const readiness = await services.readiness().catch((error: unknown) => {
+        request.log.warn({ err: error }, 'readiness check failed');
+        return { ready: false, checks: { readiness: 'check failed' } };
+      });
+      if (!readiness.ready) throw new HttpProblem(503, 'unavailable', 'not ready: a backend does not answer', { extensions: { checks: readiness.checks } });
+      return { status: 'ready' as const, checks: readiness.checks };
+    },
+  );
+}
