@@ -15,7 +15,10 @@ describe('LatencyHistogram', () => {
         (samples, p) => {
           const histogram = new LatencyHistogram();
           samples.forEach((ms) => histogram.record(ms));
-          const exact = exactPercentile([...samples].sort((a, b) => a - b), p);
+          const exact = exactPercentile(
+            [...samples].sort((a, b) => a - b),
+            p,
+          );
           const estimate = histogram.percentile(p);
           expect(estimate).toBeGreaterThanOrEqual(exact - 1e-9);
           expect(estimate).toBeLessThanOrEqual((exact + 1) * 1.05 - 1 + 1e-9);

@@ -145,7 +145,12 @@ export class SimulationCounters {
       ackLatencyMs: this.intervalLatency.summary(),
     };
     this.intervalLatency.reset();
-    this.lastReport = { atMs: now, sent: stats.heartbeatsSent, acked: stats.heartbeatsAcked, errors: stats.errors };
+    this.lastReport = {
+      atMs: now,
+      sent: stats.heartbeatsSent,
+      acked: stats.heartbeatsAcked,
+      errors: stats.errors,
+    };
     return report;
   }
 

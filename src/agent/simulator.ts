@@ -121,7 +121,7 @@ class Simulation implements SimulationHandle {
   private async rampUp(): Promise<void> {
     const { agents } = this.options;
     const stepMs = (this.options.rampUpMs ?? 0) / agents;
-    for (let n = 1; n <= agents && !this.halt.signal.aborted; ) {
+    for (let n = 1; n <= agents && !this.halt.signal.aborted;) {
       const waitMs = this.startedAtMs + (n - 1) * stepMs - performance.now();
       if (waitMs >= 1) {
         await sleep(waitMs, this.halt.signal);
@@ -204,7 +204,11 @@ function validate(options: SimulationOptions): void {
   }
 }
 
-async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {

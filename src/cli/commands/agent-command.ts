@@ -74,12 +74,19 @@ export function parseAgentFlags(flags: AgentFlags): AgentCommandConfig {
       ...(flags.agentId === undefined ? {} : { agentId: flag.agentId('--agent-id', flags.agentId) }),
       ...(flags.name === undefined ? {} : { name: flag.text('--name', flags.name, 256) }),
       ...(flags.type === undefined ? {} : { type: flag.token('--type', flags.type) }),
-      capabilities: flags.capabilities === undefined ? [] : flag.tokenList('--capabilities', flags.capabilities),
+      capabilities:
+        flags.capabilities === undefined ? [] : flag.tokenList('--capabilities', flags.capabilities),
       labels: flag.labels('--label', flags.label ?? []),
     },
     ...(flags.heartbeatInterval === undefined
       ? {}
-      : { heartbeatIntervalMs: flag.duration('--heartbeat-interval', flags.heartbeatInterval, HEARTBEAT_BOUNDS) }),
+      : {
+          heartbeatIntervalMs: flag.duration(
+            '--heartbeat-interval',
+            flags.heartbeatInterval,
+            HEARTBEAT_BOUNDS,
+          ),
+        }),
     tls: flags.tls === true || caFile !== undefined,
     ...(caFile === undefined ? {} : { caFile }),
     logLevel: flag.logLevel('--log-level', flags.logLevel),
@@ -115,8 +122,12 @@ async function runAgent(config: AgentCommandConfig): Promise<void> {
   logger.flush();
   if (result.failed) {
     // Thrown for the CLI entry point to print and turn into exit code 1.
-    throw new CorralError(result.error.code, `${result.error.message} (identity file: ${agent.identityFile})`, {
-      cause: result.error,
-    });
+    throw new CorralError(
+      result.error.code,
+      `${result.error.message} (identity file: ${agent.identityFile})`,
+      {
+        cause: result.error,
+      },
+    );
   }
 }

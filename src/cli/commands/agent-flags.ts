@@ -37,7 +37,8 @@ export function duration(flag: string, value: string, bounds: { minMs: number; m
     throw error;
   }
   if (ms < bounds.minMs || (bounds.maxMs !== undefined && ms > bounds.maxMs)) {
-    const range = bounds.maxMs === undefined ? `at least ${bounds.minMs} ms` : `${bounds.minMs} ms to ${bounds.maxMs} ms`;
+    const range =
+      bounds.maxMs === undefined ? `at least ${bounds.minMs} ms` : `${bounds.minMs} ms to ${bounds.maxMs} ms`;
     throw new UsageError(`${flag}: ${JSON.stringify(value)} is out of range (${range})`);
   }
   return ms;
@@ -45,7 +46,8 @@ export function duration(flag: string, value: string, bounds: { minMs: number; m
 
 export function wholeNumber(flag: string, value: string, min: number, max: number): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!(n >= min && n <= max)) throw new UsageError(`${flag}: ${JSON.stringify(value)} must be a whole number from ${min} to ${max}`);
+  if (!(n >= min && n <= max))
+    throw new UsageError(`${flag}: ${JSON.stringify(value)} must be a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -64,14 +66,18 @@ export function text(flag: string, value: string, maxLength: number): string {
 }
 
 export function token(flag: string, value: string): string {
-  if (!TOKEN.test(value)) throw new UsageError(`${flag}: ${JSON.stringify(value)} must be 1-64 characters of A-Z a-z 0-9 . _ : / -`);
+  if (!TOKEN.test(value))
+    throw new UsageError(
+      `${flag}: ${JSON.stringify(value)} must be 1-64 characters of A-Z a-z 0-9 . _ : / -`,
+    );
   return value;
 }
 
 /** A comma list of tokens (`a,b`); empty items are an error, duplicates are dropped. */
 export function tokenList(flag: string, value: string): string[] {
   const items = value.split(',').map((item) => item.trim());
-  if (items.some((item) => item === '')) throw new UsageError(`${flag}: ${JSON.stringify(value)} has an empty item`);
+  if (items.some((item) => item === ''))
+    throw new UsageError(`${flag}: ${JSON.stringify(value)} has an empty item`);
   return [...new Set(items.map((item) => token(flag, item)))];
 }
 
@@ -82,9 +88,12 @@ export function labels(flag: string, values: readonly string[]): Record<string, 
     const key = eq < 0 ? '' : pair.slice(0, eq);
     const value = pair.slice(eq + 1);
     if (eq < 0 || !LABEL_KEY.test(key)) {
-      throw new UsageError(`${flag}: ${JSON.stringify(pair)} must be key=value with a key of A-Z a-z 0-9 . _ / - (up to 63)`);
+      throw new UsageError(
+        `${flag}: ${JSON.stringify(pair)} must be key=value with a key of A-Z a-z 0-9 . _ / - (up to 63)`,
+      );
     }
-    if (value.length > 256) throw new UsageError(`${flag}: the value of ${key} is longer than 256 characters`);
+    if (value.length > 256)
+      throw new UsageError(`${flag}: the value of ${key} is longer than 256 characters`);
     if (key in result) throw new UsageError(`${flag}: ${key} is given twice`);
     result[key] = value;
   }
@@ -102,7 +111,8 @@ export function readableFile(flag: string, path: string): string {
 
 export function logLevel(flag: string, value: string): LogLevel {
   const level = LOG_LEVELS.find((l) => l === value);
-  if (!level) throw new UsageError(`${flag}: ${JSON.stringify(value)} must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!level)
+    throw new UsageError(`${flag}: ${JSON.stringify(value)} must be one of ${LOG_LEVELS.join(', ')}`);
   return level;
 }
 

@@ -9,19 +9,69 @@ import { liveStateFixture, newAgentFixture } from './agent-store.fixtures.js';
 export function describeAgentListContract(database: () => Database): void {
   describe('list', () => {
     let db: Database;
-    const ids = async (filter: AgentFilter) => (await db.agents.list(filter, { limit: 100 })).items.map((a) => a.id);
+    const ids = async (filter: AgentFilter) =>
+      (await db.agents.list(filter, { limit: 100 })).items.map((a) => a.id);
 
     beforeEach(async () => {
       db = database();
       // Inserted out of id order on purpose.
-      await db.agents.insert(newAgentFixture('c-3', { name: 'Mail Relay', hostname: 'mx1.corp', type: 'edr', version: '1.0.0', capabilities: ['scan', 'isolate'], labels: { env: 'prod', team: 'blue' } }));
-      await db.agents.insert(newAgentFixture('a-1', { name: 'Web 100%', hostname: 'web1.corp', type: 'edr', version: '1.1.0', capabilities: ['scan'], labels: { env: 'prod', team: 'red' } }));
-      await db.agents.insert(newAgentFixture('b-2', { name: 'Web 1000', hostname: 'web_2.corp', type: 'fim', version: '1.0.0', capabilities: [], labels: { env: 'dev' } }));
-      await db.agents.insert(newAgentFixture('e-5', { name: 'Build', hostname: 'ci.corp', type: 'fim', version: '2.0.0', capabilities: ['isolate'], labels: {} }));
-      await db.agents.insert(newAgentFixture('d-4', { name: 'Old', hostname: 'old.corp', type: 'edr', version: '0.9.0', capabilities: ['scan'], labels: { env: 'prod' } }));
+      await db.agents.insert(
+        newAgentFixture('c-3', {
+          name: 'Mail Relay',
+          hostname: 'mx1.corp',
+          type: 'edr',
+          version: '1.0.0',
+          capabilities: ['scan', 'isolate'],
+          labels: { env: 'prod', team: 'blue' },
+        }),
+      );
+      await db.agents.insert(
+        newAgentFixture('a-1', {
+          name: 'Web 100%',
+          hostname: 'web1.corp',
+          type: 'edr',
+          version: '1.1.0',
+          capabilities: ['scan'],
+          labels: { env: 'prod', team: 'red' },
+        }),
+      );
+      await db.agents.insert(
+        newAgentFixture('b-2', {
+          name: 'Web 1000',
+          hostname: 'web_2.corp',
+          type: 'fim',
+          version: '1.0.0',
+          capabilities: [],
+          labels: { env: 'dev' },
+        }),
+      );
+      await db.agents.insert(
+        newAgentFixture('e-5', {
+          name: 'Build',
+          hostname: 'ci.corp',
+          type: 'fim',
+          version: '2.0.0',
+          capabilities: ['isolate'],
+          labels: {},
+        }),
+      );
+      await db.agents.insert(
+        newAgentFixture('d-4', {
+          name: 'Old',
+          hostname: 'old.corp',
+          type: 'edr',
+          version: '0.9.0',
+          capabilities: ['scan'],
+          labels: { env: 'prod' },
+        }),
+      );
       await db.agents.applyLiveStates([
         liveStateFixture('a-1', { status: 'online', health: 'healthy' }),
-        liveStateFixture('b-2', { status: 'online', health: 'degraded', healthReasons: ['cpu_percent 90 >= 85'] }),
+        liveStateFixture('b-2', {
+          status: 'online',
+          health: 'degraded',
+          healthReasons: ['cpu_percent 90 >= 85'],
+        }),
         liveStateFixture('c-3', { status: 'inactive', health: 'unhealthy' }),
       ]);
       await db.agents.decommission('d-4', Date.UTC(2026, 0, 2));
@@ -45,8 +95,12 @@ export function describeAgentListContract(database: () => Database): void {
     });
 
     it('refuses a limit that is not a positive integer', async () => {
-      await expect(db.agents.list({}, { limit: 0 })).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
-      await expect(db.agents.list({}, { limit: 1.5 })).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+      await expect(db.agents.list({}, { limit: 0 })).rejects.toMatchObject({
+        code: ErrorCode.InvalidArgument,
+      });
+      await expect(db.agents.list({}, { limit: 1.5 })).rejects.toMatchObject({
+        code: ErrorCode.InvalidArgument,
+      });
     });
 
     it('filters by any of several statuses or healths; an empty list does not filter', async () => {
@@ -132,7 +186,10 @@ export function describeAgentListContract(database: () => Database): void {
       await db.agents.insert(newAgentFixture('b', { type: 'edr', version: '2' }));
       await db.agents.insert(newAgentFixture('c', { type: 'fim', version: '2' }));
       await db.agents.insert(newAgentFixture('d', { type: 'nids', version: '3' }));
-      await db.agents.applyLiveStates([liveStateFixture('a', { health: 'degraded' }), liveStateFixture('d', { health: 'healthy' })]);
+      await db.agents.applyLiveStates([
+        liveStateFixture('a', { health: 'degraded' }),
+        liveStateFixture('d', { health: 'healthy' }),
+      ]);
       await db.agents.decommission('d', Date.UTC(2026, 0, 3));
       expect(await db.agents.counts()).toEqual({
         total: 3,

@@ -37,7 +37,11 @@ export function describeAgentLiveContract(database: () => Database, open: () => 
     it('refuses unknown and decommissioned agents and leaves the latter untouched', async () => {
       await db.agents.decommission('a2', T + 5);
       const before = await db.agents.get('a2');
-      const refused = await db.agents.applyLiveStates([liveStateFixture('a1'), liveStateFixture('a2'), liveStateFixture('ghost')]);
+      const refused = await db.agents.applyLiveStates([
+        liveStateFixture('a1'),
+        liveStateFixture('a2'),
+        liveStateFixture('ghost'),
+      ]);
       expect(refused.sort()).toEqual(['a2', 'ghost']);
       expect(await db.agents.get('a2')).toEqual(before);
       expect((await db.agents.get('a1'))?.status).toBe('online');
@@ -45,30 +49,51 @@ export function describeAgentLiveContract(database: () => Database, open: () => 
 
     it('never moves last seen backwards, but accepts the same instant again', async () => {
       await db.agents.applyLiveStates([liveStateFixture('a1', { lastSeenAt: T + 100, health: 'healthy' })]);
-      expect(await db.agents.applyLiveStates([liveStateFixture('a1', { lastSeenAt: T + 50, health: 'unhealthy' })])).toEqual(['a1']);
+      expect(
+        await db.agents.applyLiveStates([
+          liveStateFixture('a1', { lastSeenAt: T + 50, health: 'unhealthy' }),
+        ]),
+      ).toEqual(['a1']);
       expect(await db.agents.applyLiveStates([liveStateFixture('a1', { lastSeenAt: null })])).toEqual(['a1']);
       expect(await db.agents.get('a1')).toMatchObject({ lastSeenAt: T + 100, health: 'healthy' });
-      expect(await db.agents.applyLiveStates([liveStateFixture('a1', { lastSeenAt: T + 100, status: 'offline' })])).toEqual([]);
+      expect(
+        await db.agents.applyLiveStates([liveStateFixture('a1', { lastSeenAt: T + 100, status: 'offline' })]),
+      ).toEqual([]);
       expect((await db.agents.get('a1'))?.status).toBe('offline');
     });
 
     it('accepts a state without last seen for an agent never seen', async () => {
-      const state = liveStateFixture('a1', { status: 'offline', lastSeenAt: null, lastHeartbeat: null, health: 'degraded' });
+      const state = liveStateFixture('a1', {
+        status: 'offline',
+        lastSeenAt: null,
+        lastHeartbeat: null,
+        health: 'degraded',
+      });
       expect(await db.agents.applyLiveStates([state])).toEqual([]);
-      expect(await db.agents.get('a1')).toMatchObject({ lastSeenAt: null, lastHeartbeat: null, health: 'degraded' });
+      expect(await db.agents.get('a1')).toMatchObject({
+        lastSeenAt: null,
+        lastHeartbeat: null,
+        health: 'degraded',
+      });
     });
 
     it('only moves status from a legal predecessor', async () => {
       await db.agents.applyLiveStates([liveStateFixture('a1', { status: 'inactive', lastSeenAt: T + 10 })]);
       // inactive is not a predecessor of offline: a late "stream closed" must not undo the sweep.
-      expect(await db.agents.applyLiveStates([liveStateFixture('a1', { status: 'offline', lastSeenAt: T + 20 })])).toEqual(['a1']);
+      expect(
+        await db.agents.applyLiveStates([liveStateFixture('a1', { status: 'offline', lastSeenAt: T + 20 })]),
+      ).toEqual(['a1']);
       expect(await db.agents.get('a1')).toMatchObject({ status: 'inactive', lastSeenAt: T + 10 });
-      expect(await db.agents.applyLiveStates([liveStateFixture('a1', { status: 'online', lastSeenAt: T + 30 })])).toEqual([]);
+      expect(
+        await db.agents.applyLiveStates([liveStateFixture('a1', { status: 'online', lastSeenAt: T + 30 })]),
+      ).toEqual([]);
       expect((await db.agents.get('a1'))?.status).toBe('online');
     });
 
     it('never decommissions through a live state', async () => {
-      expect(await db.agents.applyLiveStates([liveStateFixture('a1', { status: 'decommissioned' })])).toEqual(['a1']);
+      expect(await db.agents.applyLiveStates([liveStateFixture('a1', { status: 'decommissioned' })])).toEqual(
+        ['a1'],
+      );
       expect((await db.agents.get('a1'))?.status).toBe('offline');
       expect(await db.agents.getCredentialHash('a1')).toBeDefined();
     });
@@ -88,7 +113,9 @@ export function describeAgentLiveContract(database: () => Database, open: () => 
       await db.transaction(async (stores) => {
         for (const id of many) await stores.agents.insert(newAgentFixture(id));
       });
-      const refused = await db.agents.applyLiveStates(many.map((id, i) => liveStateFixture(id, { lastSeenAt: T + i })));
+      const refused = await db.agents.applyLiveStates(
+        many.map((id, i) => liveStateFixture(id, { lastSeenAt: T + i })),
+      );
       expect(refused).toEqual([]);
       expect((await db.agents.counts()).byStatus.online).toBe(many.length);
       expect((await db.agents.get('bulk-04499'))?.lastSeenAt).toBe(T + 4_499);
@@ -98,8 +125,18 @@ export function describeAgentLiveContract(database: () => Database, open: () => 
   describe('markStale', () => {
     it('moves silent agents on, inactive first, and reports each move', async () => {
       const db = database();
-      const seen = (id: string, status: Connectivity, lastSeenAt: number) => liveStateFixture(id, { status, lastSeenAt });
-      for (const id of ['fresh', 'quiet', 'gone', 'gone-offline', 'never', 'never-new', 'parked', 'retired']) {
+      const seen = (id: string, status: Connectivity, lastSeenAt: number) =>
+        liveStateFixture(id, { status, lastSeenAt });
+      for (const id of [
+        'fresh',
+        'quiet',
+        'gone',
+        'gone-offline',
+        'never',
+        'never-new',
+        'parked',
+        'retired',
+      ]) {
         await db.agents.insert(newAgentFixture(id, { enrolledAt: id === 'never-new' ? T + 950 : T }));
       }
       await db.agents.applyLiveStates([
@@ -113,7 +150,11 @@ export function describeAgentLiveContract(database: () => Database, open: () => 
       await db.agents.decommission('retired', T + 20);
       const before = await db.agents.list({}, { limit: 100 });
 
-      const moved = await db.agents.markStale({ offlineBefore: T + 900, inactiveBefore: T + 500, at: T + 1_000 });
+      const moved = await db.agents.markStale({
+        offlineBefore: T + 900,
+        inactiveBefore: T + 500,
+        at: T + 1_000,
+      });
 
       expect([...moved].sort((a, b) => a.id.localeCompare(b.id))).toEqual([
         { id: 'gone', from: 'online', to: 'inactive', lastSeenAt: T + 100 },
@@ -128,16 +169,18 @@ export function describeAgentLiveContract(database: () => Database, open: () => 
         if (move) expect(after).toEqual({ ...agent, status: move.to, statusChangedAt: T + 1_000 });
         else expect(after).toEqual(agent);
       }
-      expect(await db.agents.markStale({ offlineBefore: T + 900, inactiveBefore: T + 500, at: T + 2_000 })).toEqual([]);
+      expect(
+        await db.agents.markStale({ offlineBefore: T + 900, inactiveBefore: T + 500, at: T + 2_000 }),
+      ).toEqual([]);
     });
 
     it('sends an online agent silent past both cutoffs straight to inactive', async () => {
       const db = database();
       await db.agents.insert(newAgentFixture('a1'));
       await db.agents.applyLiveStates([liveStateFixture('a1', { status: 'online', lastSeenAt: T + 1 })]);
-      expect(await db.agents.markStale({ offlineBefore: T + 10, inactiveBefore: T + 10, at: T + 20 })).toEqual([
-        { id: 'a1', from: 'online', to: 'inactive', lastSeenAt: T + 1 },
-      ]);
+      expect(
+        await db.agents.markStale({ offlineBefore: T + 10, inactiveBefore: T + 10, at: T + 20 }),
+      ).toEqual([{ id: 'a1', from: 'online', to: 'inactive', lastSeenAt: T + 1 }]);
     });
   });
 
@@ -161,11 +204,14 @@ export function describeAgentLiveContract(database: () => Database, open: () => 
           try {
             for (const id of ids) await db.agents.insert(newAgentFixture(id));
             for (const id of decommissioned) await db.agents.decommission(id, T);
-            const stored = async () => new Map((await db.agents.list({}, { limit: 100 })).items.map((a) => [a.id, a]));
+            const stored = async () =>
+              new Map((await db.agents.list({}, { limit: 100 })).items.map((a) => [a.id, a]));
             let previous = await stored();
             const model = new Map(previous);
             for (const batch of batches) {
-              const states = batch.map((s) => liveStateFixture(s.id, { ...s, lastSeenAt: s.lastSeenAt === null ? null : T + s.lastSeenAt }));
+              const states = batch.map((s) =>
+                liveStateFixture(s.id, { ...s, lastSeenAt: s.lastSeenAt === null ? null : T + s.lastSeenAt }),
+              );
               const refused = await db.agents.applyLiveStates(states);
               const current = await stored();
               for (const [id, before] of previous) {

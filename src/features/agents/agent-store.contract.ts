@@ -24,7 +24,11 @@ export function describeAgentStoreContract(name: string, open: () => Promise<Dat
 
     describe('insert and get', () => {
       it('stores a new agent offline, health unknown, never seen, at revision 1', async () => {
-        const fresh = newAgentFixture('a1', { capabilities: ['scan', 'isolate'], labels: { env: 'prod', team: 'blue' }, enrollmentSecretId: 'es1' });
+        const fresh = newAgentFixture('a1', {
+          capabilities: ['scan', 'isolate'],
+          labels: { env: 'prod', team: 'blue' },
+          enrollmentSecretId: 'es1',
+        });
         await db.agents.insert(fresh);
         expect(await db.agents.get('a1')).toEqual({
           id: 'a1',
@@ -57,7 +61,9 @@ export function describeAgentStoreContract(name: string, open: () => Promise<Dat
 
       it('refuses a second agent with the same id and keeps the first', async () => {
         await db.agents.insert(newAgentFixture('a1'));
-        await expect(db.agents.insert(newAgentFixture('a1', { name: 'impostor' }))).rejects.toMatchObject({ code: ErrorCode.AlreadyExists });
+        await expect(db.agents.insert(newAgentFixture('a1', { name: 'impostor' }))).rejects.toMatchObject({
+          code: ErrorCode.AlreadyExists,
+        });
         expect((await db.agents.get('a1'))?.name).toBe('agent a1');
       });
 
@@ -79,11 +85,27 @@ export function describeAgentStoreContract(name: string, open: () => Promise<Dat
       it('replaces the facts, bumps the revision and leaves connectivity alone', async () => {
         await db.agents.insert(newAgentFixture('a1'));
         await db.agents.applyLiveStates([liveStateFixture('a1')]);
-        const facts = { ...newAgentFixture('a1'), name: 'renamed', version: '2.0.0', capabilities: ['isolate'], labels: { env: 'dev' } };
+        const facts = {
+          ...newAgentFixture('a1'),
+          name: 'renamed',
+          version: '2.0.0',
+          capabilities: ['isolate'],
+          labels: { env: 'dev' },
+        };
         await db.agents.updateFacts('a1', facts, ENROLLED_AT + 5_000);
         const agent = await db.agents.get('a1');
-        expect(agent).toMatchObject({ name: 'renamed', version: '2.0.0', capabilities: ['isolate'], labels: { env: 'dev' } });
-        expect(agent).toMatchObject({ revision: 2, updatedAt: ENROLLED_AT + 5_000, status: 'online', enrolledAt: ENROLLED_AT });
+        expect(agent).toMatchObject({
+          name: 'renamed',
+          version: '2.0.0',
+          capabilities: ['isolate'],
+          labels: { env: 'dev' },
+        });
+        expect(agent).toMatchObject({
+          revision: 2,
+          updatedAt: ENROLLED_AT + 5_000,
+          status: 'online',
+          enrolledAt: ENROLLED_AT,
+        });
         expect(await ids({ capability: 'scan' })).toEqual([]);
         expect(await ids({ capability: 'isolate' })).toEqual(['a1']);
         expect(await ids({ labels: { env: 'prod' } })).toEqual([]);
@@ -91,7 +113,9 @@ export function describeAgentStoreContract(name: string, open: () => Promise<Dat
       });
 
       it('fails with not_found for an unknown agent', async () => {
-        await expect(db.agents.updateFacts('nobody', newAgentFixture('nobody'), 1)).rejects.toMatchObject({ code: ErrorCode.NotFound });
+        await expect(db.agents.updateFacts('nobody', newAgentFixture('nobody'), 1)).rejects.toMatchObject({
+          code: ErrorCode.NotFound,
+        });
       });
     });
 
@@ -101,15 +125,27 @@ export function describeAgentStoreContract(name: string, open: () => Promise<Dat
         expect(await db.agents.decommission('a1', ENROLLED_AT + 9_000)).toBe(true);
         expect(await db.agents.decommission('a1', ENROLLED_AT + 10_000)).toBe(false);
         expect(await db.agents.getCredentialHash('a1')).toBeUndefined();
-        expect(await db.agents.get('a1')).toMatchObject({ status: 'decommissioned', statusChangedAt: ENROLLED_AT + 9_000, revision: 2 });
+        expect(await db.agents.get('a1')).toMatchObject({
+          status: 'decommissioned',
+          statusChangedAt: ENROLLED_AT + 9_000,
+          revision: 2,
+        });
         expect(await db.agents.decommission('nobody', 1)).toBe(false);
       });
 
       it('reinstates a decommissioned agent as newly enrolled with new facts and credential', async () => {
         await db.agents.insert(newAgentFixture('a1'));
-        await db.agents.applyLiveStates([liveStateFixture('a1', { health: 'degraded', healthReasons: ['cpu'] })]);
+        await db.agents.applyLiveStates([
+          liveStateFixture('a1', { health: 'degraded', healthReasons: ['cpu'] }),
+        ]);
         await db.agents.decommission('a1', ENROLLED_AT + 2_000);
-        const again = newAgentFixture('a1', { enrolledAt: ENROLLED_AT + 3_000, credentialHash: 'h-new', capabilities: ['isolate'], labels: { env: 'dev' }, enrollmentSecretId: 'es2' });
+        const again = newAgentFixture('a1', {
+          enrolledAt: ENROLLED_AT + 3_000,
+          credentialHash: 'h-new',
+          capabilities: ['isolate'],
+          labels: { env: 'dev' },
+          enrollmentSecretId: 'es2',
+        });
         await db.agents.reinstate(again);
         expect(await db.agents.getCredentialHash('a1')).toBe('h-new');
         expect(await db.agents.get('a1')).toMatchObject({
@@ -129,9 +165,13 @@ export function describeAgentStoreContract(name: string, open: () => Promise<Dat
 
       it('refuses to reinstate an agent that is not decommissioned, or absent', async () => {
         await db.agents.insert(newAgentFixture('a1'));
-        await expect(db.agents.reinstate(newAgentFixture('a1', { credentialHash: 'h-x' }))).rejects.toMatchObject({ code: ErrorCode.PreconditionFailed });
+        await expect(
+          db.agents.reinstate(newAgentFixture('a1', { credentialHash: 'h-x' })),
+        ).rejects.toMatchObject({ code: ErrorCode.PreconditionFailed });
         expect(await db.agents.getCredentialHash('a1')).toBe('credential-hash-a1');
-        await expect(db.agents.reinstate(newAgentFixture('nobody'))).rejects.toMatchObject({ code: ErrorCode.NotFound });
+        await expect(db.agents.reinstate(newAgentFixture('nobody'))).rejects.toMatchObject({
+          code: ErrorCode.NotFound,
+        });
       });
     });
 
@@ -139,7 +179,12 @@ export function describeAgentStoreContract(name: string, open: () => Promise<Dat
       it('changes only the name when only the name is given', async () => {
         await db.agents.insert(newAgentFixture('a1', { labels: { env: 'prod' } }));
         const updated = await db.agents.updateMetadata('a1', { name: 'front door' }, ENROLLED_AT + 1);
-        expect(updated).toMatchObject({ name: 'front door', labels: { env: 'prod' }, revision: 2, updatedAt: ENROLLED_AT + 1 });
+        expect(updated).toMatchObject({
+          name: 'front door',
+          labels: { env: 'prod' },
+          revision: 2,
+          updatedAt: ENROLLED_AT + 1,
+        });
         expect(await db.agents.get('a1')).toEqual(updated);
       });
 
@@ -153,9 +198,18 @@ export function describeAgentStoreContract(name: string, open: () => Promise<Dat
 
       it('applies on a matching revision and refuses a stale one without writing', async () => {
         await db.agents.insert(newAgentFixture('a1'));
-        expect(await db.agents.updateMetadata('a1', { name: 'first' }, ENROLLED_AT + 1, 1)).toMatchObject({ name: 'first', revision: 2 });
-        expect(await db.agents.updateMetadata('a1', { name: 'late', labels: {} }, ENROLLED_AT + 2, 1)).toBeUndefined();
-        expect(await db.agents.get('a1')).toMatchObject({ name: 'first', revision: 2, labels: { env: 'prod' } });
+        expect(await db.agents.updateMetadata('a1', { name: 'first' }, ENROLLED_AT + 1, 1)).toMatchObject({
+          name: 'first',
+          revision: 2,
+        });
+        expect(
+          await db.agents.updateMetadata('a1', { name: 'late', labels: {} }, ENROLLED_AT + 2, 1),
+        ).toBeUndefined();
+        expect(await db.agents.get('a1')).toMatchObject({
+          name: 'first',
+          revision: 2,
+          labels: { env: 'prod' },
+        });
         expect(await ids({ labels: { env: 'prod' } })).toEqual(['a1']);
       });
 

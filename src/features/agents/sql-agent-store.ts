@@ -22,7 +22,15 @@ import {
   replaceLabels,
   toAgent,
 } from './agent-rows.js';
-import type { AgentFilter, AgentLiveState, AgentPage, AgentStore, FleetCounts, NewAgent, StaleAgent } from './agent-store.js';
+import type {
+  AgentFilter,
+  AgentLiveState,
+  AgentPage,
+  AgentStore,
+  FleetCounts,
+  NewAgent,
+  StaleAgent,
+} from './agent-store.js';
 import { markStaleAgents, writeLiveStates } from './sql-agent-live-states.js';
 
 export class SqlAgentStore implements AgentStore {
@@ -31,7 +39,11 @@ export class SqlAgentStore implements AgentStore {
   async insert(agent: NewAgent): Promise<void> {
     await inTransaction(this.db, async (trx) => {
       await insertOnce(
-        () => trx.insertInto('agents').values({ id: agent.id, ...enrolledColumns(agent), revision: 1 }).execute(),
+        () =>
+          trx
+            .insertInto('agents')
+            .values({ id: agent.id, ...enrolledColumns(agent), revision: 1 })
+            .execute(),
         () => alreadyExists(`agent ${JSON.stringify(agent.id)} already exists`),
       );
       await replaceLabels(trx, agent.id, agent.labels);
@@ -40,12 +52,20 @@ export class SqlAgentStore implements AgentStore {
   }
 
   async get(id: string): Promise<Agent | undefined> {
-    const row = await this.db.selectFrom('agents').select(AGENT_COLUMNS).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('agents')
+      .select(AGENT_COLUMNS)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && toAgent(row);
   }
 
   async getCredentialHash(id: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('agents').select('credential_hash').where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('agents')
+      .select('credential_hash')
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row?.credential_hash ?? undefined;
   }
 
@@ -71,7 +91,11 @@ export class SqlAgentStore implements AgentStore {
         .where('status', '=', Connectivity.Decommissioned)
         .executeTakeFirst();
       if (result.numUpdatedRows === 0n) {
-        const exists = await trx.selectFrom('agents').select('id').where('id', '=', agent.id).executeTakeFirst();
+        const exists = await trx
+          .selectFrom('agents')
+          .select('id')
+          .where('id', '=', agent.id)
+          .executeTakeFirst();
         throw exists
           ? preconditionFailed(`agent ${JSON.stringify(agent.id)} is not decommissioned`)
           : notFound('agent', agent.id);

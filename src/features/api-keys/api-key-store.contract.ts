@@ -41,8 +41,12 @@ export function describeApiKeyStoreContract(name: string, open: () => Promise<Da
 
     it('refuses a duplicate id or hash', async () => {
       await db.apiKeys.insert(apiKey('k1'));
-      await expect(db.apiKeys.insert(apiKey('k1', { keyHash: 'x' }))).rejects.toMatchObject({ code: ErrorCode.AlreadyExists });
-      await expect(db.apiKeys.insert(apiKey('k2', { keyHash: 'key-hash-k1' }))).rejects.toMatchObject({ code: ErrorCode.AlreadyExists });
+      await expect(db.apiKeys.insert(apiKey('k1', { keyHash: 'x' }))).rejects.toMatchObject({
+        code: ErrorCode.AlreadyExists,
+      });
+      await expect(db.apiKeys.insert(apiKey('k2', { keyHash: 'key-hash-k1' }))).rejects.toMatchObject({
+        code: ErrorCode.AlreadyExists,
+      });
     });
 
     it('revokes once and keeps the first revocation time', async () => {
@@ -77,7 +81,10 @@ export function describeApiKeyStoreContract(name: string, open: () => Promise<Da
       const first = await db.apiKeys.list({ limit: 2 });
       expect(first.items.map((k) => k.id)).toEqual(['k1', 'k2']);
       expect(first.nextAfterId).toBe('k2');
-      expect(await db.apiKeys.list({ afterId: 'k2', limit: 2 })).toEqual({ items: [apiKey('k3')], nextAfterId: undefined });
+      expect(await db.apiKeys.list({ afterId: 'k2', limit: 2 })).toEqual({
+        items: [apiKey('k3')],
+        nextAfterId: undefined,
+      });
       expect(await db.apiKeys.list({ limit: 3 })).toMatchObject({ nextAfterId: undefined });
       await expect(db.apiKeys.list({ limit: -1 })).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
     });

@@ -49,7 +49,11 @@ export class SqlApiKeyStore implements ApiKeyStore {
   }
 
   async findByHash(keyHash: string): Promise<ApiKey | undefined> {
-    const row = await this.db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('key_hash', '=', keyHash)
+      .executeTakeFirst();
     return row && toKey(row);
   }
 
@@ -83,7 +87,10 @@ export class SqlApiKeyStore implements ApiKeyStore {
     return Number(row.n);
   }
 
-  async list(page: { afterId?: string; limit: number }): Promise<{ items: ApiKey[]; nextAfterId: string | undefined }> {
+  async list(page: {
+    afterId?: string;
+    limit: number;
+  }): Promise<{ items: ApiKey[]; nextAfterId: string | undefined }> {
     let query = this.db.selectFrom('api_keys').selectAll();
     if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
     const rows = await query.orderBy('id').limit(fetchLimit(page.limit)).execute();

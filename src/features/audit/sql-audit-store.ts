@@ -2,7 +2,14 @@
 // delete here on purpose. Entries are listed oldest first by their time-ordered id.
 import type { Selectable } from 'kysely';
 import type { AuditLogTable } from '../../infra/store/sql/db-schema.js';
-import { fetchLimit, fromJson, insertOnce, keysetPage, toJson, type SqlExecutor } from '../../infra/store/sql/sql-helpers.js';
+import {
+  fetchLimit,
+  fromJson,
+  insertOnce,
+  keysetPage,
+  toJson,
+  type SqlExecutor,
+} from '../../infra/store/sql/sql-helpers.js';
 import { alreadyExists } from '../../shared/errors.js';
 import type { AuditEntry, AuditFilter } from './audit-entry.js';
 import type { AuditStore } from './audit-store.js';

@@ -43,8 +43,12 @@ export function describeEnrollmentSecretStoreContract(name: string, open: () => 
 
     it('refuses a duplicate id or hash', async () => {
       await db.enrollmentSecrets.insert(secret('e1'));
-      await expect(db.enrollmentSecrets.insert(secret('e1', { secretHash: 'x' }))).rejects.toMatchObject({ code: ErrorCode.AlreadyExists });
-      await expect(db.enrollmentSecrets.insert(secret('e2', { secretHash: 'secret-hash-e1' }))).rejects.toMatchObject({
+      await expect(db.enrollmentSecrets.insert(secret('e1', { secretHash: 'x' }))).rejects.toMatchObject({
+        code: ErrorCode.AlreadyExists,
+      });
+      await expect(
+        db.enrollmentSecrets.insert(secret('e2', { secretHash: 'secret-hash-e1' })),
+      ).rejects.toMatchObject({
         code: ErrorCode.AlreadyExists,
       });
     });
@@ -66,7 +70,9 @@ export function describeEnrollmentSecretStoreContract(name: string, open: () => 
 
       it('never overspends under concurrent use', async () => {
         await db.enrollmentSecrets.insert(secret('e1', { maxUses: 3 }));
-        const results = await Promise.all(Array.from({ length: 10 }, () => db.enrollmentSecrets.consume('e1', T)));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => db.enrollmentSecrets.consume('e1', T)),
+        );
         expect(results.filter(Boolean)).toHaveLength(3);
         expect((await db.enrollmentSecrets.get('e1'))?.uses).toBe(3);
       });
@@ -119,9 +125,14 @@ export function describeEnrollmentSecretStoreContract(name: string, open: () => 
       const first = await db.enrollmentSecrets.list({ limit: 2 });
       expect(first.items.map((s) => s.id)).toEqual(['e1', 'e2']);
       expect(first.nextAfterId).toBe('e2');
-      expect(await db.enrollmentSecrets.list({ afterId: 'e2', limit: 2 })).toEqual({ items: [secret('e3')], nextAfterId: undefined });
+      expect(await db.enrollmentSecrets.list({ afterId: 'e2', limit: 2 })).toEqual({
+        items: [secret('e3')],
+        nextAfterId: undefined,
+      });
       expect(await db.enrollmentSecrets.list({ limit: 3 })).toMatchObject({ nextAfterId: undefined });
-      await expect(db.enrollmentSecrets.list({ limit: 0 })).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+      await expect(db.enrollmentSecrets.list({ limit: 0 })).rejects.toMatchObject({
+        code: ErrorCode.InvalidArgument,
+      });
     });
   });
 }

@@ -46,7 +46,11 @@ export class SqlEnrollmentSecretStore implements EnrollmentSecretStore {
   }
 
   async get(id: string): Promise<EnrollmentSecret | undefined> {
-    const row = await this.db.selectFrom('enrollment_secrets').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('enrollment_secrets')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && toSecret(row);
   }
 
@@ -83,7 +87,10 @@ export class SqlEnrollmentSecretStore implements EnrollmentSecretStore {
     return result.numUpdatedRows > 0n;
   }
 
-  async list(page: { afterId?: string; limit: number }): Promise<{ items: EnrollmentSecret[]; nextAfterId: string | undefined }> {
+  async list(page: {
+    afterId?: string;
+    limit: number;
+  }): Promise<{ items: EnrollmentSecret[]; nextAfterId: string | undefined }> {
     let query = this.db.selectFrom('enrollment_secrets').selectAll();
     if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
     const rows = await query.orderBy('id').limit(fetchLimit(page.limit)).execute();

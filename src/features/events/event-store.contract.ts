@@ -31,15 +31,25 @@ export function describeEventStoreContract(name: string, open: () => Promise<Dat
     });
 
     it('appends envelopes and returns them whole', async () => {
-      const e = event('e1', { type: 'session_started', subject: { kind: 'session', id: 's1' }, actor: 'system', occurredAt: T + 1 });
+      const e = event('e1', {
+        type: 'session_started',
+        subject: { kind: 'session', id: 's1' },
+        actor: 'system',
+        occurredAt: T + 1,
+      });
       await db.events.append([e]);
       await db.events.append([]);
-      expect(await db.events.list({}, { limit: 10, order: 'asc' })).toEqual({ items: [e], nextAfterId: undefined });
+      expect(await db.events.list({}, { limit: 10, order: 'asc' })).toEqual({
+        items: [e],
+        nextAfterId: undefined,
+      });
     });
 
     it('appends a batch all or nothing', async () => {
       await db.events.append([event('e2')]);
-      await expect(db.events.append([event('e1'), event('e2'), event('e3')])).rejects.toMatchObject({ code: ErrorCode.AlreadyExists });
+      await expect(db.events.append([event('e1'), event('e2'), event('e3')])).rejects.toMatchObject({
+        code: ErrorCode.AlreadyExists,
+      });
       expect(idsOf(await db.events.list({}, { limit: 10, order: 'asc' }))).toEqual(['e2']);
     });
 
@@ -79,7 +89,11 @@ export function describeEventStoreContract(name: string, open: () => Promise<Dat
         await db.events.append([
           event('e1', { type: 'agent_registered', occurredAt: T + 100 }),
           event('e2', { type: 'agent_heartbeat', occurredAt: T + 200 }),
-          event('e3', { type: 'session_started', occurredAt: T + 300, subject: { kind: 'session', id: 's1' } }),
+          event('e3', {
+            type: 'session_started',
+            occurredAt: T + 300,
+            subject: { kind: 'session', id: 's1' },
+          }),
           event('e4', { type: 'agent_heartbeat', occurredAt: T + 400, subject: { kind: 'agent', id: 'a2' } }),
           event('e5', { type: 'agent_unregistered', occurredAt: T + 500 }),
         ]);
@@ -100,19 +114,35 @@ export function describeEventStoreContract(name: string, open: () => Promise<Dat
 
       it('filters by any of several types', async () => {
         const types: EventType[] = ['agent_heartbeat', 'agent_unregistered'];
-        expect(idsOf(await db.events.list({ types }, { limit: 10, order: 'asc' }))).toEqual(['e2', 'e4', 'e5']);
+        expect(idsOf(await db.events.list({ types }, { limit: 10, order: 'asc' }))).toEqual([
+          'e2',
+          'e4',
+          'e5',
+        ]);
         expect(idsOf(await db.events.list({ types: [] }, { limit: 10, order: 'asc' }))).toHaveLength(5);
       });
 
       it('filters by subject', async () => {
         expect(idsOf(await db.events.list({ subjectId: 'a2' }, { limit: 10, order: 'asc' }))).toEqual(['e4']);
-        expect(idsOf(await db.events.list({ subjectId: 's1' }, { limit: 10, order: 'desc' }))).toEqual(['e3']);
+        expect(idsOf(await db.events.list({ subjectId: 's1' }, { limit: 10, order: 'desc' }))).toEqual([
+          'e3',
+        ]);
       });
 
       it('filters by time, since inclusive and until exclusive', async () => {
-        expect(idsOf(await db.events.list({ since: T + 200 }, { limit: 10, order: 'asc' }))).toEqual(['e2', 'e3', 'e4', 'e5']);
-        expect(idsOf(await db.events.list({ until: T + 300 }, { limit: 10, order: 'asc' }))).toEqual(['e1', 'e2']);
-        expect(idsOf(await db.events.list({ since: T + 200, until: T + 400 }, { limit: 10, order: 'desc' }))).toEqual(['e3', 'e2']);
+        expect(idsOf(await db.events.list({ since: T + 200 }, { limit: 10, order: 'asc' }))).toEqual([
+          'e2',
+          'e3',
+          'e4',
+          'e5',
+        ]);
+        expect(idsOf(await db.events.list({ until: T + 300 }, { limit: 10, order: 'asc' }))).toEqual([
+          'e1',
+          'e2',
+        ]);
+        expect(
+          idsOf(await db.events.list({ since: T + 200, until: T + 400 }, { limit: 10, order: 'desc' })),
+        ).toEqual(['e3', 'e2']);
       });
 
       it('pages through a filtered list', async () => {

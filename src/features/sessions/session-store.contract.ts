@@ -41,8 +41,12 @@ export function describeSessionStoreContract(name: string, open: () => Promise<D
 
     it('refuses a duplicate id or token hash', async () => {
       await db.sessions.insert(session('s1'));
-      await expect(db.sessions.insert(session('s1', { tokenHash: 'other' }))).rejects.toMatchObject({ code: ErrorCode.AlreadyExists });
-      await expect(db.sessions.insert(session('s2', { tokenHash: 'token-hash-s1' }))).rejects.toMatchObject({ code: ErrorCode.AlreadyExists });
+      await expect(db.sessions.insert(session('s1', { tokenHash: 'other' }))).rejects.toMatchObject({
+        code: ErrorCode.AlreadyExists,
+      });
+      await expect(db.sessions.insert(session('s2', { tokenHash: 'token-hash-s1' }))).rejects.toMatchObject({
+        code: ErrorCode.AlreadyExists,
+      });
       expect(await db.sessions.get('s2')).toBeUndefined();
     });
 
@@ -66,7 +70,9 @@ export function describeSessionStoreContract(name: string, open: () => Promise<D
       it('keeps the old session when the new one cannot be stored', async () => {
         await db.sessions.insert(session('s1'));
         await db.sessions.insert(session('s2', { agentId: 'a2' }));
-        await expect(db.sessions.replace('s1', session('s3', { tokenHash: 'token-hash-s2' }))).rejects.toMatchObject({
+        await expect(
+          db.sessions.replace('s1', session('s3', { tokenHash: 'token-hash-s2' })),
+        ).rejects.toMatchObject({
           code: ErrorCode.AlreadyExists,
         });
         expect(await db.sessions.get('s1')).toEqual(session('s1'));
@@ -106,18 +112,24 @@ export function describeSessionStoreContract(name: string, open: () => Promise<D
       });
 
       it('deletes at most `limit`, the longest expired first', async () => {
-        expect((await db.sessions.deleteExpired(T + 1_000, 2)).map((s) => s.id)).toEqual(['s-early', 's-late']);
+        expect((await db.sessions.deleteExpired(T + 1_000, 2)).map((s) => s.id)).toEqual([
+          's-early',
+          's-late',
+        ]);
         expect((await db.sessions.deleteExpired(T + 1_000, 2)).map((s) => s.id)).toEqual(['s-now', 's-live']);
         expect(await db.sessions.deleteExpired(T + 1_000, 2)).toEqual([]);
       });
 
       it('refuses a limit that is not positive', async () => {
-        await expect(db.sessions.deleteExpired(T, 0)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+        await expect(db.sessions.deleteExpired(T, 0)).rejects.toMatchObject({
+          code: ErrorCode.InvalidArgument,
+        });
       });
     });
 
     it('lists sessions by id, for one agent or all, in pages', async () => {
-      for (const id of ['s4', 's1', 's3', 's2']) await db.sessions.insert(session(id, { agentId: id === 's3' ? 'a2' : 'a1' }));
+      for (const id of ['s4', 's1', 's3', 's2'])
+        await db.sessions.insert(session(id, { agentId: id === 's3' ? 'a2' : 'a1' }));
       const first = await db.sessions.list({}, { limit: 3 });
       expect(first.items.map((s) => s.id)).toEqual(['s1', 's2', 's3']);
       expect(first.nextAfterId).toBe('s3');
@@ -125,7 +137,11 @@ export function describeSessionStoreContract(name: string, open: () => Promise<D
       expect(second).toEqual({ items: [session('s4')], nextAfterId: undefined });
       const mine = await db.sessions.list({ agentId: 'a1' }, { limit: 2 });
       expect(mine.items.map((s) => s.id)).toEqual(['s1', 's2']);
-      expect((await db.sessions.list({ agentId: 'a1' }, { afterId: mine.nextAfterId, limit: 2 })).items.map((s) => s.id)).toEqual(['s4']);
+      expect(
+        (await db.sessions.list({ agentId: 'a1' }, { afterId: mine.nextAfterId, limit: 2 })).items.map(
+          (s) => s.id,
+        ),
+      ).toEqual(['s4']);
       expect((await db.sessions.list({ agentId: 'nobody' }, { limit: 2 })).items).toEqual([]);
     });
   });

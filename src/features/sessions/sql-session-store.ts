@@ -2,7 +2,14 @@
 // through a unique index; the sweeper deletes expired sessions in bounded batches.
 import type { Selectable } from 'kysely';
 import type { SessionsTable } from '../../infra/store/sql/db-schema.js';
-import { checkedLimit, fetchLimit, inTransaction, insertOnce, keysetPage, type SqlExecutor } from '../../infra/store/sql/sql-helpers.js';
+import {
+  checkedLimit,
+  fetchLimit,
+  inTransaction,
+  insertOnce,
+  keysetPage,
+  type SqlExecutor,
+} from '../../infra/store/sql/sql-helpers.js';
 import { alreadyExists } from '../../shared/errors.js';
 import type { AgentSession } from './session.js';
 import type { SessionStore } from './session-store.js';
@@ -38,7 +45,11 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async findByTokenHash(tokenHash: string): Promise<AgentSession | undefined> {
-    const row = await this.db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
     return row && toSession(row);
   }
 
@@ -64,7 +75,11 @@ export class SqlSessionStore implements SessionStore {
 
   /** Oldest session first (ids are time-ordered). */
   async deleteForAgent(agentId: string): Promise<AgentSession[]> {
-    const rows = await this.db.deleteFrom('sessions').where('agent_id', '=', agentId).returningAll().execute();
+    const rows = await this.db
+      .deleteFrom('sessions')
+      .where('agent_id', '=', agentId)
+      .returningAll()
+      .execute();
     return rows.map(toSession).sort(byId);
   }
 

@@ -4,7 +4,7 @@
 // RetryInfo (when to come back).
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { CorralError, ErrorCode, isCorralError, type FieldViolation } from '../../shared/errors.js';
 import { PROTO_DIR } from './proto-loader.js';
 
@@ -26,7 +26,7 @@ let root: protobuf.Root | undefined;
 function rpcTypes() {
   if (!root) {
     root = new protobuf.Root();
-    root.resolvePath = (_origin, target) => (target.startsWith('google/protobuf/') ? target : join(PROTO_DIR, target));
+    root.resolvePath = (_origin, target) => (isAbsolute(target) || target.startsWith('google/protobuf/') ? target : join(PROTO_DIR, target));
     root.loadSync([join(PROTO_DIR, 'google/rpc/status.proto'), join(PROTO_DIR, 'google/rpc/error_details.proto')], { keepCase: true });
     root.resolveAll();
   }

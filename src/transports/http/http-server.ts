@@ -40,7 +40,7 @@ export interface HttpServerOptions {
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const app = fastify({
-    loggerInstance: options.logger.child({ component: 'http' }),
+    loggerInstance: options.logger,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     genReqId: genRequestId,
     requestIdHeader: false,
@@ -62,7 +62,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   installNotFoundHandler(app);
 
   app.register(helmet, {
+    // JSON only: nothing to load. The docs page sets its own policy (openapi.ts).
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    // HSTS over plain HTTP is meaningless and misleading.
+    hsts: options.tls !== undefined,
   });
   app.register(rateLimit, {
     max: options.rateLimitPerMinute,

@@ -20,7 +20,7 @@ export interface RouteDependencies {
   readonly idempotency: IdempotencyStore;
 }
 
-export const API_KEY_SECURITY = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+export const API_KEY_SECURITY: readonly Readonly<Record<string, readonly string[]>>[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 
 export interface ResponseDoc {
   readonly description: string;
@@ -139,5 +139,5 @@ function routeDocs<P extends z.ZodType, Q extends z.ZodType>(spec: RouteSpec<P, 
     ...(spec.headers ? { headers: jsonSchemaOf(spec.headers, 'input') } : {}),
     ...(spec.body ? { body: jsonSchemaOf(spec.body, 'input') } : {}),
     response,
-  } as FastifySchema;
+  } satisfies FastifySchema;
 }

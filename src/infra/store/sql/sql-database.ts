@@ -26,23 +26,22 @@ export function storesOver(db: SqlExecutor): Stores {
 }
 
 export class SqlDatabase implements Database {
-  readonly agents;
-  readonly sessions;
-  readonly enrollmentSecrets;
-  readonly events;
-  readonly audit;
-  readonly apiKeys;
+  readonly agents: Stores['agents'];
+  readonly sessions: Stores['sessions'];
+  readonly enrollmentSecrets: Stores['enrollmentSecrets'];
+  readonly events: Stores['events'];
+  readonly audit: Stores['audit'];
+  readonly apiKeys: Stores['apiKeys'];
   private closing: Promise<void> | undefined;
 
   constructor(private readonly db: Kysely<DB>) {
-    ({
-      agents: this.agents,
-      sessions: this.sessions,
-      enrollmentSecrets: this.enrollmentSecrets,
-      events: this.events,
-      audit: this.audit,
-      apiKeys: this.apiKeys,
-    } = storesOver(db));
+    const stores = storesOver(db);
+    this.agents = stores.agents;
+    this.sessions = stores.sessions;
+    this.enrollmentSecrets = stores.enrollmentSecrets;
+    this.events = stores.events;
+    this.audit = stores.audit;
+    this.apiKeys = stores.apiKeys;
   }
 
   /**

@@ -1,6 +1,7 @@
-// AgentClient against a scripted in-process gRPC server that speaks the wire
-// contract and lets each test misbehave on purpose: drains, unknown message
-// kinds, expiring and rejected sessions, revoked credentials, overload.
+// AgentClient and the simulator against a scripted in-process gRPC server that
+// speaks the wire contract and lets each test misbehave on purpose: drains,
+// unknown message kinds, expiring and rejected sessions, revoked credentials,
+// overload.
 import * as grpc from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,6 +13,7 @@ import { isRefusal } from './agent-errors.js';
 import type { AgentClientOptions } from './agent-client.js';
 import { AgentClient } from './agent-client.js';
 import { MemoryIdentityStore } from './identity-store.js';
+import { runSimulation } from './simulator.js';
 import { STATUS_DETAILS_KEY, encodeStatusDetails } from './status-details.js';
 
 type Duplex = grpc.ServerDuplexStream<AgentMessage__Output, ServerMessage>;
@@ -44,6 +46,8 @@ class ScriptedServer {
   readonly calls: string[] = [];
   readonly heartbeats: Heartbeat__Output[] = [];
   readonly streams: Duplex[] = [];
+  /** Remote address of each accepted stream. */
+  readonly peers: string[] = [];
   /** Streams the agent half-closed itself. */
   halfClosedByAgent = 0;
   /** Next Connect fails with this status. */
@@ -160,6 +164,7 @@ class ScriptedServer {
       return;
     }
     this.streams.push(stream);
+    this.peers.push(stream.getPeer());
     stream.write({
       connectAck: {
         agentId,
@@ -345,5 +350,91 @@ describe('AgentClient against a scripted server', () => {
     expect(await agent.stopped).toEqual({ failed: false });
     expect(agent.stats).toMatchObject({ state: 'stopped', connected: false });
     await agent.stop();
+  });
+});
+
+describe('runSimulation against a scripted server', () => {
+  let server: ScriptedServer;
+
+  beforeEach(async () => {
+    server = new ScriptedServer();
+    await server.start();
+  });
+  afterEach(() => {
+    server.stop();
+  });
+
+  it('runs N agents, each on its own connection, and stops them cleanly', async () => {
+    const simulation = runSimulation({
+      serverAddress: server.address,
+      enrollmentSecret: server.secret,
+      agents: 5,
+      rampUpMs: 50,
+      idPrefix: 'load',
+      reportIntervalMs: 0,
+    });
+    try {
+      await until(() => expect(simulation.stats()).toMatchObject({ started: 5, connected: 5 }));
+      await until(() => expect(simulation.stats().heartbeatsAcked).toBeGreaterThanOrEqual(10));
+    } finally {
+      await simulation.stop();
+    }
+    const summary = await simulation.done;
+    expect(summary).toMatchObject({ agents: 5, connected: 0, peakConnected: 5, failed: 0, topErrors: [] });
+    expect(summary.ackLatencyMs.count).toBeGreaterThan(0);
+    expect([...server.credentials.keys()].sort()).toEqual(['load-1', 'load-2', 'load-3', 'load-4', 'load-5']);
+    expect(new Set(server.peers).size).toBe(5);
+    expect(server.calls.filter((c) => c.startsWith('TerminateSession')).length).toBe(5);
+    expect(server.halfClosedByAgent).toBe(5);
+  });
+
+  it('can multiplex every agent over one shared connection', async () => {
+    const simulation = runSimulation({
+      serverAddress: server.address,
+      enrollmentSecret: server.secret,
+      agents: 3,
+      rampUpMs: 0,
+      separateConnections: false,
+      reportIntervalMs: 0,
+    });
+    try {
+      await until(() => expect(simulation.stats().connected).toBe(3));
+    } finally {
+      await simulation.stop();
+    }
+    expect(new Set(server.peers).size).toBe(1);
+  });
+
+  it('reports progress at the interval asked for', async () => {
+    const reports: number[] = [];
+    const simulation = runSimulation({
+      serverAddress: server.address,
+      enrollmentSecret: server.secret,
+      agents: 2,
+      rampUpMs: 0,
+      reportIntervalMs: 100,
+      onReport: (report) => reports.push(report.heartbeatsAckedPerSecond),
+    });
+    try {
+      await until(() => expect(reports.length).toBeGreaterThanOrEqual(2));
+    } finally {
+      await simulation.stop();
+    }
+  });
+
+  it('ends by itself when every agent is refused', async () => {
+    const simulation = runSimulation({
+      serverAddress: server.address,
+      enrollmentSecret: 'ces_wrong',
+      agents: 3,
+      rampUpMs: 0,
+      reportIntervalMs: 0,
+    });
+    const summary = await simulation.done;
+    expect(summary).toMatchObject({ agents: 3, failed: 3, connected: 0 });
+    expect(summary.topErrors[0]).toMatchObject({
+      count: 3,
+      error: expect.stringMatching(/enrollment refused/),
+    });
   });
 });

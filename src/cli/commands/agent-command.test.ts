@@ -1,0 +1,137 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { UsageError } from '../usage-error.js';
+import type { AgentCommandConfig, AgentFlags } from './agent-command.js';
+import { agentCommand, parseAgentFlags } from './agent-command.js';
+
+const base: AgentFlags = { server: 'localhost:7443', stateDir: './.corral-agent', logLevel: 'info' };
+
+let dir: string;
+let caFile: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'corral-agent-cli-'));
+  caFile = join(dir, 'ca.pem');
+  await writeFile(caFile, '-----BEGIN CERTIFICATE-----\n');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('parseAgentFlags', () => {
+  it('reads a full command line', () => {
+    const config = parseAgentFlags({
+      ...base,
+      enrollSecret: 'ces_abc',
+      agentId: 'edge-01',
+      name: 'Edge 01',
+      type: 'blocking',
+      capabilities: 'block, scan,block',
+      label: ['site=lab', 'tier=1'],
+      heartbeatInterval: '5s',
+      caFile,
+      logLevel: 'debug',
+    });
+    expect(config).toEqual({
+      serverAddress: 'localhost:7443',
+      enrollmentSecret: 'ces_abc',
+      stateDir: './.corral-agent',
+      facts: {
+        agentId: 'edge-01',
+        name: 'Edge 01',
+        type: 'blocking',
+        capabilities: ['block', 'scan'],
+        labels: { site: 'lab', tier: '1' },
+      },
+      heartbeatIntervalMs: 5_000,
+      tls: true,
+      caFile,
+      logLevel: 'debug',
+    });
+  });
+
+  it('leaves optional facts to their defaults', () => {
+    const config = parseAgentFlags(base);
+    expect(config.facts).toEqual({ capabilities: [], labels: {} });
+    expect(config.tls).toBe(false);
+    expect(config.heartbeatIntervalMs).toBeUndefined();
+  });
+
+  it.each<[string, Partial<AgentFlags>, RegExp]>([
+    ['missing server', { server: undefined }, /--server is required/],
+    ['server without port', { server: 'localhost' }, /--server: "localhost" is not host:port/],
+    ['server port out of range', { server: 'h:70000' }, /--server/],
+    ['agent id with spaces', { agentId: 'edge 1' }, /--agent-id/],
+    ['empty capability', { capabilities: 'a,,b' }, /--capabilities: "a,,b" has an empty item/],
+    ['label without =', { label: ['site'] }, /--label: "site" must be key=value/],
+    ['label given twice', { label: ['a=1', 'a=2'] }, /--label: a is given twice/],
+    ['bad duration', { heartbeatInterval: 'often' }, /--heartbeat-interval: invalid duration "often"/],
+    ['too fast heartbeat', { heartbeatInterval: '10ms' }, /--heartbeat-interval: "10ms" is out of range/],
+    ['unreadable CA file', { caFile: '/nonexistent/ca.pem' }, /--ca-file: cannot read \/nonexistent\/ca.pem/],
+    ['unknown log level', { logLevel: 'loud' }, /--log-level: "loud" must be one of/],
+    ['blank secret', { enrollSecret: ' ' }, /--enroll-secret/],
+    ['empty name', { name: '' }, /--name/],
+  ])('rejects %s with a UsageError naming the flag', (_case, flags, message) => {
+    const attempt = () => parseAgentFlags({ ...base, ...flags });
+    expect(attempt).toThrow(UsageError);
+    expect(attempt).toThrow(message);
+  });
+
+  it('accepts gRPC resolver targets as they are', () => {
+    expect(parseAgentFlags({ ...base, server: 'dns:///corral.internal:7443' }).serverAddress).toBe(
+      'dns:///corral.internal:7443',
+    );
+    expect(parseAgentFlags({ ...base, server: '[::1]:7443' }).serverAddress).toBe('[::1]:7443');
+  });
+});
+
+describe('agentCommand', () => {
+  async function parse(argv: string[]): Promise<AgentCommandConfig> {
+    const run = vi.fn<(config: AgentCommandConfig) => Promise<void>>().mockResolvedValue();
+    await agentCommand(run).exitOverride().parseAsync(argv, { from: 'user' });
+    expect(run).toHaveBeenCalledTimes(1);
+    return run.mock.calls[0]![0];
+  }
+
+  it('wires the flags through commander', async () => {
+    const config = await parse([
+      '--server',
+      'corral:7443',
+      '--enroll-secret',
+      'ces_x',
+      '--label',
+      'a=1',
+      '--label',
+      'b=2',
+      '--tls',
+      '--capabilities',
+      'block',
+    ]);
+    expect(config).toMatchObject({
+      serverAddress: 'corral:7443',
+      enrollmentSecret: 'ces_x',
+      stateDir: './.corral-agent',
+      tls: true,
+      facts: { labels: { a: '1', b: '2' }, capabilities: ['block'] },
+      logLevel: 'info',
+    });
+  });
+
+  it('takes the enrollment secret from CORRAL_ENROLL_SECRET', async () => {
+    vi.stubEnv('CORRAL_ENROLL_SECRET', 'ces_from_env');
+    try {
+      expect((await parse(['--server', 'corral:7443'])).enrollmentSecret).toBe('ces_from_env');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('turns a bad flag into a UsageError before running anything', async () => {
+    const run = vi.fn<(config: AgentCommandConfig) => Promise<void>>();
+    await expect(
+      agentCommand(run).exitOverride().parseAsync(['--server', 'nope'], { from: 'user' }),
+    ).rejects.toBeInstanceOf(UsageError);
+    expect(run).not.toHaveBeenCalled();
+  });
+});

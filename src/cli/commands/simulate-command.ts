@@ -1,0 +1,157 @@
+// `corral simulate`: runs N simulated agents in this process against a Corral
+// server, printing progress on stderr and a summary on stdout (JSON with
+// -o json). Stops on SIGTERM/SIGINT or after --duration. Exit 1 if every agent
+// was refused, 2 on bad flags.
+import { Command, Option } from 'commander';
+import type { SimulationOptions, SimulationReport, SimulationSummary } from '../../agent/simulator.js';
+import { MAX_SIMULATED_AGENTS, runSimulation } from '../../agent/simulator.js';
+import { CorralError, ErrorCode } from '../../shared/errors.js';
+import type { LogLevel } from '../../shared/logger.js';
+import { createLogger } from '../../shared/logger.js';
+import type { OutputFormat } from '../output.js';
+import { outputOption, printRecords } from '../output.js';
+import { UsageError } from '../usage-error.js';
+import * as flag from './agent-flags.js';
+import { HEARTBEAT_BOUNDS } from './agent-command.js';
+
+export interface SimulateFlags {
+  readonly server?: string;
+  readonly enrollSecret?: string;
+  readonly agents?: string;
+  readonly rampUp: string;
+  readonly heartbeatInterval?: string;
+  readonly idPrefix: string;
+  readonly duration: string;
+  readonly reportInterval: string;
+  readonly output: OutputFormat;
+  readonly tls?: boolean;
+  readonly caFile?: string;
+  readonly sharedConnection?: boolean;
+  readonly logLevel: string;
+}
+
+export interface SimulateConfig {
+  readonly simulation: Omit<SimulationOptions, 'logger' | 'onReport'>;
+  readonly output: OutputFormat;
+  readonly logLevel: LogLevel;
+}
+
+export type SimulateRunner = (config: SimulateConfig) => Promise<void>;
+
+const ONE_DAY_MS = 86_400_000;
+
+export function simulateCommand(run: SimulateRunner = runSimulate): Command {
+  return new Command('simulate')
+    .description('simulate a fleet of agents in this process (load tests, demos)')
+    .option('--server <host:port>', 'Corral gRPC endpoint')
+    .addOption(new Option('--enroll-secret <secret>', 'enrollment secret').env(flag.ENROLL_SECRET_ENV))
+    .option('--agents <n>', `number of agents (1-${MAX_SIMULATED_AGENTS})`)
+    .option('--ramp-up <duration>', 'spread agent starts evenly over this time', '10s')
+    .option('--heartbeat-interval <duration>', "fixed heartbeat interval (default: the server's)")
+    .option('--id-prefix <prefix>', 'agent ids are <prefix>-1 … <prefix>-N', 'sim')
+    .option('--duration <duration>', 'stop after this long; 0 runs until SIGINT/SIGTERM', '0')
+    .option('--report-interval <duration>', 'progress report interval on stderr; 0 for none', '5s')
+    .addOption(outputOption())
+    .option('--tls', 'connect with TLS')
+    .option('--ca-file <file>', 'PEM CA bundle to verify the server (implies --tls)')
+    .option('--shared-connection', 'multiplex all agents over one connection instead of one each')
+    .option('--log-level <level>', `agent logs on stderr: one of ${flag.LOG_LEVELS.join(', ')}`, 'error')
+    .addHelpText(
+      'after',
+      '\nEach agent opens its own TCP connection unless --shared-connection: raise the open-files limit\n' +
+        '(ulimit -n) above the number of agents. Agents enroll on first start, so a second run needs a\n' +
+        'new --id-prefix or the previous agents unregistered.\n' +
+        'Example:\n  corral simulate --server localhost:7443 --enroll-secret ces_... --agents 1000 --ramp-up 30s',
+    )
+    .action(async (flags: SimulateFlags) => {
+      await run(parseSimulateFlags(flags));
+    });
+}
+
+/** Checks every flag; throws a UsageError naming the first bad one. */
+export function parseSimulateFlags(flags: SimulateFlags): SimulateConfig {
+  if (flags.agents === undefined) throw new UsageError('--agents is required');
+  const agents = flag.wholeNumber('--agents', flags.agents, 1, MAX_SIMULATED_AGENTS);
+  const enrollmentSecret = flag.enrollmentSecret('--enroll-secret', flags.enrollSecret);
+  if (enrollmentSecret === undefined) {
+    throw new UsageError(`--enroll-secret (or ${flag.ENROLL_SECRET_ENV}) is required`);
+  }
+  const idPrefix = flag.agentId('--id-prefix', flags.idPrefix);
+  if (`${idPrefix}-${agents}`.length > 128)
+    throw new UsageError('--id-prefix: too long for 128-character agent ids');
+  const caFile = flags.caFile === undefined ? undefined : flag.readableFile('--ca-file', flags.caFile);
+  return {
+    simulation: {
+      serverAddress: flag.serverAddress('--server', flags.server),
+      enrollmentSecret,
+      agents,
+      rampUpMs: flag.duration('--ramp-up', flags.rampUp, { minMs: 0, maxMs: ONE_DAY_MS }),
+      ...(flags.heartbeatInterval === undefined
+        ? {}
+        : {
+            heartbeatIntervalMs: flag.duration(
+              '--heartbeat-interval',
+              flags.heartbeatInterval,
+              HEARTBEAT_BOUNDS,
+            ),
+          }),
+      idPrefix,
+      durationMs: flag.duration('--duration', flags.duration, { minMs: 0 }),
+      reportIntervalMs: reportInterval(flags.reportInterval),
+      tls: flags.tls === true || caFile !== undefined,
+      ...(caFile === undefined ? {} : { caFile }),
+      separateConnections: flags.sharedConnection !== true,
+    },
+    output: flags.output,
+    logLevel: flag.logLevel('--log-level', flags.logLevel),
+  };
+}
+
+function reportInterval(value: string): number {
+  const ms = flag.duration('--report-interval', value, { minMs: 0, maxMs: ONE_DAY_MS });
+  if (ms !== 0 && ms < 100) throw new UsageError('--report-interval: must be 0 or at least 100ms');
+  return ms;
+}
+
+/** One progress line for stderr. */
+export function formatProgress(report: SimulationReport): string {
+  const seconds = (report.elapsedMs / 1_000).toFixed(1);
+  return (
+    `[${seconds.padStart(7)}s] connected ${report.connected}/${report.agents}` +
+    ` (started ${report.started}, failed ${report.failed})` +
+    ` | heartbeats ${report.heartbeatsSentPerSecond}/s sent, ${report.heartbeatsAckedPerSecond}/s acked` +
+    `, ack p99 ${report.ackLatencyMs.p99} ms` +
+    ` | reconnects ${report.reconnects} | errors ${report.errors} (+${report.newErrors})`
+  );
+}
+
+async function runSimulate(config: SimulateConfig): Promise<void> {
+  const logger = createLogger({ level: config.logLevel, format: 'json' });
+  const signals = flag.firstSignal();
+  const simulation = runSimulation({
+    ...config.simulation,
+    logger: logger.child({ component: 'simulator' }),
+    onReport: (report) => process.stderr.write(`${formatProgress(report)}\n`),
+  });
+  const first = await Promise.race([simulation.done, signals.received]);
+  signals.dispose();
+  if (typeof first === 'string')
+    process.stderr.write(`${first}: stopping ${simulation.stats().started} agents…\n`);
+  const summary = typeof first === 'string' ? await simulation.stop() : first;
+  printSummary(config.output, summary);
+  logger.flush();
+  if (summary.failed > 0 && summary.failed === summary.agents) {
+    const reason = summary.topErrors[0]?.error ?? 'unknown reason';
+    throw new CorralError(ErrorCode.PreconditionFailed, `every simulated agent was refused: ${reason}`);
+  }
+}
+
+function printSummary(format: OutputFormat, summary: SimulationSummary): void {
+  const { ackLatencyMs, topErrors, ...numbers } = summary;
+  const rows = [
+    ...Object.entries(numbers).map(([metric, value]) => ({ metric, value })),
+    ...Object.entries(ackLatencyMs).map(([key, value]) => ({ metric: `ackLatencyMs.${key}`, value })),
+    ...topErrors.map(({ error, count }) => ({ metric: `error (${count}x)`, value: error })),
+  ];
+  printRecords(format, summary, rows, ['metric', 'value']);
+}

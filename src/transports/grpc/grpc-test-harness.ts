@@ -1,0 +1,92 @@
+// An in-process gRPC server on real services (in-memory SQLite) plus a raw
+// generated client, for integration tests of the agent transport.
+import * as grpc from '@grpc/grpc-js';
+import { enrollTestAgent, openTestServices, type TestServices } from '../../app/test-services.js';
+import { CorralMetrics } from '../../metrics/corral-metrics.js';
+import { systemClock } from '../../shared/clock.js';
+import { silentLogger } from '../../shared/logger.js';
+import type { AgentServiceClient } from '../../gen/proto/corral/agent/v1/AgentService.js';
+import { AgentGrpcServer } from './agent-grpc-server.js';
+import { decodeStatusDetails } from '../../agent/status-details.js';
+import { loadAgentProto } from './proto-loader.js';
+import { StreamHub } from './stream-hub.js';
+
+export interface GrpcHarness {
+  readonly t: TestServices;
+  readonly server: AgentGrpcServer;
+  readonly hub: StreamHub;
+  readonly address: string;
+  client(): AgentServiceClient;
+  /** Enrolls and authenticates an agent; returns call metadata carrying its token. */
+  agentSession(agentId: string): Promise<{ credential: string; token: string; metadata: grpc.Metadata }>;
+  close(): Promise<void>;
+}
+
+export async function startGrpcHarness(options: { sessionTtlMs?: number; expiryNoticeMs?: number; maxStreams?: number } = {}): Promise<GrpcHarness> {
+  const hub = new StreamHub(systemClock);
+  const t = await openTestServices({ clock: systemClock, sessionTtlMs: options.sessionTtlMs ?? 3_600_000, connections: () => hub });
+  const metrics = new CorralMetrics({
+    counts: () => t.backends.db.agents.counts(),
+    connectedStreams: () => hub.connectedCount(),
+    liveAgents: () => t.services.tracker.size,
+    pendingAgentWrites: () => t.services.tracker.pendingCount,
+    heartbeatsReceived: () => t.services.tracker.heartbeatsReceived,
+    eventsPublished: () => 0,
+  });
+  const settings = { heartbeatIntervalMs: 1000, sessionTtlMs: options.sessionTtlMs ?? 3_600_000 };
+  const server = new AgentGrpcServer({
+    host: '127.0.0.1',
+    port: 0,
+    tls: undefined,
+    drainTimeoutMs: 2000,
+    logger: silentLogger,
+    hub,
+    handlers: {
+      metrics,
+      logger: silentLogger,
+      agents: t.services.agents,
+      sessions: t.services.sessions,
+      tracker: t.services.tracker,
+      hub,
+      clock: systemClock,
+      settings,
+      instanceId: 'test-instance',
+      maxStreams: options.maxStreams ?? 100,
+      maxQueuedPerStream: 16,
+      expiryNoticeMs: options.expiryNoticeMs ?? 60_000,
+    },
+  });
+  await server.start();
+  const address = `127.0.0.1:${server.boundPort}`;
+  const clients: grpc.Client[] = [];
+  const proto = loadAgentProto();
+  return {
+    t,
+    server,
+    hub,
+    address,
+    client() {
+      const client = new proto.corral.agent.v1.AgentService(address, grpc.credentials.createInsecure());
+      clients.push(client);
+      return client;
+    },
+    async agentSession(agentId) {
+      const { credential } = await enrollTestAgent(t, agentId);
+      const { token } = await t.services.sessions.authenticate(agentId, credential, 'test');
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', `Bearer ${token}`);
+      return { credential, token, metadata };
+    },
+    async close() {
+      for (const client of clients) client.close();
+      await server.stop();
+      await t.close();
+    },
+  };
+}
+
+/** The google.rpc details of a failed call, flattened for assertions. */
+export function statusDetails(error: grpc.ServiceError): { reason?: string; fieldViolations: readonly { field: string; description: string }[]; retryDelayMs?: number } {
+  const details = decodeStatusDetails(error.metadata);
+  return { reason: details.errorInfo?.reason, fieldViolations: details.fieldViolations, retryDelayMs: details.retryDelayMs };
+}
