@@ -105,7 +105,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   private async run(): Promise<void> {
     try {
       const agentId = await this.identify();
-      while (!this.ending) {
+      while (agentId !== undefined && !this.ending) {
         const end = await this.connectOnce(agentId);
         if (this.ending) break;
         await this.wait(this.delayAfter(end), end);
@@ -119,9 +119,12 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     }
   }
 
-  /** Loads or enrolls the identity, retrying what can be retried, and readies the session keeper. */
-  private async identify(): Promise<string> {
-    for (;;) {
+  /**
+   * Loads or enrolls the identity, retrying what can be retried, and readies
+   * the session keeper. Undefined when stopped first.
+   */
+  private async identify(): Promise<string | undefined> {
+    while (!this.ending) {
       this.counters.state = AgentClientState.Enrolling;
       try {
         const { identity, enrolled } = await loadOrEnroll({
@@ -134,6 +137,12 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
           signal: this.halt.signal,
         });
         this.counters.agentId = identity.agentId;
+        if (identity.serverAddress !== this.options.serverAddress) {
+          this.logger.info(
+            { enrolledWith: identity.serverAddress, server: this.options.serverAddress },
+            'connecting to another address than the one the agent enrolled with',
+          );
+        }
         if (enrolled) {
           this.logger.info({ agentId: identity.agentId }, 'enrolled');
           this.emit('enrolled', { agentId: identity.agentId });
@@ -161,6 +170,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
         await this.wait(this.retryDelay(error), { kind: 'failed', error, connectedForMs: 0 });
       }
     }
+    return undefined;
   }
 
   /** Authenticates if needed, then runs one Connect stream to its end. */

@@ -1,6 +1,7 @@
 // The reference agent: one AgentClient with its identity in a private state
 // directory and real host metrics in its heartbeats. What `corral agent` runs,
 // and a template for agents written against the protocol in other languages.
+import { CORRAL_VERSION } from '../app/version.js';
 import type { Logger } from '../shared/logger.js';
 import type { FactsInput } from './agent-facts.js';
 import { hostFacts } from './agent-facts.js';
@@ -44,7 +45,7 @@ export function startReferenceAgent(config: ReferenceAgentConfig, logger: Logger
       identityStore: store,
       metrics: () => metrics.sample(),
       heartbeatIntervalMs: config.heartbeatIntervalMs,
-      userAgent: 'corral-reference-agent',
+      userAgent: `corral-reference-agent/${CORRAL_VERSION}`,
       logger: logger.child({ component: 'agent' }),
     });
   } catch (error) {

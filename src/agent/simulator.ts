@@ -147,6 +147,7 @@ class Simulation implements SimulationHandle {
       tls: this.options.tls,
       caFile: this.options.caFile,
       separateConnection: this.options.separateConnections ?? true,
+      userAgent: `corral-simulator/${CORRAL_VERSION}`,
       enrollmentSecret: this.options.enrollmentSecret,
       facts,
       identityStore: new MemoryIdentityStore(),

@@ -84,7 +84,7 @@ export function parseAgentFlags(flags: AgentFlags): AgentCommandConfig {
           heartbeatIntervalMs: flag.duration(
             '--heartbeat-interval',
             flags.heartbeatInterval,
-            HEARTBEAT_BOUNDS,
+            flag.HEARTBEAT_BOUNDS,
           ),
         }),
     tls: flags.tls === true || caFile !== undefined,
@@ -92,8 +92,6 @@ export function parseAgentFlags(flags: AgentFlags): AgentCommandConfig {
     logLevel: flag.logLevel('--log-level', flags.logLevel),
   };
 }
-
-export const HEARTBEAT_BOUNDS = { minMs: 100, maxMs: 3_600_000 };
 
 async function runAgent(config: AgentCommandConfig): Promise<void> {
   const logger = createLogger({ level: config.logLevel, format: 'json' });

@@ -9,6 +9,8 @@ import { UsageError } from '../usage-error.js';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 export const ENROLL_SECRET_ENV = 'CORRAL_ENROLL_SECRET';
+/** Heartbeat interval overrides: faster is a bug, slower makes the agent look dead. */
+export const HEARTBEAT_BOUNDS = { minMs: 100, maxMs: 3_600_000 } as const;
 
 const AGENT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TOKEN = /^[A-Za-z0-9._:/-]{1,64}$/;

@@ -12,7 +12,6 @@ import type { OutputFormat } from '../output.js';
 import { outputOption, printRecords } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import * as flag from './agent-flags.js';
-import { HEARTBEAT_BOUNDS } from './agent-command.js';
 
 export interface SimulateFlags {
   readonly server?: string;
@@ -92,7 +91,7 @@ export function parseSimulateFlags(flags: SimulateFlags): SimulateConfig {
             heartbeatIntervalMs: flag.duration(
               '--heartbeat-interval',
               flags.heartbeatInterval,
-              HEARTBEAT_BOUNDS,
+              flag.HEARTBEAT_BOUNDS,
             ),
           }),
       idPrefix,

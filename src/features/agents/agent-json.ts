@@ -3,10 +3,20 @@
 // does not carry it). `live` overlays this instance's in-memory state, which is
 // fresher than the last flushed row.
 import { z } from 'zod';
-import { isoTime, isoTimeOrNull, isoTimeOrNullSchema, isoTimeSchema } from '../../transports/http/json-values.js';
+import {
+  isoTime,
+  isoTimeOrNull,
+  isoTimeOrNullSchema,
+  isoTimeSchema,
+} from '../../transports/http/json-values.js';
 import type { LiveAgent } from '../health/fleet-tracker.js';
 import { Connectivity } from '../health/health-model.js';
-import { connectivitySchema, healthSchema, heartbeatJson, heartbeatJsonSchema } from '../health/health-json.js';
+import {
+  connectivitySchema,
+  healthSchema,
+  heartbeatJson,
+  heartbeatJsonSchema,
+} from '../health/health-json.js';
 import type { Agent } from './agent.js';
 
 export const agentJsonSchema = z.strictObject({
@@ -34,7 +44,11 @@ export const agentJsonSchema = z.strictObject({
 });
 export type AgentJson = z.output<typeof agentJsonSchema>;
 
-export function agentJson(agent: Agent, live: LiveAgent | undefined, view: 'live' | 'stored' = 'live'): AgentJson {
+export function agentJson(
+  agent: Agent,
+  live: LiveAgent | undefined,
+  view: 'live' | 'stored' = 'live',
+): AgentJson {
   // A decommissioned agent's row is final; memory may still hold its last stream.
   const now = view === 'live' && agent.status !== Connectivity.Decommissioned ? live : undefined;
   const lastHeartbeat = now ? now.lastSample : agent.lastHeartbeat;

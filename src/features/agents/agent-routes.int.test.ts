@@ -12,9 +12,25 @@ const listSchema = pageOf(agentJsonSchema);
 
 beforeAll(async () => {
   api = await openTestApi();
-  await api.enrollAgent('web-1', { type: 'blocking', version: '1.0.0', capabilities: ['scan', 'quarantine'], labels: { env: 'prod', team: 'red' } });
-  await api.enrollAgent('web-2', { type: 'blocking', version: '1.1.0', capabilities: ['scan'], labels: { env: 'prod', team: 'blue' } });
-  await api.enrollAgent('db-1', { type: 'monitoring', version: '1.1.0', hostname: 'database.local', capabilities: [], labels: { env: 'staging' } });
+  await api.enrollAgent('web-1', {
+    type: 'blocking',
+    version: '1.0.0',
+    capabilities: ['scan', 'quarantine'],
+    labels: { env: 'prod', team: 'red' },
+  });
+  await api.enrollAgent('web-2', {
+    type: 'blocking',
+    version: '1.1.0',
+    capabilities: ['scan'],
+    labels: { env: 'prod', team: 'blue' },
+  });
+  await api.enrollAgent('db-1', {
+    type: 'monitoring',
+    version: '1.1.0',
+    hostname: 'database.local',
+    capabilities: [],
+    labels: { env: 'staging' },
+  });
   await api.connectWithHeartbeat('web-1');
   await api.t.services.tracker.flush();
 });
@@ -23,7 +39,10 @@ afterAll(() => api.close());
 const ids = async (query: string) => {
   const response = await api.call('GET', `/api/v1/agents${query}`, { key: api.keys.viewer });
   expect(response.statusCode, response.body).toBe(200);
-  return listSchema.parse(response.json()).items.map((agent) => agent.id).sort();
+  return listSchema
+    .parse(response.json())
+    .items.map((agent) => agent.id)
+    .sort();
 };
 
 const badQuery = async (query: string, field: string) => {
@@ -59,7 +78,10 @@ describe('GET /api/v1/agents', () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const response = await api.call('GET', `/api/v1/agents?pageSize=2${token ? `&pageToken=${token}` : ''}`);
+      const response = await api.call(
+        'GET',
+        `/api/v1/agents?pageSize=2${token ? `&pageToken=${token}` : ''}`,
+      );
       const page = listSchema.parse(response.json());
       seen.push(...page.items.map((a) => a.id));
       token = page.nextPageToken;
@@ -98,14 +120,25 @@ describe('GET /api/v1/agents/:id', () => {
     expect(response.statusCode).toBe(200);
     const agent = agentJsonSchema.parse(response.json());
     expect(response.headers.etag).toBe(`"${agent.revision}"`);
-    expect(agent).toMatchObject({ id: 'web-1', status: 'online', health: 'healthy', connected: true, labels: { env: 'prod', team: 'red' } });
+    expect(agent).toMatchObject({
+      id: 'web-1',
+      status: 'online',
+      health: 'healthy',
+      connected: true,
+      labels: { env: 'prod', team: 'red' },
+    });
     expect(agent.lastHeartbeat).toMatchObject({ cpuPercent: 12.5, sentAt: '2026-01-01T00:00:00.000Z' });
     expect(agent.enrolledAt).toBe('2026-01-01T00:00:00.000Z');
   });
 
   it('shows a never-seen agent with null times', async () => {
     const agent = agentJsonSchema.parse((await api.call('GET', '/api/v1/agents/db-1')).json());
-    expect(agent).toMatchObject({ connected: false, lastSeenAt: null, lastHeartbeat: null, status: 'offline' });
+    expect(agent).toMatchObject({
+      connected: false,
+      lastSeenAt: null,
+      lastHeartbeat: null,
+      status: 'offline',
+    });
   });
 
   it('answers 404 for an unknown agent and 400 for a malformed id', async () => {
@@ -121,16 +154,23 @@ describe('GET /api/v1/agents/:id', () => {
     expect(seed.statusCode).toBe(200);
     expect(seed.json()).toEqual(v1.json());
     expect((await api.call('GET', '/api/agents', { key: null })).statusCode).toBe(401);
-    expect(listSchema.parse((await api.call('GET', '/api/agents?type=monitoring')).json()).items.map((a) => a.id)).toEqual(['db-1']);
+    expect(
+      listSchema.parse((await api.call('GET', '/api/agents?type=monitoring')).json()).items.map((a) => a.id),
+    ).toEqual(['db-1']);
   });
 });
 
 describe('PATCH /api/v1/agents/:id', () => {
-  const patch = (id: string, body: unknown, headers: Record<string, string> = {}) => api.call('PATCH', `/api/v1/agents/${id}`, { key: api.keys.operator, body, headers });
+  const patch = (id: string, body: unknown, headers: Record<string, string> = {}) =>
+    api.call('PATCH', `/api/v1/agents/${id}`, { key: api.keys.operator, body, headers });
 
   it('changes name and labels, honouring If-Match, and returns the new ETag', async () => {
     const etag = (await api.call('GET', '/api/v1/agents/web-2')).headers.etag as string;
-    const response = await patch('web-2', { name: 'Web Two', labels: { env: 'prod', tier: 'edge' } }, { 'if-match': etag });
+    const response = await patch(
+      'web-2',
+      { name: 'Web Two', labels: { env: 'prod', tier: 'edge' } },
+      { 'if-match': etag },
+    );
     expect(response.statusCode, response.body).toBe(200);
     const agent = agentJsonSchema.parse(response.json());
     expect(agent).toMatchObject({ name: 'Web Two', labels: { env: 'prod', tier: 'edge' } });
@@ -144,7 +184,9 @@ describe('PATCH /api/v1/agents/:id', () => {
     expect(stale.statusCode).toBe(412);
     expect(stale.json().code).toBe('precondition_failed');
     expect((await patch('web-2', { name: 'x' }, { 'if-match': 'W/"1"' })).statusCode).toBe(412);
-    expect(agentJsonSchema.parse((await api.call('GET', '/api/v1/agents/web-2')).json()).name).toBe(current.name);
+    expect(agentJsonSchema.parse((await api.call('GET', '/api/v1/agents/web-2')).json()).name).toBe(
+      current.name,
+    );
   });
 
   it.each([
@@ -170,17 +212,31 @@ describe('DELETE /api/v1/agents/:id', () => {
     const response = await api.call('DELETE', '/api/v1/agents/doomed-1', { key: api.keys.operator });
     expect(response.statusCode).toBe(204);
     expect(response.body).toBe('');
-    expect(agentJsonSchema.parse((await api.call('GET', '/api/v1/agents/doomed-1')).json()).status).toBe('decommissioned');
+    expect(agentJsonSchema.parse((await api.call('GET', '/api/v1/agents/doomed-1')).json()).status).toBe(
+      'decommissioned',
+    );
     expect((await api.call('DELETE', '/api/v1/agents/doomed-1')).statusCode).toBe(404);
-    expect((await api.call('PATCH', '/api/v1/agents/doomed-1', { body: { name: 'x' } })).statusCode).toBe(404);
+    expect((await api.call('PATCH', '/api/v1/agents/doomed-1', { body: { name: 'x' } })).statusCode).toBe(
+      404,
+    );
   });
 });
 
 describe('GET /api/v1/agents/:id/health and /metrics', () => {
   it('returns live health and the latest heartbeat with recent history', async () => {
-    const health = agentHealthJsonSchema.parse((await api.call('GET', '/api/v1/agents/web-1/health', { key: api.keys.viewer })).json());
-    expect(health).toMatchObject({ agentId: 'web-1', status: 'online', health: 'healthy', connected: true, reasons: [] });
-    const metrics = agentMetricsJsonSchema.parse((await api.call('GET', '/api/v1/agents/web-1/metrics')).json());
+    const health = agentHealthJsonSchema.parse(
+      (await api.call('GET', '/api/v1/agents/web-1/health', { key: api.keys.viewer })).json(),
+    );
+    expect(health).toMatchObject({
+      agentId: 'web-1',
+      status: 'online',
+      health: 'healthy',
+      connected: true,
+      reasons: [],
+    });
+    const metrics = agentMetricsJsonSchema.parse(
+      (await api.call('GET', '/api/v1/agents/web-1/metrics')).json(),
+    );
     expect(metrics.latest).toMatchObject({ queueDepth: 3, metrics: { scans: 7 } });
     expect(metrics.history).toHaveLength(1);
   });

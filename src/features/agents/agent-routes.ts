@@ -5,7 +5,12 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { pageOf } from '../../transports/http/json-values.js';
 import { pageQueryShape, pageRequest, pageResponse } from '../../transports/http/paging.js';
-import { addRoute, idParams, type RouteDependencies, type RouteSpec } from '../../transports/http/route-kit.js';
+import {
+  addRoute,
+  idParams,
+  type RouteDependencies,
+  type RouteSpec,
+} from '../../transports/http/route-kit.js';
 import { preconditionFailed } from '../../shared/errors.js';
 import { Role } from '../api-keys/api-key.js';
 import { CONNECTIVITY_VALUES, HEALTH_VALUES } from '../health/health-model.js';
@@ -19,11 +24,23 @@ const TAGS = ['agents'];
 const commaList = <T extends string>(values: readonly T[]) =>
   z
     .string()
-    .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part !== ''))
-    .pipe(z.array(z.enum(values as [T, ...T[]], { error: `must be a comma-separated list of ${values.join(', ')}` })).min(1, 'must not be empty'))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
+    )
+    .pipe(
+      z
+        .array(
+          z.enum(values as [T, ...T[]], { error: `must be a comma-separated list of ${values.join(', ')}` }),
+        )
+        .min(1, 'must not be empty'),
+    )
     .describe(`Comma-separated: ${values.join(', ')}`);
 
-const text = (max: number, description: string) => z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).describe(description);
+const text = (max: number, description: string) =>
+  z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).describe(description);
 
 export const listAgentsQuery = z.strictObject({
   status: commaList(CONNECTIVITY_VALUES).optional(),
@@ -36,7 +53,12 @@ export const listAgentsQuery = z.strictObject({
   ...pageQueryShape,
 });
 
-const ifMatchHeaders = z.object({ 'if-match': z.string().optional().describe('"<revision>" from the ETag; the update fails with 412 when the agent changed since') });
+const ifMatchHeaders = z.object({
+  'if-match': z
+    .string()
+    .optional()
+    .describe('"<revision>" from the ETag; the update fails with 412 when the agent changed since'),
+});
 
 /** `"7"` → 7; `*` → no condition; anything else cannot match any revision. */
 function expectedRevision(header: string | string[] | undefined): number | undefined {
@@ -75,7 +97,8 @@ const getAgent = ({ services }: RouteDependencies): RouteSpec<typeof idParams, z
   url: '/agents/:id',
   role: Role.Viewer,
   summary: 'Get an agent',
-  description: 'Live status and health from this instance when it holds the agent. The ETag is `"<revision>"`.',
+  description:
+    'Live status and health from this instance when it holds the agent. The ETag is `"<revision>"`.',
   tags: TAGS,
   params: idParams,
   responses: { 200: { description: 'The agent', schema: agentJsonSchema } },
@@ -95,8 +118,9 @@ export async function agentRoutes(app: FastifyInstance, deps: RouteDependencies)
     method: 'PATCH',
     url: '/agents/:id',
     role: Role.Operator,
-    summary: 'Change an agent\'s name or labels',
-    description: 'Labels, when given, replace the whole label set. Send If-Match with the ETag to avoid overwriting a concurrent change.',
+    summary: "Change an agent's name or labels",
+    description:
+      'Labels, when given, replace the whole label set. Send If-Match with the ETag to avoid overwriting a concurrent change.',
     tags: TAGS,
     params: idParams,
     headers: ifMatchHeaders,
@@ -104,7 +128,12 @@ export async function agentRoutes(app: FastifyInstance, deps: RouteDependencies)
     responses: { 200: { description: 'The updated agent', schema: agentJsonSchema } },
     problems: [404, 412],
     handler: async ({ params, body, context, request, reply }) => {
-      const updated = await services.agents.updateMetadata(context, params.id, body, expectedRevision(request.headers['if-match']));
+      const updated = await services.agents.updateMetadata(
+        context,
+        params.id,
+        body,
+        expectedRevision(request.headers['if-match']),
+      );
       reply.header('etag', `"${updated.revision}"`);
       return agentJson(updated, services.tracker.get(updated.id));
     },
@@ -128,6 +157,14 @@ export async function agentRoutes(app: FastifyInstance, deps: RouteDependencies)
 
 /** The seed's read-only agent routes under /api; same handlers and roles as /api/v1. */
 export async function seedAgentRoutes(app: FastifyInstance, deps: RouteDependencies): Promise<void> {
-  addRoute(app, { ...listAgents(deps), deprecated: true, summary: 'List agents (seed path; use /api/v1/agents)' });
-  addRoute(app, { ...getAgent(deps), deprecated: true, summary: 'Get an agent (seed path; use /api/v1/agents/{id})' });
+  addRoute(app, {
+    ...listAgents(deps),
+    deprecated: true,
+    summary: 'List agents (seed path; use /api/v1/agents)',
+  });
+  addRoute(app, {
+    ...getAgent(deps),
+    deprecated: true,
+    summary: 'Get an agent (seed path; use /api/v1/agents/{id})',
+  });
 }

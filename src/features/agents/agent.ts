@@ -75,11 +75,15 @@ export function validate<T extends z.ZodType>(schema: T, value: unknown, fieldPr
 }
 
 export function zodViolations(error: z.ZodError, fieldPrefix = ''): FieldViolation[] {
-  const fieldOf = (path: readonly PropertyKey[]) => [fieldPrefix, ...path.map(String)].filter((part) => part !== '').join('.') || fieldPrefix || '(root)';
+  const fieldOf = (path: readonly PropertyKey[]) =>
+    [fieldPrefix, ...path.map(String)].filter((part) => part !== '').join('.') || fieldPrefix || '(root)';
   // An unknown member is named itself, not its parent object.
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), description: 'is not a known field' }))
+      ? issue.keys.map((key) => ({
+          field: fieldOf([...issue.path, key]),
+          description: 'is not a known field',
+        }))
       : [{ field: fieldOf(issue.path), description: issue.message }],
   );
 }

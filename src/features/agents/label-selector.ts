@@ -7,13 +7,19 @@ import { LABEL_KEY } from './agent.js';
 export const labelSelectorSchema = z
   .union([z.string(), z.array(z.string())])
   .transform((input, ctx) => {
-    const pairs = (typeof input === 'string' ? [input] : input).flatMap((item) => item.split(',')).map((pair) => pair.trim()).filter((pair) => pair !== '');
+    const pairs = (typeof input === 'string' ? [input] : input)
+      .flatMap((item) => item.split(','))
+      .map((pair) => pair.trim())
+      .filter((pair) => pair !== '');
     const labels: Record<string, string> = {};
     for (const pair of pairs) {
       const at = pair.indexOf('=');
       const key = at > 0 ? pair.slice(0, at) : '';
       if (!LABEL_KEY.test(key) || pair.length - at - 1 > 256) {
-        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(pair)} is not key=value with a valid label key` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(pair)} is not key=value with a valid label key`,
+        });
         return z.NEVER;
       }
       labels[key] = pair.slice(at + 1);

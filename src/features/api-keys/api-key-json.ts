@@ -1,7 +1,12 @@
 // An admin API key as the admin API shows it: never the hash. The key itself
 // appears only in the creation response.
 import { z } from 'zod';
-import { isoTime, isoTimeOrNull, isoTimeOrNullSchema, isoTimeSchema } from '../../transports/http/json-values.js';
+import {
+  isoTime,
+  isoTimeOrNull,
+  isoTimeOrNullSchema,
+  isoTimeSchema,
+} from '../../transports/http/json-values.js';
 import { ROLES, type ApiKey, type Role } from './api-key.js';
 
 export const apiKeyJsonSchema = z.strictObject({
@@ -32,6 +37,11 @@ export function apiKeyJson(key: ApiKey, nowMs: number): z.output<typeof apiKeyJs
     expiresAt: isoTimeOrNull(key.expiresAt),
     revokedAt: isoTimeOrNull(key.revokedAt),
     lastUsedAt: isoTimeOrNull(key.lastUsedAt),
-    state: key.revokedAt !== null ? 'revoked' : key.expiresAt !== null && key.expiresAt <= nowMs ? 'expired' : 'active',
+    state:
+      key.revokedAt !== null
+        ? 'revoked'
+        : key.expiresAt !== null && key.expiresAt <= nowMs
+          ? 'expired'
+          : 'active',
   };
 }

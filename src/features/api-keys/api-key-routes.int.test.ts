@@ -11,7 +11,8 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const create = (body: unknown, headers: Record<string, string> = {}) => api.call('POST', '/api/v1/api-keys', { body, headers });
+const create = (body: unknown, headers: Record<string, string> = {}) =>
+  api.call('POST', '/api/v1/api-keys', { body, headers });
 
 describe('POST /api/v1/api-keys', () => {
   it('creates a key (201) that works at once with its role', async () => {
@@ -19,9 +20,18 @@ describe('POST /api/v1/api-keys', () => {
     expect(response.statusCode, response.body).toBe(201);
     expect(response.headers['cache-control']).toBe('no-store');
     const created = createdApiKeyJsonSchema.parse(response.json());
-    expect(created).toMatchObject({ name: 'ci bot', role: 'operator', state: 'active', expiresAt: '2026-01-02T00:00:00.000Z', revokedAt: null });
+    expect(created).toMatchObject({
+      name: 'ci bot',
+      role: 'operator',
+      state: 'active',
+      expiresAt: '2026-01-02T00:00:00.000Z',
+      revokedAt: null,
+    });
     expect(created.key.startsWith(created.hint)).toBe(true);
-    expect((await api.call('POST', '/api/v1/enrollment-secrets', { key: created.key, body: { name: 'by bot' } })).statusCode).toBe(201);
+    expect(
+      (await api.call('POST', '/api/v1/enrollment-secrets', { key: created.key, body: { name: 'by bot' } }))
+        .statusCode,
+    ).toBe(201);
     expect((await api.call('GET', '/api/v1/api-keys', { key: created.key })).statusCode).toBe(403);
   });
 
@@ -29,7 +39,9 @@ describe('POST /api/v1/api-keys', () => {
     const first = await create({ name: 'idem', role: 'viewer' }, { 'idempotency-key': 'k-1' });
     const again = await create({ name: 'idem', role: 'viewer' }, { 'idempotency-key': 'k-1' });
     expect(again.json()).toEqual(first.json());
-    expect((await create({ name: 'idem', role: 'admin' }, { 'idempotency-key': 'k-1' })).statusCode).toBe(422);
+    expect((await create({ name: 'idem', role: 'admin' }, { 'idempotency-key': 'k-1' })).statusCode).toBe(
+      422,
+    );
   });
 
   it.each([
@@ -47,8 +59,12 @@ describe('POST /api/v1/api-keys', () => {
 
 describe('GET and DELETE /api/v1/api-keys', () => {
   it('lists keys (the three test keys among them), paged', async () => {
-    const page = pageOf(apiKeyJsonSchema).parse((await api.call('GET', '/api/v1/api-keys?pageSize=500')).json());
-    expect(page.items.map((k) => k.name)).toEqual(expect.arrayContaining(['test viewer', 'test operator', 'test admin']));
+    const page = pageOf(apiKeyJsonSchema).parse(
+      (await api.call('GET', '/api/v1/api-keys?pageSize=500')).json(),
+    );
+    expect(page.items.map((k) => k.name)).toEqual(
+      expect.arrayContaining(['test viewer', 'test operator', 'test admin']),
+    );
     expect((await api.call('GET', '/api/v1/api-keys?pageSize=1')).json().nextPageToken).toBeDefined();
   });
 

@@ -12,7 +12,10 @@ import { createApiKeySchema } from './api-key-service.js';
 
 const TAGS = ['api keys'];
 
-export async function apiKeyRoutes(app: FastifyInstance, { services, idempotency }: RouteDependencies): Promise<void> {
+export async function apiKeyRoutes(
+  app: FastifyInstance,
+  { services, idempotency }: RouteDependencies,
+): Promise<void> {
   const json = (key: ApiKey) => apiKeyJson(key, services.clock.now());
 
   addRoute(app, {
@@ -20,7 +23,8 @@ export async function apiKeyRoutes(app: FastifyInstance, { services, idempotency
     url: '/api-keys',
     role: Role.Admin,
     summary: 'Create an API key',
-    description: 'The response carries the key; it is not shown again. A replay under the same Idempotency-Key returns the same key.',
+    description:
+      'The response carries the key; it is not shown again. A replay under the same Idempotency-Key returns the same key.',
     tags: TAGS,
     headers: idempotencyHeaders,
     body: createApiKeySchema,

@@ -11,7 +11,10 @@ import { auditEntryJson, auditEntryJsonSchema } from './audit-json.js';
 
 const listQuery = z.strictObject({
   actor: z.string().min(1).max(160).optional().describe('api_key:<id> or system'),
-  action: z.string().regex(/^[a-z_.]{1,64}$/, 'must be a dotted action such as agent.update').optional(),
+  action: z
+    .string()
+    .regex(/^[a-z_.]{1,64}$/, 'must be a dotted action such as agent.update')
+    .optional(),
   targetId: resourceIdSchema.optional(),
   outcome: z.enum(['success', 'failure'], { error: 'must be success or failure' }).optional(),
   since: isoTimeQuery('Entries at or after this time').optional(),
@@ -28,8 +31,18 @@ export async function auditRoutes(app: FastifyInstance, { services }: RouteDepen
     query: listQuery,
     responses: { 200: { description: 'A page of audit entries', schema: pageOf(auditEntryJsonSchema) } },
     handler: async ({ query }) => {
-      const filter: AuditFilter = { actor: query.actor, action: query.action, targetId: query.targetId, outcome: query.outcome, since: query.since };
-      return pageResponse(await services.audit.list(filter, pageRequest(query, filter)), filter, auditEntryJson);
+      const filter: AuditFilter = {
+        actor: query.actor,
+        action: query.action,
+        targetId: query.targetId,
+        outcome: query.outcome,
+        since: query.since,
+      };
+      return pageResponse(
+        await services.audit.list(filter, pageRequest(query, filter)),
+        filter,
+        auditEntryJson,
+      );
     },
   });
 }

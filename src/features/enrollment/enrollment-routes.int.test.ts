@@ -12,9 +12,20 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const create = (body: unknown, headers: Record<string, string> = {}) => api.call('POST', '/api/v1/enrollment-secrets', { key: api.keys.operator, body, headers });
-const facts = { name: 'n', hostname: 'h', ipAddress: '10.0.0.9', version: '1', type: 't', platform: 'linux', capabilities: [], labels: {} };
-const enrollWith = (enrollmentSecret: string, agentId: string) => api.t.services.agents.enroll({ enrollmentSecret, agentId, credential: '', facts });
+const create = (body: unknown, headers: Record<string, string> = {}) =>
+  api.call('POST', '/api/v1/enrollment-secrets', { key: api.keys.operator, body, headers });
+const facts = {
+  name: 'n',
+  hostname: 'h',
+  ipAddress: '10.0.0.9',
+  version: '1',
+  type: 't',
+  platform: 'linux',
+  capabilities: [],
+  labels: {},
+};
+const enrollWith = (enrollmentSecret: string, agentId: string) =>
+  api.t.services.agents.enroll({ enrollmentSecret, agentId, credential: '', facts });
 
 describe('POST /api/v1/enrollment-secrets', () => {
   it('creates a secret (201), returns it once, and agents can enroll with it', async () => {
@@ -22,10 +33,20 @@ describe('POST /api/v1/enrollment-secrets', () => {
     expect(response.statusCode, response.body).toBe(201);
     expect(response.headers['cache-control']).toBe('no-store');
     const created = createdEnrollmentSecretJsonSchema.parse(response.json());
-    expect(created).toMatchObject({ name: 'rack 12', groupId: 'g1', maxUses: 2, uses: 0, state: 'active', expiresAt: '2026-01-01T01:00:00.000Z', revokedAt: null });
+    expect(created).toMatchObject({
+      name: 'rack 12',
+      groupId: 'g1',
+      maxUses: 2,
+      uses: 0,
+      state: 'active',
+      expiresAt: '2026-01-01T01:00:00.000Z',
+      revokedAt: null,
+    });
     expect(created.secret.startsWith(created.hint)).toBe(true);
     await enrollWith(created.secret, 'enrolled-1');
-    const after = enrollmentSecretJsonSchema.parse((await api.call('GET', `/api/v1/enrollment-secrets/${created.id}`)).json());
+    const after = enrollmentSecretJsonSchema.parse(
+      (await api.call('GET', `/api/v1/enrollment-secrets/${created.id}`)).json(),
+    );
     expect(after.uses).toBe(1);
     expect(after).not.toHaveProperty('secret');
   });
@@ -39,7 +60,9 @@ describe('POST /api/v1/enrollment-secrets', () => {
     const conflict = await create({ name: 'other' }, { 'idempotency-key': 'req-1' });
     expect(conflict.statusCode).toBe(422);
     expect(conflict.json().code).toBe('idempotency_key_reused');
-    expect((await create({ name: 'idem' }, { 'idempotency-key': 'req-2' })).json().id).not.toBe(first.json().id);
+    expect((await create({ name: 'idem' }, { 'idempotency-key': 'req-2' })).json().id).not.toBe(
+      first.json().id,
+    );
   });
 
   it.each([
@@ -68,7 +91,9 @@ describe('POST /api/v1/enrollment-secrets', () => {
 describe('GET and DELETE /api/v1/enrollment-secrets', () => {
   it('lists secrets without their values, paged', async () => {
     const listSchema = pageOf(enrollmentSecretJsonSchema);
-    const first = listSchema.parse((await api.call('GET', '/api/v1/enrollment-secrets?pageSize=1', { key: api.keys.viewer })).json());
+    const first = listSchema.parse(
+      (await api.call('GET', '/api/v1/enrollment-secrets?pageSize=1', { key: api.keys.viewer })).json(),
+    );
     expect(first.items).toHaveLength(1);
     expect(first.nextPageToken).toBeDefined();
     const all = listSchema.parse((await api.call('GET', '/api/v1/enrollment-secrets?pageSize=500')).json());
@@ -78,9 +103,15 @@ describe('GET and DELETE /api/v1/enrollment-secrets', () => {
 
   it('revokes a secret (200, state revoked); it no longer enrolls', async () => {
     const created = createdEnrollmentSecretJsonSchema.parse((await create({ name: 'to revoke' })).json());
-    const response = await api.call('DELETE', `/api/v1/enrollment-secrets/${created.id}`, { key: api.keys.operator });
+    const response = await api.call('DELETE', `/api/v1/enrollment-secrets/${created.id}`, {
+      key: api.keys.operator,
+    });
     expect(response.statusCode).toBe(200);
-    expect(enrollmentSecretJsonSchema.parse(response.json())).toMatchObject({ id: created.id, state: 'revoked', revokedAt: '2026-01-01T00:00:00.000Z' });
+    expect(enrollmentSecretJsonSchema.parse(response.json())).toMatchObject({
+      id: created.id,
+      state: 'revoked',
+      revokedAt: '2026-01-01T00:00:00.000Z',
+    });
     await expect(enrollWith(created.secret, 'refused-1')).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 

@@ -7,30 +7,44 @@ import { idempotencyHeaders, sendIdempotent } from '../../transports/http/idempo
 import { pageQueryShape, pageRequest, pageResponse } from '../../transports/http/paging.js';
 import { addRoute, idParams, type RouteDependencies } from '../../transports/http/route-kit.js';
 import { Role } from '../api-keys/api-key.js';
-import { createdEnrollmentSecretJsonSchema, enrollmentSecretJson, enrollmentSecretJsonSchema } from './enrollment-secret-json.js';
+import {
+  createdEnrollmentSecretJsonSchema,
+  enrollmentSecretJson,
+  enrollmentSecretJsonSchema,
+} from './enrollment-secret-json.js';
 import { createEnrollmentSecretSchema } from './enrollment-service.js';
 
 const TAGS = ['enrollment secrets'];
 
-export async function enrollmentRoutes(app: FastifyInstance, { services, idempotency }: RouteDependencies): Promise<void> {
-  const json = (secret: Parameters<typeof enrollmentSecretJson>[0]) => enrollmentSecretJson(secret, services.enrollment.state(secret));
+export async function enrollmentRoutes(
+  app: FastifyInstance,
+  { services, idempotency }: RouteDependencies,
+): Promise<void> {
+  const json = (secret: Parameters<typeof enrollmentSecretJson>[0]) =>
+    enrollmentSecretJson(secret, services.enrollment.state(secret));
 
   addRoute(app, {
     method: 'POST',
     url: '/enrollment-secrets',
     role: Role.Operator,
     summary: 'Create an enrollment secret',
-    description: 'The response carries the secret; it is not shown again. A replay under the same Idempotency-Key returns the same secret.',
+    description:
+      'The response carries the secret; it is not shown again. A replay under the same Idempotency-Key returns the same secret.',
     tags: TAGS,
     headers: idempotencyHeaders,
     body: createEnrollmentSecretSchema,
-    responses: { 201: { description: 'Created; the secret is in `secret`', schema: createdEnrollmentSecretJsonSchema } },
+    responses: {
+      201: { description: 'Created; the secret is in `secret`', schema: createdEnrollmentSecretJsonSchema },
+    },
     problems: [422],
     handler: ({ body, context, request, reply }) =>
-      sendIdempotent({ store: idempotency, route: 'POST /enrollment-secrets', context, request, reply }, async () => {
-        const created = await services.enrollment.create(context, body);
-        return { status: 201, body: { ...json(created.record), secret: created.secret } };
-      }),
+      sendIdempotent(
+        { store: idempotency, route: 'POST /enrollment-secrets', context, request, reply },
+        async () => {
+          const created = await services.enrollment.create(context, body);
+          return { status: 201, body: { ...json(created.record), secret: created.secret } };
+        },
+      ),
   });
   addRoute(app, {
     method: 'GET',
@@ -39,8 +53,11 @@ export async function enrollmentRoutes(app: FastifyInstance, { services, idempot
     summary: 'List enrollment secrets',
     tags: TAGS,
     query: z.strictObject({ ...pageQueryShape }),
-    responses: { 200: { description: 'A page of enrollment secrets', schema: pageOf(enrollmentSecretJsonSchema) } },
-    handler: async ({ query }) => pageResponse(await services.enrollment.list(pageRequest(query, {})), {}, json),
+    responses: {
+      200: { description: 'A page of enrollment secrets', schema: pageOf(enrollmentSecretJsonSchema) },
+    },
+    handler: async ({ query }) =>
+      pageResponse(await services.enrollment.list(pageRequest(query, {})), {}, json),
   });
   addRoute(app, {
     method: 'GET',

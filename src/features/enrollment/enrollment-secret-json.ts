@@ -1,7 +1,12 @@
 // An enrollment secret as the admin API shows it: the record and its state,
 // never the hash. The secret itself appears only in the creation response.
 import { z } from 'zod';
-import { isoTime, isoTimeOrNull, isoTimeOrNullSchema, isoTimeSchema } from '../../transports/http/json-values.js';
+import {
+  isoTime,
+  isoTimeOrNull,
+  isoTimeOrNullSchema,
+  isoTimeSchema,
+} from '../../transports/http/json-values.js';
 import type { EnrollmentSecret, EnrollmentSecretState } from './enrollment-secret.js';
 
 export const enrollmentSecretJsonSchema = z.strictObject({
@@ -22,7 +27,10 @@ export const createdEnrollmentSecretJsonSchema = enrollmentSecretJsonSchema.exte
   secret: z.string().describe('The secret agents enroll with. Shown only in this response; store it now'),
 });
 
-export function enrollmentSecretJson(secret: EnrollmentSecret, state: EnrollmentSecretState): z.output<typeof enrollmentSecretJsonSchema> {
+export function enrollmentSecretJson(
+  secret: EnrollmentSecret,
+  state: EnrollmentSecretState,
+): z.output<typeof enrollmentSecretJsonSchema> {
   return {
     id: secret.id,
     name: secret.name,

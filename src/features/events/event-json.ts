@@ -11,7 +11,10 @@ export const eventJsonSchema = z.strictObject({
   type: z.enum(EVENT_TYPES),
   schemaVersion: z.number().int(),
   occurredAt: isoTimeSchema,
-  subject: z.strictObject({ kind: z.enum(['agent', 'session', 'enrollment_secret', 'api_key']), id: z.string() }),
+  subject: z.strictObject({
+    kind: z.enum(['agent', 'session', 'enrollment_secret', 'api_key']),
+    id: z.string(),
+  }),
   actor: z.string(),
   data: z.record(z.string(), z.unknown()),
 });

@@ -20,14 +20,26 @@ export const isoTimeQuery = (description: string) =>
 const listQuery = z.strictObject({
   type: z
     .string()
-    .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part !== ''))
-    .pipe(z.array(z.enum(EVENT_TYPES, { error: `must be a comma-separated list of ${EVENT_TYPES.join(', ')}` })).min(1, 'must not be empty'))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
+    )
+    .pipe(
+      z
+        .array(z.enum(EVENT_TYPES, { error: `must be a comma-separated list of ${EVENT_TYPES.join(', ')}` }))
+        .min(1, 'must not be empty'),
+    )
     .optional()
     .describe(`Comma-separated event types: ${EVENT_TYPES.join(', ')}`),
   subjectId: resourceIdSchema.optional().describe('Events about this agent, session, secret or key'),
   since: isoTimeQuery('Events at or after this time').optional(),
   until: isoTimeQuery('Events before this time').optional(),
-  order: z.enum(['asc', 'desc'], { error: 'must be asc or desc' }).optional().describe('By time; default desc (newest first)'),
+  order: z
+    .enum(['asc', 'desc'], { error: 'must be asc or desc' })
+    .optional()
+    .describe('By time; default desc (newest first)'),
   ...pageQueryShape,
 });
 
@@ -42,9 +54,16 @@ export async function eventRoutes(app: FastifyInstance, { services }: RouteDepen
     responses: { 200: { description: 'A page of events', schema: pageOf(eventJsonSchema) } },
     handler: async ({ query }) => {
       if (query.since !== undefined && query.until !== undefined && query.until <= query.since) {
-        throw invalidArgument('invalid query parameters', [{ field: 'until', description: 'must be after since' }]);
+        throw invalidArgument('invalid query parameters', [
+          { field: 'until', description: 'must be after since' },
+        ]);
       }
-      const filter: EventFilter = { types: query.type, subjectId: query.subjectId, since: query.since, until: query.until };
+      const filter: EventFilter = {
+        types: query.type,
+        subjectId: query.subjectId,
+        since: query.since,
+        until: query.until,
+      };
       const order = query.order ?? 'desc';
       const page = await services.events.list(filter, { ...pageRequest(query, { ...filter, order }), order });
       return pageResponse(page, { ...filter, order }, eventJson);

@@ -18,14 +18,23 @@ describe('fleet routes', () => {
   it('counts agents by status, health, type and version', async () => {
     const response = await api.call('GET', '/api/v1/fleet/statistics', { key: api.keys.viewer });
     const stats = fleetStatisticsJsonSchema.parse(response.json());
-    expect(stats).toMatchObject({ total: 2, byType: { blocking: 1, monitoring: 1 }, byVersion: { '2.0.0': 2 } });
+    expect(stats).toMatchObject({
+      total: 2,
+      byType: { blocking: 1, monitoring: 1 },
+      byVersion: { '2.0.0': 2 },
+    });
     expect(stats.byStatus).toMatchObject({ online: 1, offline: 1 });
   });
 
-  it('reports status at /api/v1/status and the seed\'s /api/status', async () => {
+  it("reports status at /api/v1/status and the seed's /api/status", async () => {
     const v1 = await api.call('GET', '/api/v1/status', { key: api.keys.viewer });
     const status = systemStatusJsonSchema.parse(v1.json());
-    expect(status).toMatchObject({ service: 'corral', maintenanceMode: false, backends: { store: 'sqlite' }, fleet: { total: 2 } });
+    expect(status).toMatchObject({
+      service: 'corral',
+      maintenanceMode: false,
+      backends: { store: 'sqlite' },
+      fleet: { total: 2 },
+    });
     expect(status.startedAt).toBe('2026-01-01T00:00:00.000Z');
     const seed = await api.call('GET', '/api/status', { key: api.keys.viewer });
     expect(seed.json()).toEqual(v1.json());

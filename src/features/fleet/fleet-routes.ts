@@ -3,7 +3,12 @@
 import type { FastifyInstance } from 'fastify';
 import { addRoute, type RouteDependencies, type RouteSpec } from '../../transports/http/route-kit.js';
 import { Role } from '../api-keys/api-key.js';
-import { fleetStatisticsJson, fleetStatisticsJsonSchema, systemStatusJson, systemStatusJsonSchema } from './fleet-json.js';
+import {
+  fleetStatisticsJson,
+  fleetStatisticsJsonSchema,
+  systemStatusJson,
+  systemStatusJsonSchema,
+} from './fleet-json.js';
 
 const getStatus = ({ services }: RouteDependencies): RouteSpec => ({
   method: 'GET',
@@ -30,5 +35,9 @@ export async function fleetRoutes(app: FastifyInstance, deps: RouteDependencies)
 
 /** The seed's GET /api/status; same handler and role as /api/v1/status. */
 export async function seedStatusRoutes(app: FastifyInstance, deps: RouteDependencies): Promise<void> {
-  addRoute(app, { ...getStatus(deps), deprecated: true, summary: 'Get status (seed path; use /api/v1/status)' });
+  addRoute(app, {
+    ...getStatus(deps),
+    deprecated: true,
+    summary: 'Get status (seed path; use /api/v1/status)',
+  });
 }

@@ -1,7 +1,12 @@
 // JSON representations of health for the admin API: an agent's heartbeat
 // sample, its health view and its recent metrics. Times are ISO-8601 strings.
 import { z } from 'zod';
-import { isoTimeOrNull, isoTimeOrNullSchema, isoTimeSchema, isoTime } from '../../transports/http/json-values.js';
+import {
+  isoTimeOrNull,
+  isoTimeOrNullSchema,
+  isoTimeSchema,
+  isoTime,
+} from '../../transports/http/json-values.js';
 import type { AgentHealthView, AgentMetricsView } from './health-service.js';
 import { CONNECTIVITY_VALUES, HEALTH_VALUES, type HeartbeatSample } from './health-model.js';
 import type { HistoryPoint } from './metric-history.js';
@@ -80,7 +85,9 @@ const historyPointJsonSchema = z.strictObject({
 export const agentMetricsJsonSchema = z.strictObject({
   agentId: z.string(),
   latest: heartbeatJsonSchema.nullable(),
-  history: z.array(historyPointJsonSchema).describe('Recent heartbeats held in memory by this instance, oldest first'),
+  history: z
+    .array(historyPointJsonSchema)
+    .describe('Recent heartbeats held in memory by this instance, oldest first'),
 });
 
 export function agentMetricsJson(view: AgentMetricsView): z.output<typeof agentMetricsJsonSchema> {

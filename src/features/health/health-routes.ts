@@ -3,7 +3,12 @@
 import type { FastifyInstance } from 'fastify';
 import { addRoute, idParams, type RouteDependencies } from '../../transports/http/route-kit.js';
 import { Role } from '../api-keys/api-key.js';
-import { agentHealthJson, agentHealthJsonSchema, agentMetricsJson, agentMetricsJsonSchema } from './health-json.js';
+import {
+  agentHealthJson,
+  agentHealthJsonSchema,
+  agentMetricsJson,
+  agentMetricsJsonSchema,
+} from './health-json.js';
 
 const TAGS = ['agents'];
 
@@ -12,7 +17,7 @@ export async function healthRoutes(app: FastifyInstance, { services }: RouteDepe
     method: 'GET',
     url: '/agents/:id/health',
     role: Role.Viewer,
-    summary: 'Get an agent\'s connectivity and health',
+    summary: "Get an agent's connectivity and health",
     tags: TAGS,
     params: idParams,
     responses: { 200: { description: 'Health', schema: agentHealthJsonSchema } },
@@ -23,7 +28,7 @@ export async function healthRoutes(app: FastifyInstance, { services }: RouteDepe
     method: 'GET',
     url: '/agents/:id/metrics',
     role: Role.Viewer,
-    summary: 'Get an agent\'s latest heartbeat and recent metrics',
+    summary: "Get an agent's latest heartbeat and recent metrics",
     tags: TAGS,
     params: idParams,
     responses: { 200: { description: 'Metrics', schema: agentMetricsJsonSchema } },

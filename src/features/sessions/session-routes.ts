@@ -4,13 +4,21 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { pageOf } from '../../transports/http/json-values.js';
 import { pageQueryShape, pageRequest, pageResponse } from '../../transports/http/paging.js';
-import { addRoute, idParams, resourceIdSchema, type RouteDependencies } from '../../transports/http/route-kit.js';
+import {
+  addRoute,
+  idParams,
+  resourceIdSchema,
+  type RouteDependencies,
+} from '../../transports/http/route-kit.js';
 import { Role } from '../api-keys/api-key.js';
 import { sessionJson, sessionJsonSchema } from './session-json.js';
 
 const TAGS = ['sessions'];
 
-const listQuery = z.strictObject({ agentId: resourceIdSchema.optional().describe('Only this agent\'s sessions'), ...pageQueryShape });
+const listQuery = z.strictObject({
+  agentId: resourceIdSchema.optional().describe("Only this agent's sessions"),
+  ...pageQueryShape,
+});
 const agentSessionsQuery = z.strictObject({ ...pageQueryShape });
 
 export async function sessionRoutes(app: FastifyInstance, { services }: RouteDependencies): Promise<void> {
@@ -31,7 +39,7 @@ export async function sessionRoutes(app: FastifyInstance, { services }: RouteDep
     method: 'GET',
     url: '/agents/:id/sessions',
     role: Role.Viewer,
-    summary: 'List an agent\'s sessions',
+    summary: "List an agent's sessions",
     tags: TAGS,
     params: idParams,
     query: agentSessionsQuery,

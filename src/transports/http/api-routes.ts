@@ -17,7 +17,16 @@ import type { RouteDependencies } from './route-kit.js';
 export async function registerApiRoutes(api: FastifyInstance, deps: RouteDependencies): Promise<void> {
   installAuthentication(api, deps.services.apiKeys);
   const dependencies = { services: deps.services, idempotency: deps.idempotency };
-  for (const plugin of [agentRoutes, healthRoutes, sessionRoutes, fleetRoutes, enrollmentRoutes, apiKeyRoutes, eventRoutes, auditRoutes]) {
+  for (const plugin of [
+    agentRoutes,
+    healthRoutes,
+    sessionRoutes,
+    fleetRoutes,
+    enrollmentRoutes,
+    apiKeyRoutes,
+    eventRoutes,
+    auditRoutes,
+  ]) {
     await api.register(plugin, { ...dependencies, prefix: '/v1' });
   }
   await api.register(seedAgentRoutes, dependencies);

@@ -55,10 +55,15 @@ export function installAuthentication(app: FastifyInstance, apiKeys: ApiKeyServi
   app.addHook('preParsing', async (request, _reply, payload) => {
     const needed = request.routeOptions.config.role ?? Role.Admin;
     const key = presentedApiKey(request);
-    if (key === undefined) throw unauthenticated('an API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"');
+    if (key === undefined)
+      throw unauthenticated(
+        'an API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
+      );
     const principal = await apiKeys.authenticate(key);
     if (!roleAllows(principal.role, needed)) {
-      throw permissionDenied(`this needs the ${needed} role; the key ${JSON.stringify(principal.name)} has ${principal.role}`);
+      throw permissionDenied(
+        `this needs the ${needed} role; the key ${JSON.stringify(principal.name)} has ${principal.role}`,
+      );
     }
     request.requestContext = { principal, requestId: request.id };
     return payload;
@@ -67,6 +72,7 @@ export function installAuthentication(app: FastifyInstance, apiKeys: ApiKeyServi
 
 /** The caller of an authenticated route. */
 export function requestContextOf(request: FastifyRequest): RequestContext {
-  if (request.requestContext === null) throw new CorralError(ErrorCode.Internal, 'route reached without authentication');
+  if (request.requestContext === null)
+    throw new CorralError(ErrorCode.Internal, 'route reached without authentication');
   return request.requestContext;
 }

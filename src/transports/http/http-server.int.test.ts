@@ -2,6 +2,11 @@
 // vs 403, both key headers, revoked keys), body handling (bad JSON, media
 // type, size), unknown routes and methods, rate limiting, probes, security
 // headers and the docs page.
+import { readFileSync } from 'node:fs';
+import { get } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../shared/logger.js';
 import { createHttpServer } from './http-server.js';
@@ -14,7 +19,11 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-const expectProblem = (response: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, code: string) => {
+const expectProblem = (
+  response: { statusCode: number; headers: Record<string, unknown>; json(): unknown },
+  status: number,
+  code: string,
+) => {
   expect(response.statusCode).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   const problem = problemSchema.loose().parse(response.json());
@@ -25,15 +34,51 @@ const expectProblem = (response: { statusCode: number; headers: Record<string, u
 
 describe('request ids', () => {
   it('honours a safe X-Request-Id and echoes it in the header and problems', async () => {
-    const response = await api.call('GET', '/api/v1/agents/nope', { headers: { 'x-request-id': 'trace-42.a_b' } });
+    const response = await api.call('GET', '/api/v1/agents/nope', {
+      headers: { 'x-request-id': 'trace-42.a_b' },
+    });
     expect(response.headers['x-request-id']).toBe('trace-42.a_b');
     expect(expectProblem(response, 404, 'not_found').requestId).toBe('trace-42.a_b');
   });
 
-  it.each([['with spaces'], ['x'.repeat(129)], ['<script>']])('replaces an unsafe one (%#)', async (incoming) => {
-    const response = await api.call('GET', '/livez', { headers: { 'x-request-id': incoming } });
-    expect(response.headers['x-request-id']).not.toBe(incoming);
-    expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  it.each([['with spaces'], ['x'.repeat(129)], ['<script>']])(
+    'replaces an unsafe one (%#)',
+    async (incoming) => {
+      const response = await api.call('GET', '/livez', { headers: { 'x-request-id': incoming } });
+      expect(response.headers['x-request-id']).not.toBe(incoming);
+      expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    },
+  );
+});
+
+describe('logging', () => {
+  it('logs each request with its request id and without the API key', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write: (chunk: Buffer, _encoding, done) => (lines.push(chunk.toString()), done()),
+    });
+    const logged = createHttpServer({
+      services: api.t.services,
+      logger: pino({ level: 'info' }, sink),
+      rateLimitPerMinute: 10,
+      version: 'test',
+    });
+    try {
+      await logged.inject({
+        method: 'GET',
+        url: '/api/v1/agents',
+        headers: { 'x-request-id': 'log-check-1', authorization: `Bearer ${api.keys.viewer}` },
+      });
+    } finally {
+      await logged.close();
+    }
+    const entries = lines
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.requestId === 'log-check-1');
+    expect(entries.map((entry) => entry.msg)).toEqual(
+      expect.arrayContaining(['incoming request', 'request completed']),
+    );
+    expect(lines.join('\n')).not.toContain(api.keys.viewer);
   });
 });
 
@@ -45,12 +90,26 @@ describe('authentication and roles', () => {
   });
 
   it('refuses unknown keys and malformed Authorization headers', async () => {
-    expectProblem(await api.call('GET', '/api/v1/agents', { key: 'cak_thisKeyWasNeverIssuedByAnyoneAtAll_000000' }), 401, 'unauthenticated');
-    expectProblem(await api.call('GET', '/api/v1/agents', { key: null, headers: { authorization: `Basic ${api.keys.admin}` } }), 401, 'unauthenticated');
+    expectProblem(
+      await api.call('GET', '/api/v1/agents', { key: 'cak_thisKeyWasNeverIssuedByAnyoneAtAll_000000' }),
+      401,
+      'unauthenticated',
+    );
+    expectProblem(
+      await api.call('GET', '/api/v1/agents', {
+        key: null,
+        headers: { authorization: `Basic ${api.keys.admin}` },
+      }),
+      401,
+      'unauthenticated',
+    );
   });
 
   it('accepts the key in X-API-Key too', async () => {
-    expect((await api.call('GET', '/api/v1/agents', { key: null, headers: { 'x-api-key': api.keys.viewer } })).statusCode).toBe(200);
+    expect(
+      (await api.call('GET', '/api/v1/agents', { key: null, headers: { 'x-api-key': api.keys.viewer } }))
+        .statusCode,
+    ).toBe(200);
   });
 
   it('lets a viewer read but not mutate (403)', async () => {
@@ -65,17 +124,24 @@ describe('authentication and roles', () => {
       ['POST', '/api/v1/api-keys', { name: 'x', role: 'viewer' }],
       ['DELETE', '/api/v1/api-keys/k1', undefined],
     ];
-    for (const [method, url, body] of mutations) expectProblem(await api.call(method, url, { ...viewer, body }), 403, 'permission_denied');
+    for (const [method, url, body] of mutations)
+      expectProblem(await api.call(method, url, { ...viewer, body }), 403, 'permission_denied');
   });
 
   it('keeps API keys to admins', async () => {
     const operator = { key: api.keys.operator };
     expectProblem(await api.call('GET', '/api/v1/api-keys', operator), 403, 'permission_denied');
-    expectProblem(await api.call('POST', '/api/v1/api-keys', { ...operator, body: { name: 'x', role: 'admin' } }), 403, 'permission_denied');
+    expectProblem(
+      await api.call('POST', '/api/v1/api-keys', { ...operator, body: { name: 'x', role: 'admin' } }),
+      403,
+      'permission_denied',
+    );
   });
 
   it('refuses a key once it is revoked', async () => {
-    const created = await api.call('POST', '/api/v1/api-keys', { body: { name: 'short-lived', role: 'viewer' } });
+    const created = await api.call('POST', '/api/v1/api-keys', {
+      body: { name: 'short-lived', role: 'viewer' },
+    });
     const { id, key } = created.json();
     expect((await api.call('GET', '/api/v1/agents', { key })).statusCode).toBe(200);
     expect((await api.call('DELETE', `/api/v1/api-keys/${id}`)).statusCode).toBe(200);
@@ -83,13 +149,18 @@ describe('authentication and roles', () => {
   });
 
   it('checks the key before reading the body', async () => {
-    const response = await api.call('POST', '/api/v1/enrollment-secrets', { key: null, payload: '{not json', headers: { 'content-type': 'application/json' } });
+    const response = await api.call('POST', '/api/v1/enrollment-secrets', {
+      key: null,
+      payload: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
     expectProblem(response, 401, 'unauthenticated');
   });
 });
 
 describe('bodies', () => {
-  const post = (payload: string | Buffer, contentType: string) => api.call('POST', '/api/v1/enrollment-secrets', { payload, headers: { 'content-type': contentType } });
+  const post = (payload: string | Buffer, contentType: string) =>
+    api.call('POST', '/api/v1/enrollment-secrets', { payload, headers: { 'content-type': contentType } });
 
   it('refuses malformed JSON with 400 naming the body', async () => {
     const problem = expectProblem(await post('{"name": ', 'application/json'), 400, 'invalid_argument');
@@ -100,9 +171,12 @@ describe('bodies', () => {
     expectProblem(await post('', 'application/json'), 400, 'invalid_argument');
   });
 
-  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/xml'])('refuses %s with 415', async (type) => {
-    expectProblem(await post('name=x', type), 415, 'unsupported_media_type');
-  });
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'application/xml'])(
+    'refuses %s with 415',
+    async (type) => {
+      expectProblem(await post('name=x', type), 415, 'unsupported_media_type');
+    },
+  );
 
   it('refuses a body over 1 MiB with 413', async () => {
     const big = JSON.stringify({ name: 'x', pad: 'y'.repeat(1024 * 1024) });
@@ -110,27 +184,43 @@ describe('bodies', () => {
   });
 
   it('accepts JSON with a charset', async () => {
-    expect((await post(JSON.stringify({ name: 'charset' }), 'application/json; charset=utf-8')).statusCode).toBe(201);
+    expect(
+      (await post(JSON.stringify({ name: 'charset' }), 'application/json; charset=utf-8')).statusCode,
+    ).toBe(201);
   });
 });
 
 describe('unknown routes and methods', () => {
   it('answers an unknown path with a 404 problem', async () => {
-    expect(expectProblem(await api.call('GET', '/api/v1/nothing-here?x=1'), 404, 'not_found').instance).toBe('/api/v1/nothing-here');
+    expect(expectProblem(await api.call('GET', '/api/v1/nothing-here?x=1'), 404, 'not_found').instance).toBe(
+      '/api/v1/nothing-here',
+    );
+  });
+
+  it('answers a malformed URL with a 400 problem', async () => {
+    expectProblem(await api.call('GET', '/api/v1/agents/%E0%A4%A'), 400, 'invalid_argument');
   });
 
   it('answers a wrong method on a known path with 405 and Allow', async () => {
     const response = await api.call('PUT', '/api/v1/agents/some-agent', { body: {} });
     expectProblem(response, 405, 'method_not_allowed');
-    expect(String(response.headers.allow).split(', ')).toEqual(expect.arrayContaining(['GET', 'PATCH', 'DELETE']));
+    expect(String(response.headers.allow).split(', ')).toEqual(
+      expect.arrayContaining(['GET', 'PATCH', 'DELETE']),
+    );
   });
 });
 
 describe('rate limiting', () => {
   it('limits each key separately and answers 429 problem+json with Retry-After', async () => {
-    const limited = createHttpServer({ services: api.t.services, logger: silentLogger, rateLimitPerMinute: 2, version: 'test' });
+    const limited = createHttpServer({
+      services: api.t.services,
+      logger: silentLogger,
+      rateLimitPerMinute: 2,
+      version: 'test',
+    });
     try {
-      const get = (key: string) => limited.inject({ method: 'GET', url: '/api/v1/agents', headers: { authorization: `Bearer ${key}` } });
+      const get = (key: string) =>
+        limited.inject({ method: 'GET', url: '/api/v1/agents', headers: { authorization: `Bearer ${key}` } });
       expect((await get(api.keys.viewer)).statusCode).toBe(200);
       expect((await get(api.keys.viewer)).statusCode).toBe(200);
       const refused = await get(api.keys.viewer);
@@ -147,15 +237,28 @@ describe('rate limiting', () => {
 describe('probes, headers and docs', () => {
   it('serves /livez and /readyz without a key', async () => {
     expect((await api.call('GET', '/livez', { key: null })).json()).toEqual({ status: 'live' });
-    expect((await api.call('GET', '/readyz', { key: null })).json()).toEqual({ status: 'ready', checks: { store: 'ok' } });
+    expect((await api.call('GET', '/readyz', { key: null })).json()).toEqual({
+      status: 'ready',
+      checks: { store: 'ok' },
+    });
   });
 
   it('answers /readyz with a 503 problem when a backend is down', async () => {
-    const services = { ...api.t.services, readiness: async () => ({ ready: false, checks: { store: 'connection refused' } }) };
-    const degraded = createHttpServer({ services, logger: silentLogger, rateLimitPerMinute: 10, version: 'test' });
+    const services = {
+      ...api.t.services,
+      readiness: async () => ({ ready: false, checks: { store: 'connection refused' } }),
+    };
+    const degraded = createHttpServer({
+      services,
+      logger: silentLogger,
+      rateLimitPerMinute: 10,
+      version: 'test',
+    });
     try {
       const response = await degraded.inject({ method: 'GET', url: '/readyz' });
-      expect(expectProblem(response, 503, 'unavailable').checks).toEqual({ store: 'connection refused' });
+      const problem = expectProblem(response, 503, 'unavailable');
+      expect(problem.checks).toEqual({ store: 'failing' });
+      expect(response.body).not.toContain('connection refused');
     } finally {
       await degraded.close();
     }
@@ -176,5 +279,38 @@ describe('probes, headers and docs', () => {
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     const bundle = await api.call('GET', '/api/v1/docs/static/swagger-ui-bundle.js', { key: null });
     expect(bundle.statusCode).toBe(200);
+  });
+});
+
+describe('TLS', () => {
+  it('serves HTTPS with the given certificate, and then sends HSTS', async () => {
+    const cert = readFileSync(new URL('./testdata/localhost.cert.pem', import.meta.url));
+    const key = readFileSync(new URL('./testdata/localhost.key.pem', import.meta.url));
+    const secure = createHttpServer({
+      services: api.t.services,
+      logger: silentLogger,
+      rateLimitPerMinute: 10,
+      version: 'test',
+      tls: { cert, key },
+    });
+    try {
+      await secure.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = secure.server.address() as AddressInfo;
+      const response = await new Promise<{ status: number | undefined; hsts: unknown; body: string }>(
+        (resolve, reject) => {
+          get({ host: '127.0.0.1', port, path: '/livez', ca: cert, servername: 'localhost' }, (res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            res.on('end', () =>
+              resolve({ status: res.statusCode, hsts: res.headers['strict-transport-security'], body }),
+            );
+          }).on('error', reject);
+        },
+      );
+      expect(response).toMatchObject({ status: 200, body: '{"status":"live"}' });
+      expect(response.hsts).toContain('max-age=');
+    } finally {
+      await secure.close();
+    }
   });
 });

@@ -15,12 +15,12 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Services } from '../../app/services.js';
+import { resourceExhausted } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { registerApiRoutes } from './api-routes.js';
 import { rateLimitKey } from './auth.js';
 import { IdempotencyStore } from './idempotency.js';
 import { registerOpenApi } from './openapi.js';
-import { resourceExhausted } from '../../shared/errors.js';
 import { sendProblem } from './problem.js';
 import { registerProbeRoutes } from './probe-routes.js';
 import { genRequestId, REQUEST_ID_HEADER } from './request-id.js';
@@ -50,6 +50,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       sendProblem(request, reply, error);
     },
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+    // Fastify types the instance by server kind (http/https) and logger; callers
+    // and route plugins only need the common FastifyInstance surface.
   }) as unknown as FastifyInstance;
 
   app.setValidatorCompiler(() => () => true);
@@ -63,7 +65,10 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
 
   app.register(helmet, {
     // JSON only: nothing to load. The docs page sets its own policy (openapi.ts).
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
     // HSTS over plain HTTP is meaningless and misleading.
     hsts: options.tls !== undefined,
   });
@@ -71,10 +76,18 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     max: options.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: rateLimitKey,
-    errorResponseBuilder: (_request, context) => resourceExhausted(`rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`, context.ttl),
+    errorResponseBuilder: (_request, context) =>
+      resourceExhausted(
+        `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`,
+        context.ttl,
+      ),
   });
   registerOpenApi(app, options.version);
   app.register(async (probes) => registerProbeRoutes(probes, options.services));
-  app.register(registerApiRoutes, { prefix: '/api', services: options.services, idempotency: new IdempotencyStore(options.services.clock) });
+  app.register(registerApiRoutes, {
+    prefix: '/api',
+    services: options.services,
+    idempotency: new IdempotencyStore(options.services.clock),
+  });
   return app;
 }

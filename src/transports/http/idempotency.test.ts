@@ -6,7 +6,12 @@ import { CorralError } from '../../shared/errors.js';
 import { IdempotencyStore } from './idempotency.js';
 import { HttpProblem } from './problem.js';
 
-const scope = (key: string | undefined, body: unknown = { name: 'a' }, principal = 'api_key:1') => ({ principal, route: 'POST /things', key, body });
+const scope = (key: string | undefined, body: unknown = { name: 'a' }, principal = 'api_key:1') => ({
+  principal,
+  route: 'POST /things',
+  key,
+  body,
+});
 
 describe('IdempotencyStore', () => {
   it('runs every request without a key', async () => {
@@ -46,7 +51,9 @@ describe('IdempotencyStore', () => {
 
   it('does not keep failures, so the request can be retried under its key', async () => {
     const store = new IdempotencyStore(new FakeClock());
-    await expect(store.run(scope('k1'), async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    await expect(store.run(scope('k1'), async () => Promise.reject(new Error('boom')))).rejects.toThrow(
+      'boom',
+    );
     const retried = await store.run(scope('k1'), async () => ({ status: 201, body: { ok: true } }));
     expect(retried.replayed).toBe(false);
   });
@@ -83,6 +90,9 @@ describe('IdempotencyStore', () => {
     const store = new IdempotencyStore(new FakeClock());
     const refused = store.run(scope('has space'), async () => ({ status: 201, body: {} }));
     await expect(refused).rejects.toBeInstanceOf(CorralError);
-    await expect(refused).rejects.toMatchObject({ code: 'invalid_argument', violations: [{ field: 'Idempotency-Key' }] });
+    await expect(refused).rejects.toMatchObject({
+      code: 'invalid_argument',
+      violations: [{ field: 'Idempotency-Key' }],
+    });
   });
 });

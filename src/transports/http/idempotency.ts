@@ -32,7 +32,10 @@ export interface IdempotencySettings {
   readonly maxEntries: number;
 }
 
-export const DEFAULT_IDEMPOTENCY_SETTINGS: IdempotencySettings = { ttlMs: 24 * 3_600_000, maxEntries: 10_000 };
+export const DEFAULT_IDEMPOTENCY_SETTINGS: IdempotencySettings = {
+  ttlMs: 24 * 3_600_000,
+  maxEntries: 10_000,
+};
 
 export class IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
@@ -46,10 +49,15 @@ export class IdempotencyStore {
    * Runs `create` once per key: without a key it just runs; with one it replays
    * the kept response (`replayed: true`) or refuses a different body.
    */
-  async run(scope: { principal: string; route: string; key: string | undefined; body: unknown }, create: () => Promise<KeptResponse>): Promise<KeptResponse & { replayed: boolean }> {
+  async run(
+    scope: { principal: string; route: string; key: string | undefined; body: unknown },
+    create: () => Promise<KeptResponse>,
+  ): Promise<KeptResponse & { replayed: boolean }> {
     if (scope.key === undefined) return { ...(await create()), replayed: false };
     if (!KEY_SHAPE.test(scope.key)) {
-      throw invalidArgument('invalid Idempotency-Key', [{ field: 'Idempotency-Key', description: 'must be 1-255 printable ASCII characters' }]);
+      throw invalidArgument('invalid Idempotency-Key', [
+        { field: 'Idempotency-Key', description: 'must be 1-255 printable ASCII characters' },
+      ]);
     }
     const now = this.clock.now();
     const id = `${scope.principal}\n${scope.route}\n${scope.key}`;
@@ -57,7 +65,11 @@ export class IdempotencyStore {
     const kept = this.entries.get(id);
     if (kept && kept.expiresAt > now) {
       if (kept.fingerprint !== fingerprint) {
-        throw new HttpProblem(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request body; use a new key');
+        throw new HttpProblem(
+          422,
+          'idempotency_key_reused',
+          'this Idempotency-Key was used with a different request body; use a new key',
+        );
       }
       return { ...(await kept.response), replayed: true };
     }

@@ -10,7 +10,9 @@ export const idempotencyHeaders = z.object({
   [IDEMPOTENCY_HEADER]: z
     .string()
     .optional()
-    .describe('Retrying with the same key and body replays the first response (within 24 h, on this instance); the same key with another body gets 422'),
+    .describe(
+      'Retrying with the same key and body replays the first response (within 24 h, on this instance); the same key with another body gets 422',
+    ),
 });
 
 export interface CreateCall {
@@ -22,10 +24,18 @@ export interface CreateCall {
   readonly reply: FastifyReply;
 }
 
-export async function sendIdempotent(call: CreateCall, create: () => Promise<KeptResponse>): Promise<FastifyReply> {
+export async function sendIdempotent(
+  call: CreateCall,
+  create: () => Promise<KeptResponse>,
+): Promise<FastifyReply> {
   const key = call.request.headers[IDEMPOTENCY_HEADER];
   const kept = await call.store.run(
-    { principal: call.context.principal.actor, route: call.route, key: typeof key === 'string' ? key : undefined, body: call.request.body },
+    {
+      principal: call.context.principal.actor,
+      route: call.route,
+      key: typeof key === 'string' ? key : undefined,
+      body: call.request.body,
+    },
     create,
   );
   if (kept.replayed) call.reply.header('idempotent-replayed', 'true');

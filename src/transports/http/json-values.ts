@@ -22,5 +22,8 @@ export const isoTimeOrNullSchema = isoTimeSchema.nullable();
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.strictObject({
     items: z.array(item),
-    nextPageToken: z.string().optional().describe('Pass as pageToken to get the next page; absent on the last page'),
+    nextPageToken: z
+      .string()
+      .optional()
+      .describe('Pass as pageToken to get the next page; absent on the last page'),
   });

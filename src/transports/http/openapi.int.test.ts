@@ -14,16 +14,27 @@ interface Operation {
 }
 
 let t: TestServices;
-let document: { openapi: string; info: { title: string; version: string }; paths: Record<string, Record<string, Operation>>; components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> } };
+let document: {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+};
 const registered = new Set<string>();
 
 beforeAll(async () => {
   t = await openTestServices();
-  const app = createHttpServer({ services: t.services, logger: silentLogger, rateLimitPerMinute: 100, version: '1.2.3' });
+  const app = createHttpServer({
+    services: t.services,
+    logger: silentLogger,
+    rateLimitPerMinute: 100,
+    version: '1.2.3',
+  });
   // Plugins load at ready(), so this hook sees every route the server registers.
   app.addHook('onRoute', (route) => {
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
-    for (const method of [route.method].flat()) if (!hidden && method !== 'HEAD') registered.add(`${method} ${route.url}`);
+    for (const method of [route.method].flat())
+      if (!hidden && method !== 'HEAD') registered.add(`${method} ${route.url}`);
   });
   await app.ready();
   const response = await app.inject({ method: 'GET', url: '/api/v1/openapi.json' });
@@ -34,13 +45,21 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const operations = () =>
-  Object.entries(document.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ key: `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`, operation })));
+  Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]) => ({
+      key: `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`,
+      operation,
+    })),
+  );
 
 describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1.0 for the Corral Admin API with both key schemes', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.info).toMatchObject({ title: 'Corral Admin API', version: '1.2.3' });
-    expect(document.components.securitySchemes).toMatchObject({ bearerAuth: { type: 'http', scheme: 'bearer' }, apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' } });
+    expect(document.components.securitySchemes).toMatchObject({
+      bearerAuth: { type: 'http', scheme: 'bearer' },
+      apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+    });
     expect(document.components.schemas.Problem).toBeDefined();
   });
 
@@ -50,13 +69,32 @@ describe('the OpenAPI document', () => {
 
   it('lists every route of the admin API contract', () => {
     const contract = [
-      'GET /api/v1/agents', 'GET /api/v1/agents/:id', 'PATCH /api/v1/agents/:id', 'DELETE /api/v1/agents/:id',
-      'GET /api/v1/agents/:id/health', 'GET /api/v1/agents/:id/metrics', 'GET /api/v1/agents/:id/sessions',
-      'GET /api/v1/fleet/statistics', 'GET /api/v1/sessions', 'DELETE /api/v1/sessions/:id',
-      'POST /api/v1/enrollment-secrets', 'GET /api/v1/enrollment-secrets', 'GET /api/v1/enrollment-secrets/:id', 'DELETE /api/v1/enrollment-secrets/:id',
-      'POST /api/v1/api-keys', 'GET /api/v1/api-keys', 'DELETE /api/v1/api-keys/:id',
-      'GET /api/v1/events', 'GET /api/v1/audit', 'GET /api/v1/status', 'GET /api/status', 'GET /api/agents', 'GET /api/agents/:id',
-      'GET /livez', 'GET /readyz', 'GET /api/v1/openapi.json',
+      'GET /api/v1/agents',
+      'GET /api/v1/agents/:id',
+      'PATCH /api/v1/agents/:id',
+      'DELETE /api/v1/agents/:id',
+      'GET /api/v1/agents/:id/health',
+      'GET /api/v1/agents/:id/metrics',
+      'GET /api/v1/agents/:id/sessions',
+      'GET /api/v1/fleet/statistics',
+      'GET /api/v1/sessions',
+      'DELETE /api/v1/sessions/:id',
+      'POST /api/v1/enrollment-secrets',
+      'GET /api/v1/enrollment-secrets',
+      'GET /api/v1/enrollment-secrets/:id',
+      'DELETE /api/v1/enrollment-secrets/:id',
+      'POST /api/v1/api-keys',
+      'GET /api/v1/api-keys',
+      'DELETE /api/v1/api-keys/:id',
+      'GET /api/v1/events',
+      'GET /api/v1/audit',
+      'GET /api/v1/status',
+      'GET /api/status',
+      'GET /api/agents',
+      'GET /api/agents/:id',
+      'GET /livez',
+      'GET /readyz',
+      'GET /api/v1/openapi.json',
     ];
     expect([...registered].sort()).toEqual(expect.arrayContaining(contract));
   });
@@ -66,23 +104,46 @@ describe('the OpenAPI document', () => {
       expect(operation.summary, key).toBeTruthy();
       expect(operation.tags?.length, key).toBeGreaterThan(0);
       expect(operation.security, key).toBeDefined();
-      expect(Object.keys(operation.responses ?? {}).some((status) => status.startsWith('2')), key).toBe(true);
+      expect(
+        Object.keys(operation.responses ?? {}).some((status) => status.startsWith('2')),
+        key,
+      ).toBe(true);
     }
   });
 
   it('requires a key on every /api route and documents its errors as Problem', () => {
-    for (const { key, operation } of operations().filter((o) => o.key.includes(' /api/') && !o.key.endsWith('openapi.json'))) {
+    for (const { key, operation } of operations().filter(
+      (o) => o.key.includes(' /api/') && !o.key.endsWith('openapi.json'),
+    )) {
       expect(operation.security, key).toEqual([{ bearerAuth: [] }, { apiKeyHeader: [] }]);
       for (const status of ['400', '401', '403', '429', '500']) {
-        expect(operation.responses?.[status]?.content?.['application/problem+json']?.schema?.$ref, `${key} ${status}`).toBe('#/components/schemas/Problem');
+        expect(
+          operation.responses?.[status]?.content?.['application/problem+json']?.schema?.$ref,
+          `${key} ${status}`,
+        ).toBe('#/components/schemas/Problem');
       }
     }
   });
 
-  it('documents request bodies from the services\' own schemas', () => {
-    const body = (document.paths['/api/v1/enrollment-secrets']?.post as { requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown>; additionalProperties: boolean } }> } }).requestBody;
+  it("documents request bodies from the services' own schemas", () => {
+    const body = (
+      document.paths['/api/v1/enrollment-secrets']?.post as {
+        requestBody?: {
+          content: Record<
+            string,
+            { schema: { properties: Record<string, unknown>; additionalProperties: boolean } }
+          >;
+        };
+      }
+    ).requestBody;
     const schema = body?.content['application/json']?.schema;
-    expect(Object.keys(schema?.properties ?? {})).toEqual(['name', 'groupId', 'maxUses', 'expiresAt', 'ttlSeconds']);
+    expect(Object.keys(schema?.properties ?? {})).toEqual([
+      'name',
+      'groupId',
+      'maxUses',
+      'expiresAt',
+      'ttlSeconds',
+    ]);
     expect(schema?.additionalProperties).toBe(false);
   });
 });

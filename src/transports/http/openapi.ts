@@ -15,7 +15,8 @@ export const DOCS_PATH = '/api/v1/docs';
  * same-origin scripts and styles. Unlike the plugin's default it leaves out
  * upgrade-insecure-requests, which would break the page on plain-HTTP installs.
  */
-const DOCS_CSP = "default-src 'self'; base-uri 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'; frame-ancestors 'self'";
+const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'; frame-ancestors 'self'";
 
 /** Must be registered before the plugins that hold the documented routes. */
 export function registerOpenApi(app: FastifyInstance, version: string): void {
@@ -25,7 +26,8 @@ export function registerOpenApi(app: FastifyInstance, version: string): void {
       info: {
         title: 'Corral Admin API',
         version,
-        description: 'Admin API of Corral, the control plane for fleets of security agents. Errors are RFC 9457 problem+json.',
+        description:
+          'Admin API of Corral, the control plane for fleets of security agents. Errors are RFC 9457 problem+json.',
       },
       components: {
         securitySchemes: {
@@ -36,12 +38,23 @@ export function registerOpenApi(app: FastifyInstance, version: string): void {
       },
     },
   });
-  app.register(swaggerUi, { routePrefix: DOCS_PATH, staticCSP: DOCS_CSP, uiConfig: { persistAuthorization: false } });
+  app.register(swaggerUi, {
+    routePrefix: DOCS_PATH,
+    staticCSP: DOCS_CSP,
+    uiConfig: { persistAuthorization: false },
+  });
   app.register(async (meta) => {
     meta.get(
-    OPENAPI_PATH,
-    { schema: { summary: 'This OpenAPI document', tags: ['meta'], security: [], response: { 200: { description: 'OpenAPI 3.1 document', type: 'object' } } } },
-    async (_request, reply) => reply.type('application/json').send(app.swagger()),
+      OPENAPI_PATH,
+      {
+        schema: {
+          summary: 'This OpenAPI document',
+          tags: ['meta'],
+          security: [],
+          response: { 200: { description: 'OpenAPI 3.1 document', type: 'object' } },
+        },
+      },
+      async (_request, reply) => reply.type('application/json').send(app.swagger()),
     );
   });
 }

@@ -3,7 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CorralError } from '../../shared/errors.js';
-import { canonicalJson, encodePageToken, MAX_PAGE_SIZE, pageQueryShape, pageRequest, pageResponse } from './paging.js';
+import {
+  canonicalJson,
+  encodePageToken,
+  MAX_PAGE_SIZE,
+  pageQueryShape,
+  pageRequest,
+  pageResponse,
+} from './paging.js';
 
 const violationOf = (run: () => unknown) => {
   try {
@@ -22,7 +29,12 @@ describe('page tokens', () => {
     const response = pageResponse({ items: [1, 2], nextAfterId: 'AGENT-2' }, filter, (n) => n * 10);
     expect(response.items).toEqual([10, 20]);
     expect(response.nextPageToken).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(pageRequest({ pageToken: response.nextPageToken, pageSize: 2 }, { type: 'blocking', status: ['online'] })).toEqual({ afterId: 'AGENT-2', limit: 2 });
+    expect(
+      pageRequest(
+        { pageToken: response.nextPageToken, pageSize: 2 },
+        { type: 'blocking', status: ['online'] },
+      ),
+    ).toEqual({ afterId: 'AGENT-2', limit: 2 });
   });
 
   it('omits the token on the last page and defaults the page size', () => {
@@ -36,7 +48,9 @@ describe('page tokens', () => {
     ['JSON of the wrong shape', Buffer.from(JSON.stringify({ after: 'x', extra: 1 })).toString('base64url')],
     ['an unsafe cursor', Buffer.from(JSON.stringify({ after: "x' OR 1=1" })).toString('base64url')],
   ])('refuses %s naming pageToken', (_what, pageToken) => {
-    expect(violationOf(() => pageRequest({ pageToken }, filter))).toEqual([{ field: 'pageToken', description: 'is not a valid page token' }]);
+    expect(violationOf(() => pageRequest({ pageToken }, filter))).toEqual([
+      { field: 'pageToken', description: 'is not a valid page token' },
+    ]);
   });
 
   it('refuses a token made for other filters', () => {

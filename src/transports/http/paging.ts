@@ -15,10 +15,20 @@ export const pageQueryShape = {
     .string()
     .regex(/^\d{1,6}$/, `must be an integer from 1 to ${MAX_PAGE_SIZE}`)
     .transform(Number)
-    .pipe(z.number().int().min(1, `must be an integer from 1 to ${MAX_PAGE_SIZE}`).max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1, `must be an integer from 1 to ${MAX_PAGE_SIZE}`)
+        .max(MAX_PAGE_SIZE, `must be at most ${MAX_PAGE_SIZE}`),
+    )
     .optional()
     .describe(`Items per page, 1-${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})`),
-  pageToken: z.string().max(1024, 'is not a valid page token').optional().describe('nextPageToken of the previous page'),
+  pageToken: z
+    .string()
+    .max(1024, 'is not a valid page token')
+    .optional()
+    .describe('nextPageToken of the previous page'),
 };
 
 export interface PageQuery {
@@ -33,10 +43,14 @@ export interface PageRequest {
 
 const tokenSchema = z.strictObject({
   after: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/),
-  filterHash: z.string().regex(/^[0-9a-f]{16}$/).optional(),
+  filterHash: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
 });
 
-const badToken = (description: string) => invalidArgument('invalid page token', [{ field: 'pageToken', description }]);
+const badToken = (description: string) =>
+  invalidArgument('invalid page token', [{ field: 'pageToken', description }]);
 
 /** The store page a request asks for; `filter` is what the listing is filtered (and ordered) by. */
 export function pageRequest(query: PageQuery, filter: unknown): PageRequest {
@@ -50,12 +64,17 @@ export function pageRequest(query: PageQuery, filter: unknown): PageRequest {
   }
   const token = tokenSchema.safeParse(decoded);
   if (!token.success) throw badToken('is not a valid page token');
-  if (token.data.filterHash !== filterHash(filter)) throw badToken('belongs to a listing with other filters; start again without it');
+  if (token.data.filterHash !== filterHash(filter))
+    throw badToken('belongs to a listing with other filters; start again without it');
   return { afterId: token.data.after, limit };
 }
 
 /** A list response for one store page. */
-export function pageResponse<T, U>(page: { readonly items: readonly T[]; readonly nextAfterId: string | undefined }, filter: unknown, toJson: (item: T) => U): { items: U[]; nextPageToken?: string } {
+export function pageResponse<T, U>(
+  page: { readonly items: readonly T[]; readonly nextAfterId: string | undefined },
+  filter: unknown,
+  toJson: (item: T) => U,
+): { items: U[]; nextPageToken?: string } {
   const items = page.items.map(toJson);
   if (page.nextAfterId === undefined) return { items };
   return { items, nextPageToken: encodePageToken(page.nextAfterId, filter) };

@@ -1,6 +1,7 @@
 // Liveness and readiness probes for orchestrators: /livez answers while the
 // process serves; /readyz asks every backend (services.readiness()) and is a
-// 503 problem when one does not answer. No key, no rate limit.
+// 503 problem naming the failing backends (not their error messages, which
+// are logged) when one does not answer. No key, no rate limit.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
@@ -14,21 +15,51 @@ export function registerProbeRoutes(app: FastifyInstance, services: Services): v
   const common = { tags: ['probes'], security: [] };
   app.get(
     '/livez',
-    { config: { rateLimit: false }, schema: { ...common, summary: 'Liveness: the process serves', response: { 200: { description: 'Live', ...jsonSchemaOf(liveSchema, 'output') } } } },
+    {
+      config: { rateLimit: false },
+      schema: {
+        ...common,
+        summary: 'Liveness: the process serves',
+        response: { 200: { description: 'Live', ...jsonSchemaOf(liveSchema, 'output') } },
+      },
+    },
     async () => ({ status: 'live' as const }),
   );
   app.get(
     '/readyz',
     {
       config: { rateLimit: false },
-      schema: { ...common, summary: 'Readiness: every backend answers', response: { 200: { description: 'Ready', ...jsonSchemaOf(readySchema, 'output') }, 503: problemResponse(503) } },
+      schema: {
+        ...common,
+        summary: 'Readiness: every backend answers',
+        response: {
+          200: { description: 'Ready', ...jsonSchemaOf(readySchema, 'output') },
+          503: problemResponse(503),
+        },
+      },
     },
     async (request) => {
       const readiness = await services.readiness().catch((error: unknown) => {
         request.log.warn({ err: error }, 'readiness check failed');
         return { ready: false, checks: { readiness: 'check failed' } };
       });
-      if (!readiness.ready) throw new HttpProblem(503, 'unavailable', 'not ready: a backend does not answer', { extensions: { checks: readiness.checks } });
+      if (!readiness.ready) {
+        // The probe is unauthenticated: name the failing backends, log the reasons.
+        request.log.warn({ checks: readiness.checks }, 'not ready');
+        const checks = Object.fromEntries(
+          Object.entries(readiness.checks).map(([name, state]) => [name, state === 'ok' ? 'ok' : 'failing']),
+        );
+        throw new HttpProblem(
+          503,
+          'unavailable',
+          `not ready: ${
+            Object.keys(checks)
+              .filter((name) => checks[name] !== 'ok')
+              .join(', ') || 'a backend'
+          } does not answer`,
+          { extensions: { checks } },
+        );
+      }
       return { status: 'ready' as const, checks: readiness.checks };
     },
   );

@@ -117,16 +117,29 @@ function describe(error: unknown): Described {
   }
   if (isCorralError(error)) {
     const headers: Record<string, string> = {};
-    if (error.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
-    return { ...none, status: STATUS_OF_CODE[error.code], code: error.code, detail: error.message, violations: error.violations, headers };
+    if (error.retryAfterMs !== undefined)
+      headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+    return {
+      ...none,
+      status: STATUS_OF_CODE[error.code],
+      code: error.code,
+      detail: error.message,
+      violations: error.violations,
+      headers,
+    };
   }
   const fastifyError = error as { statusCode?: unknown; code?: unknown; message?: unknown };
   const status = typeof fastifyError.statusCode === 'number' ? fastifyError.statusCode : 500;
   if (status >= 400 && status < 500) {
     const fastifyCode = typeof fastifyError.code === 'string' ? fastifyError.code : '';
     // Fastify's 4xx messages describe the request, never server internals.
-    const detail = FASTIFY_DETAILS[fastifyCode] ?? (typeof fastifyError.message === 'string' ? fastifyError.message : 'bad request');
-    const violations = fastifyCode.startsWith('FST_ERR_CTP_') && status === 400 ? [{ field: 'body', description: detail }] : [];
+    const detail =
+      FASTIFY_DETAILS[fastifyCode] ??
+      (typeof fastifyError.message === 'string' ? fastifyError.message : 'bad request');
+    const violations =
+      fastifyCode.startsWith('FST_ERR_CTP_') && status === 400
+        ? [{ field: 'body', description: detail }]
+        : [];
     return { ...none, status, code: CODE_OF_STATUS[status] ?? 'bad_request', detail, violations };
   }
   return { ...none, status: 500, code: ErrorCode.Internal, detail: 'internal error' };
@@ -145,15 +158,22 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     instance: request.url.split('?')[0] ?? request.url,
     requestId: request.id,
   };
-  if (described.violations.length > 0) problem.errors = described.violations.map(({ field, description }) => ({ field, description }));
+  if (described.violations.length > 0)
+    problem.errors = described.violations.map(({ field, description }) => ({ field, description }));
   if (described.status >= 500) {
     const errorId = randomUUID();
     problem.errorId = errorId;
-    if (described.code === ErrorCode.Internal) problem.detail = `an internal error occurred; quote errorId ${errorId} when reporting it`;
+    if (described.code === ErrorCode.Internal)
+      problem.detail = `an internal error occurred; quote errorId ${errorId} when reporting it`;
     request.log.error({ err: error, errorId, code: described.code }, 'request failed');
   } else {
-    request.log.debug({ code: described.code, status: described.status, detail: described.detail }, 'request refused');
+    request.log.debug(
+      { code: described.code, status: described.status, detail: described.detail },
+      'request refused',
+    );
   }
+  // Also set here for errors raised before the onRequest hooks ran (bad URLs).
+  reply.header('x-request-id', request.id);
   if (described.code === ErrorCode.Unauthenticated) reply.header('www-authenticate', 'Bearer realm="corral"');
   for (const [name, value] of Object.entries(described.headers)) reply.header(name, value);
   return reply.code(described.status).type(PROBLEM_CONTENT_TYPE).send(problem);

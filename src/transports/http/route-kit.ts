@@ -20,7 +20,10 @@ export interface RouteDependencies {
   readonly idempotency: IdempotencyStore;
 }
 
-export const API_KEY_SECURITY: readonly Readonly<Record<string, readonly string[]>>[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+export const API_KEY_SECURITY: readonly Readonly<Record<string, readonly string[]>>[] = [
+  { bearerAuth: [] },
+  { apiKeyHeader: [] },
+];
 
 export interface ResponseDoc {
   readonly description: string;
@@ -61,10 +64,15 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
 const noInput = z.strictObject({});
 
 /** Ids of stored records (time-ordered ids, agent ids) as path parameters. */
-export const resourceIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 characters of [A-Za-z0-9._:-]');
+export const resourceIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be 1-128 characters of [A-Za-z0-9._:-]');
 export const idParams = z.strictObject({ id: resourceIdSchema });
 
-export function addRoute<P extends z.ZodType = typeof noInput, Q extends z.ZodType = typeof noInput>(app: FastifyInstance, spec: RouteSpec<P, Q>): void {
+export function addRoute<P extends z.ZodType = typeof noInput, Q extends z.ZodType = typeof noInput>(
+  app: FastifyInstance,
+  spec: RouteSpec<P, Q>,
+): void {
   const paramsSchema = spec.params ?? noInput;
   const querySchema = spec.query ?? noInput;
   app.route({
@@ -75,7 +83,14 @@ export function addRoute<P extends z.ZodType = typeof noInput, Q extends z.ZodTy
     handler: async (request, reply) => {
       const params = parseInput(paramsSchema, request.params ?? {}, 'path parameter') as z.output<P>;
       const query = parseInput(querySchema, request.query ?? {}, 'query parameter') as z.output<Q>;
-      return spec.handler({ params, query, body: request.body, context: requestContextOf(request), request, reply });
+      return spec.handler({
+        params,
+        query,
+        body: request.body,
+        context: requestContextOf(request),
+        request,
+        reply,
+      });
     },
   });
 }
@@ -94,7 +109,10 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, what:
 
 /** A zod schema as JSON Schema for the OpenAPI document (`input` for requests, `output` for responses). */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return json;
 }
 
@@ -124,10 +142,17 @@ export function problemResponse(status: number): Record<string, unknown> {
 function routeDocs<P extends z.ZodType, Q extends z.ZodType>(spec: RouteSpec<P, Q>): FastifySchema {
   const response: Record<string, unknown> = {};
   for (const [status, doc] of Object.entries(spec.responses)) {
-    response[status] = doc.schema ? { description: doc.description, ...jsonSchemaOf(doc.schema, 'output') } : { description: doc.description, type: 'null' };
+    response[status] = doc.schema
+      ? { description: doc.description, ...jsonSchemaOf(doc.schema, 'output') }
+      : { description: doc.description, type: 'null' };
   }
   const hasBody = spec.method === 'POST' || spec.method === 'PATCH';
-  for (const status of new Set([...COMMON_PROBLEMS, ...(hasBody ? [413, 415] : []), ...(spec.problems ?? [])])) response[status] = problemResponse(status);
+  for (const status of new Set([
+    ...COMMON_PROBLEMS,
+    ...(hasBody ? [413, 415] : []),
+    ...(spec.problems ?? []),
+  ]))
+    response[status] = problemResponse(status);
   return {
     summary: spec.summary,
     description: `${spec.description ? `${spec.description}\n\n` : ''}Requires the **${spec.role}** role.`,

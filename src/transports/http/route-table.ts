@@ -18,7 +18,8 @@ export class RouteTable {
       entry = { pattern: toPattern(url), methods: new Set() };
       this.routes.set(url, entry);
     }
-    for (const method of typeof methods === 'string' ? [methods] : methods) entry.methods.add(method.toUpperCase());
+    for (const method of typeof methods === 'string' ? [methods] : methods)
+      entry.methods.add(method.toUpperCase());
   }
 
   /** The methods some route accepts for this concrete path; empty when no route matches it. */
@@ -52,8 +53,21 @@ export function installNotFoundHandler(app: FastifyInstance): void {
     const path = request.url.split('?')[0] ?? request.url;
     const allowed = table.allowedMethods(path);
     if (allowed.length > 0 && !allowed.includes(request.method)) {
-      return sendProblem(request, reply, new HttpProblem(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`, { headers: { allow: allowed.join(', ') } }));
+      return sendProblem(
+        request,
+        reply,
+        new HttpProblem(
+          405,
+          'method_not_allowed',
+          `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`,
+          { headers: { allow: allowed.join(', ') } },
+        ),
+      );
     }
-    return sendProblem(request, reply, new HttpProblem(404, 'not_found', `no route for ${request.method} ${path}`));
+    return sendProblem(
+      request,
+      reply,
+      new HttpProblem(404, 'not_found', `no route for ${request.method} ${path}`),
+    );
   });
 }

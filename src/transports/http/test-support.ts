@@ -42,7 +42,10 @@ export interface TestApi {
   readonly keys: Readonly<Record<Role, string>>;
   call(method: string, url: string, options?: CallOptions): Promise<LightMyRequestResponse>;
   /** Enrolls an agent through the services (as an agent would over gRPC). */
-  enrollAgent(agentId: string, facts?: Parameters<typeof enrollTestAgent>[2]): Promise<{ agentId: string; credential: string }>;
+  enrollAgent(
+    agentId: string,
+    facts?: Parameters<typeof enrollTestAgent>[2],
+  ): Promise<{ agentId: string; credential: string }>;
   /** Opens a session for an enrolled agent. */
   startSession(agentId: string, credential: string): Promise<{ id: string; token: string }>;
   /** Opens a stream for the agent in the tracker and records one heartbeat (in memory, not flushed). */
@@ -57,7 +60,12 @@ export async function openTestApi(options: { rateLimitPerMinute?: number } = {})
   for (const role of Object.values(Role)) {
     keys[role] = (await t.services.apiKeys.create(t.admin, { name: `test ${role}`, role })).key;
   }
-  const app = createHttpServer({ services: t.services, logger: silentLogger, rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000, version: '0.0.0-test' });
+  const app = createHttpServer({
+    services: t.services,
+    logger: silentLogger,
+    rateLimitPerMinute: options.rateLimitPerMinute ?? 100_000,
+    version: '0.0.0-test',
+  });
   await app.ready();
   return {
     app,
@@ -70,7 +78,12 @@ export async function openTestApi(options: { rateLimitPerMinute?: number } = {})
       if (key !== null) headers.authorization = `Bearer ${key}`;
       if (call.body !== undefined) headers['content-type'] ??= 'application/json';
       const payload = call.payload ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
-      return app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) });
+      return app.inject({
+        method: method as 'GET',
+        url,
+        headers,
+        ...(payload === undefined ? {} : { payload }),
+      });
     },
     enrollAgent: (agentId, facts) => enrollTestAgent(t, agentId, facts),
     async startSession(agentId, credential) {
@@ -82,7 +95,13 @@ export async function openTestApi(options: { rateLimitPerMinute?: number } = {})
       if (!live) throw new Error(`agent ${agentId} is not active`);
       t.services.tracker.streamOpened(live);
       const now = clock.now();
-      t.services.tracker.recordHeartbeat(live, { ...QUIET_HEARTBEAT, sequence: 1, sentAtMs: now, receivedAtMs: now, ...sample });
+      t.services.tracker.recordHeartbeat(live, {
+        ...QUIET_HEARTBEAT,
+        sequence: 1,
+        sentAtMs: now,
+        receivedAtMs: now,
+        ...sample,
+      });
     },
     async close() {
       await app.close();
