@@ -64,6 +64,7 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     apiKeys: new ApiKeyService(db, cache, auditor, ids, clock),
     events: new EventLog(db),
     audit: new AuditLog(db),
+    auditor,
     status: new StatusService(agents, clock, {
       version: CORRAL_VERSION,
       instanceId: options.instanceId ?? `${hostname()}-${process.pid}`,

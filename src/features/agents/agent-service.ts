@@ -101,8 +101,9 @@ export class AgentService {
   }
 
   async updateMetadata(context: RequestContext, id: string, patch: unknown, expectedRevision?: number): Promise<Agent> {
-    const changes = validate(agentMetadataPatchSchema, patch);
-    return this.auditor.run(context, { action: 'agent.update', targetKind: 'agent', targetId: id, details: { fields: Object.keys(changes) } }, async (stores) => {
+    const fields = typeof patch === 'object' && patch !== null ? Object.keys(patch) : [];
+    return this.auditor.run(context, { action: 'agent.update', targetKind: 'agent', targetId: id, details: { fields } }, async (stores) => {
+      const changes = validate(agentMetadataPatchSchema, patch);
       const current = await stores.agents.get(id);
       if (!current || current.status === Connectivity.Decommissioned) throw notFound('agent', id);
       const updated = await stores.agents.updateMetadata(id, changes, this.clock.now(), expectedRevision);

@@ -67,25 +67,31 @@ export class ApiKeyService {
   }
 
   async create(context: RequestContext, input: unknown): Promise<{ key: string; record: ApiKey }> {
-    const request = validate(createApiKeySchema, input);
-    const token = issueToken(TokenKind.ApiKey);
-    const now = this.clock.now();
-    const record: ApiKey = {
-      id: this.ids.next(),
-      name: request.name,
-      role: request.role,
-      keyHash: token.hash,
-      hint: token.hint,
-      createdAt: now,
-      createdBy: context.principal.actor,
-      expiresAt: request.ttlSeconds ? now + request.ttlSeconds * 1000 : null,
-      revokedAt: null,
-      lastUsedAt: null,
-    };
-    await this.auditor.run(context, { action: 'api_key.create', targetKind: 'api_key', targetId: record.id, details: { name: record.name, role: record.role } }, (stores) =>
-      stores.apiKeys.insert(record),
+    // Validation runs inside the audited unit, so refused requests are audited too.
+    return this.auditor.run(
+      context,
+      { action: 'api_key.create', targetKind: 'api_key', targetId: null },
+      async (stores) => {
+        const request = validate(createApiKeySchema, input);
+        const token = issueToken(TokenKind.ApiKey);
+        const now = this.clock.now();
+        const record: ApiKey = {
+          id: this.ids.next(),
+          name: request.name,
+          role: request.role,
+          keyHash: token.hash,
+          hint: token.hint,
+          createdAt: now,
+          createdBy: context.principal.actor,
+          expiresAt: request.ttlSeconds ? now + request.ttlSeconds * 1000 : null,
+          revokedAt: null,
+          lastUsedAt: null,
+        };
+        await stores.apiKeys.insert(record);
+        return { key: token.value, record };
+      },
+      ({ record }) => ({ targetId: record.id, details: { name: record.name, role: record.role } }),
     );
-    return { key: token.value, record };
   }
 
   list(page: { afterId?: string; limit: number }) {

@@ -50,6 +50,11 @@ export class Auditor {
     }
   }
 
+  /** Records a mutation refused before it reached its service (e.g. the caller's role is too low). */
+  async refused(context: RequestContext, what: AuditedAction, errorCode: string): Promise<void> {
+    await this.db.audit.append(this.entry(context, what, 'failure', errorCode));
+  }
+
   private entry(context: RequestContext, what: AuditedAction, outcome: AuditEntry['outcome'], errorCode: string | null): AuditEntry {
     return {
       id: this.ids.next(),

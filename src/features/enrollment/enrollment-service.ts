@@ -38,7 +38,20 @@ export class EnrollmentService {
   ) {}
 
   async create(context: RequestContext, input: unknown): Promise<CreatedEnrollmentSecret> {
-    const request = validate(createEnrollmentSecretSchema, input);
+    // Validation runs inside the audited unit, so refused requests are audited too.
+    return this.auditor.run(
+      context,
+      { action: 'enrollment_secret.create', targetKind: 'enrollment_secret', targetId: null },
+      async (stores) => {
+        const created = this.build(context, validate(createEnrollmentSecretSchema, input));
+        await stores.enrollmentSecrets.insert(created.record);
+        return created;
+      },
+      ({ record }) => ({ targetId: record.id, details: { name: record.name, maxUses: record.maxUses, expiresAt: record.expiresAt } }),
+    );
+  }
+
+  private build(context: RequestContext, request: z.output<typeof createEnrollmentSecretSchema>): CreatedEnrollmentSecret {
     const now = this.clock.now();
     if (request.expiresAt && Date.parse(request.expiresAt) <= now) {
       throw invalidArgument('invalid input', [{ field: 'expiresAt', description: 'must be in the future' }]);
@@ -57,11 +70,6 @@ export class EnrollmentService {
       createdAt: now,
       createdBy: context.principal.actor,
     };
-    await this.auditor.run(
-      context,
-      { action: 'enrollment_secret.create', targetKind: 'enrollment_secret', targetId: record.id, details: { name: record.name, maxUses: record.maxUses, expiresAt: record.expiresAt } },
-      (stores) => stores.enrollmentSecrets.insert(record),
-    );
     return { secret: token.value, record };
   }
 

@@ -15,7 +15,7 @@ import { installAuthentication } from './auth.js';
 import type { RouteDependencies } from './route-kit.js';
 
 export async function registerApiRoutes(api: FastifyInstance, deps: RouteDependencies): Promise<void> {
-  installAuthentication(api, deps.services.apiKeys);
+  installAuthentication(api, deps.services.apiKeys, deps.services.auditor);
   const dependencies = { services: deps.services, idempotency: deps.idempotency };
   for (const plugin of [
     agentRoutes,

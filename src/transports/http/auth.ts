@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ApiKeyService } from '../../features/api-keys/api-key-service.js';
 import { Role, roleAllows } from '../../features/api-keys/api-key.js';
-import type { RequestContext } from '../../features/audit/audited.js';
+import type { Auditor, RequestContext } from '../../features/audit/audited.js';
 import { CorralError, ErrorCode, permissionDenied, unauthenticated } from '../../shared/errors.js';
 import { hashToken } from '../../shared/secret-tokens.js';
 
@@ -50,7 +50,9 @@ export function rateLimitKey(request: FastifyRequest): string {
 }
 
 /** Adds authentication and the role check to every route of `app` (an encapsulated context). */
-export function installAuthentication(app: FastifyInstance, apiKeys: ApiKeyService): void {
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export function installAuthentication(app: FastifyInstance, apiKeys: ApiKeyService, auditor: Auditor): void {
   app.decorateRequest('requestContext', null);
   app.addHook('preParsing', async (request, _reply, payload) => {
     const needed = request.routeOptions.config.role ?? Role.Admin;
@@ -61,6 +63,14 @@ export function installAuthentication(app: FastifyInstance, apiKeys: ApiKeyServi
       );
     const principal = await apiKeys.authenticate(key);
     if (!roleAllows(principal.role, needed)) {
+      if (MUTATING.has(request.method)) {
+        // A refused mutation is an admin action too: keep who tried what.
+        await auditor.refused(
+          { principal, requestId: request.id },
+          { action: `http.${request.method.toLowerCase()}`, targetKind: 'route', targetId: request.routeOptions.url ?? request.url },
+          ErrorCode.PermissionDenied,
+        );
+      }
       throw permissionDenied(
         `this needs the ${needed} role; the key ${JSON.stringify(principal.name)} has ${principal.role}`,
       );
