@@ -24,8 +24,9 @@ execFileSync(
     '--defaults',
     '--oneofs',
     '--includeComments',
+    // Relative, so the generated files name proto/… and not this checkout's path.
     '-I',
-    join(root, 'proto'),
+    'proto',
     '-O',
     outDir,
     'corral/agent/v1/agent.proto',

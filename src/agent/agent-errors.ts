@@ -34,7 +34,7 @@ export function enrollmentError(error: unknown): CorralError | undefined {
     code === status.UNAUTHENTICATED || code === status.PERMISSION_DENIED
       ? 'check the enrollment secret'
       : code === status.ALREADY_EXISTS
-        ? 'the agent id is already enrolled; restore its identity file or choose another id'
+        ? "restore the agent's stored identity or use another agent id"
         : 'check the agent facts';
   return new CorralError(refusalCode(code), `enrollment refused: ${describeError(error)}; ${hint}`, {
     cause: error,

@@ -127,7 +127,7 @@ export class SimulationCounters {
       reconnects: this.reconnects,
       sessionRefreshes: this.refreshes,
       errors: this.errors,
-      elapsedMs: Math.max(0, this.now() - this.startedAtMs),
+      elapsedMs: Math.max(0, Math.round(this.now() - this.startedAtMs)),
     };
   }
 
@@ -170,7 +170,9 @@ export class SimulationCounters {
     };
   }
 
-  private noteError(message: string): void {
+  private noteError(raw: string): void {
+    // Agent ids and other quoted values differ per agent; the reason is what matters.
+    const message = raw.replace(/"[^"]*"/g, '"…"');
     const known = this.errorMessages.get(message);
     if (known !== undefined) this.errorMessages.set(message, known + 1);
     else if (this.errorMessages.size < MAX_DISTINCT_ERRORS) this.errorMessages.set(message, 1);

@@ -45,14 +45,14 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     maxPendingAgents: options.maxPendingAgents ?? DEFAULT_TRACKER_SETTINGS.maxPendingAgents,
   });
   const enrollment = new EnrollmentService(db, auditor, ids, clock);
-  let sessions: SessionService | undefined;
   const agents = new AgentService(db, enrollment, auditor, events, ids, clock, options.connections ?? (() => noConnections), {
     async onUnregistered(agentId, endedSessions) {
       tracker.forget(agentId);
-      await sessions?.forgetAgent(endedSessions);
+      // `sessions` is built just below; the hook only runs later.
+      await sessions.forgetAgent(endedSessions);
     },
   });
-  sessions = new SessionService(db, cache, agents, auditor, events, ids, clock, { ttlMs: options.sessionTtlMs });
+  const sessions = new SessionService(db, cache, agents, auditor, events, ids, clock, { ttlMs: options.sessionTtlMs });
   const startedAt = clock.now();
   return {
     clock,

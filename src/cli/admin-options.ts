@@ -1,5 +1,5 @@
 // The flags every admin verb shares: where the API is and which key to use.
-import { Command, Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { AdminClient } from './admin-client.js';
 import { UsageError } from './usage-error.js';
 

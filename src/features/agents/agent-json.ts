@@ -44,13 +44,9 @@ export const agentJsonSchema = z.strictObject({
 });
 export type AgentJson = z.output<typeof agentJsonSchema>;
 
-export function agentJson(
-  agent: Agent,
-  live: LiveAgent | undefined,
-  view: 'live' | 'stored' = 'live',
-): AgentJson {
+export function agentJson(agent: Agent, live: LiveAgent | undefined): AgentJson {
   // A decommissioned agent's row is final; memory may still hold its last stream.
-  const now = view === 'live' && agent.status !== Connectivity.Decommissioned ? live : undefined;
+  const now = agent.status !== Connectivity.Decommissioned ? live : undefined;
   const lastHeartbeat = now ? now.lastSample : agent.lastHeartbeat;
   return {
     id: agent.id,

@@ -73,7 +73,7 @@ const listAgents = ({ services }: RouteDependencies): RouteSpec<z.ZodType, typeo
   url: '/agents',
   role: Role.Viewer,
   summary: 'List agents',
-  description: 'Filters combine with AND. Status and health come from the store (the last flush).',
+  description: 'Filters combine with AND and match the stored state, which trails live heartbeats by at most HEARTBEAT_FLUSH_INTERVAL; the values shown are live, as in GET /agents/{id}.',
   tags: TAGS,
   query: listAgentsQuery,
   responses: { 200: { description: 'A page of agents', schema: pageOf(agentJsonSchema) } },
@@ -88,7 +88,7 @@ const listAgents = ({ services }: RouteDependencies): RouteSpec<z.ZodType, typeo
       search: query.q,
     };
     const page = await services.agents.list(filter, pageRequest(query, filter));
-    return pageResponse(page, filter, (agent) => agentJson(agent, services.tracker.get(agent.id), 'stored'));
+    return pageResponse(page, filter, (agent) => agentJson(agent, services.tracker.get(agent.id)));
   },
 });
 

@@ -46,7 +46,18 @@ const any = (type: protobuf.Type, value: object) => ({
 /** Proto field paths are snake_case; domain violations name camelCase fields. */
 export const toProtoFieldPath = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-export function toGrpcError(error: unknown): Partial<grpc.StatusObject> & { code: grpc.status; details: string; metadata: grpc.Metadata } {
+export type GrpcErrorStatus = Partial<grpc.StatusObject> & { code: grpc.status; details: string; metadata: grpc.Metadata };
+
+/** Never throws: if building the rich details fails, the caller still gets a plain INTERNAL status. */
+export function toGrpcError(error: unknown): GrpcErrorStatus {
+  try {
+    return richStatus(error);
+  } catch {
+    return { code: grpc.status.INTERNAL, details: 'internal error', metadata: new grpc.Metadata() };
+  }
+}
+
+function richStatus(error: unknown): GrpcErrorStatus {
   const corral = isCorralError(error) ? error : new CorralError(ErrorCode.Internal, 'internal error');
   const types = rpcTypes();
   const details = [any(types.ErrorInfo, { reason: corral.code, domain: ERROR_DOMAIN })];
