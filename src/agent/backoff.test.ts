@@ -1,3 +1,4 @@
+// Properties of the jittered backoff: bounds, growth, reset after a stable connection.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Backoff } from './backoff.js';

@@ -170,6 +170,7 @@ class HeartbeatStream {
     this.halfClosed = true;
     clearTimeout(this.heartbeatTimer);
     clearTimeout(this.ackTimer);
+    if (this.callEnded) return;
     const { call } = this.options;
     call.end();
     this.closeTimer = setTimeout(() => call.cancel(), graceMs);

@@ -1,3 +1,4 @@
+// Host metrics: CPU deltas, memory share and sanity of real readings on this machine.
 import fc from 'fast-check';
 import type os from 'node:os';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// The identity file on a temp dir: permissions, atomic replacement, corrupt files, no leaks.
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// The latency histogram stays within one bucket of exact percentiles.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from './latency-histogram.js';

@@ -1,3 +1,4 @@
+// Session refresh scheduling and failure handling, on fake timers and a fake transport.
 import { Metadata, status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AuthenticateResponse__Output } from '../gen/proto/corral/agent/v1/AuthenticateResponse.js';

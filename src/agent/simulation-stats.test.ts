@@ -1,3 +1,4 @@
+// Fleet counters fed by agent events: connections, latency, rates, grouped errors.
 import { describe, expect, it } from 'vitest';
 import { CorralError, ErrorCode } from '../shared/errors.js';
 import { AgentClient } from './agent-client.js';

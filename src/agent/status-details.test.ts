@@ -1,3 +1,4 @@
+// Decoding google.rpc.Status details from the grpc-status-details-bin trailer.
 import { Metadata, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import {

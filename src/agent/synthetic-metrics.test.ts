@@ -1,3 +1,4 @@
+// Synthetic metrics stay in range and go through degraded episodes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SyntheticMetrics } from './synthetic-metrics.js';

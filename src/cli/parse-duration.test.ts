@@ -1,3 +1,4 @@
+// Durations as typed in flags and settings.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CorralError } from '../shared/errors.js';

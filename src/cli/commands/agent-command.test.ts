@@ -1,3 +1,4 @@
+// `corral agent` flag validation and wiring (the agent itself is not started).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

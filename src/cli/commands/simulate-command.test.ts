@@ -1,3 +1,4 @@
+// `corral simulate` flag validation, wiring and progress line (no simulation is run).
 import { describe, expect, it, vi } from 'vitest';
 import type { SimulationReport } from '../../agent/simulator.js';
 import { UsageError } from '../usage-error.js';
