@@ -5,7 +5,9 @@
 // load generator. Everything runs on this machine, on loopback, and stops by
 // itself. Usage:
 //   npm run bench:agents -- [--agents 10000] [--processes 2] [--heartbeat-interval 500ms]
-//                           [--ramp-up 20s] [--measure 20s]
+//                           [--ramp-up 30s] [--warmup-interval 10s] [--measure 20s]
+// Agents enroll and connect over --ramp-up heartbeating every --warmup-interval,
+// then all switch to --heartbeat-interval for the measurement.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,7 +24,8 @@ const { values: flags } = parseArgs({
     agents: { type: 'string', default: '10000' },
     processes: { type: 'string', default: '2' },
     'heartbeat-interval': { type: 'string', default: '500ms' },
-    'ramp-up': { type: 'string', default: '20s' },
+    'ramp-up': { type: 'string', default: '30s' },
+    'warmup-interval': { type: 'string', default: '10s' },
     measure: { type: 'string', default: '20s' },
   },
 });
@@ -77,7 +80,14 @@ async function scrape(metricsUrl) {
     .split('\n')
     .filter((l) => l.startsWith('corral_grpc_errors_total{'))
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-  return { connections: value('corral_agent_connections'), heartbeats: value('corral_heartbeats_received_total'), errors };
+  return {
+    connections: value('corral_agent_connections'),
+    heartbeats: value('corral_heartbeats_received_total'),
+    heapUsedBytes: value('corral_nodejs_heap_size_used_bytes'),
+    heapTotalBytes: value('corral_nodejs_heap_size_total_bytes'),
+    externalBytes: value('corral_nodejs_external_memory_bytes'),
+    errors,
+  };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'corral-bench-'));
@@ -97,7 +107,6 @@ const server = spawn(process.execPath, [corral, 'serve'], {
     METRICS_ADDR: `127.0.0.1:${metricsPort}`,
     ADMIN_API_KEY: adminKey,
     LOG_LEVEL: 'warn',
-    HEARTBEAT_INTERVAL: flags['heartbeat-interval'],
     AGENT_TIMEOUT: '10m',
     MAX_INACTIVE_TIME: '1h',
     SESSION_TIMEOUT: '1h',
@@ -139,7 +148,7 @@ try {
     const count = Math.floor(agents / processes) + (p < agents % processes ? 1 : 0);
     const sim = spawn(
       process.execPath,
-      [corral, 'simulate', '--server', `127.0.0.1:${grpcPort}`, '--enroll-secret', secret, '--agents', String(count), '--ramp-up', `${rampUpMs}ms`, '--heartbeat-interval', flags['heartbeat-interval'], '--id-prefix', `bench-${p}`, '--report-interval', '5s'],
+      [corral, 'simulate', '--server', `127.0.0.1:${grpcPort}`, '--enroll-secret', secret, '--agents', String(count), '--ramp-up', `${rampUpMs}ms`, '--heartbeat-interval', flags['heartbeat-interval'], '--warmup-interval', flags['warmup-interval'], '--id-prefix', `bench-${p}`, '--report-interval', '5s'],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     sim.stderr.on('data', (chunk) => output.push(`[sim ${p}] ${chunk}`));
@@ -160,7 +169,8 @@ try {
   }
   if (!connectedAt) throw new Error(`not all agents connected in time (${(await scrape(metricsUrl)).connections}/${agents})`);
 
-  await sleep(3000); // let heartbeat rates settle after the ramp
+  // Every agent switches to the full rate at its next warm-up beat; then let the rate settle.
+  await sleep(durationMs('warmup-interval', flags['warmup-interval']) + 3000);
   const before = { at: Date.now(), metrics: await scrape(metricsUrl), server: procStats(server.pid), sims: simulators.map((s) => procStats(s.pid)) };
   await sleep(measureMs);
   const after = { at: Date.now(), metrics: await scrape(metricsUrl), server: procStats(server.pid), sims: simulators.map((s) => procStats(s.pid)) };
@@ -179,6 +189,9 @@ try {
     serverRssBytes: after.server.rssBytes,
     serverRssMiB: Math.round(after.server.rssBytes / 2 ** 20),
     serverRssPerAgentKiB: Number(((after.server.rssBytes - baseline.rssBytes) / agents / 1024).toFixed(1)),
+    serverHeapUsedMiB: Math.round(after.metrics.heapUsedBytes / 2 ** 20),
+    serverHeapTotalMiB: Math.round(after.metrics.heapTotalBytes / 2 ** 20),
+    serverExternalMiB: Math.round(after.metrics.externalBytes / 2 ** 20),
     serverCpuCores: Number(((after.server.cpuSeconds - before.server.cpuSeconds) / seconds).toFixed(2)),
     loadGeneratorCpuCores: Number((simCpu / seconds).toFixed(2)),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },

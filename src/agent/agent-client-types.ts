@@ -19,7 +19,8 @@ export interface AgentClientOptions extends ConnectionOptions {
   readonly identityStore: IdentityStore;
   readonly metrics: MetricsSource;
   /** Fixed heartbeat interval; by default the server's. */
-  readonly heartbeatIntervalMs?: number;
+  /** Overrides the server's interval; a function is asked before every heartbeat. */
+  readonly heartbeatIntervalMs?: number | (() => number);
   readonly backoff?: BackoffOptions;
   readonly ackTimeoutMs?: number;
   /** Bound on each step of stop(): TerminateSession, then the stream's close. */

@@ -35,8 +35,9 @@ export class AgentStats {
     this.heartbeatsSkipped += 1;
   }
 
+  /** Acks are cumulative: one ack covers every heartbeat up to its sequence. */
   heartbeatAcked(ack: HeartbeatAck__Output): void {
-    this.heartbeatsAcked += 1;
+    this.heartbeatsAcked += Math.max(0, ack.sequence - this.lastAckedSequence);
     this.lastAckedSequence = Math.max(this.lastAckedSequence, ack.sequence);
     if (ack.health) this.serverHealth = ack.health;
   }

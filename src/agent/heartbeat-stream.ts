@@ -39,8 +39,8 @@ export interface HeartbeatStreamOptions {
   readonly logger: Logger;
   /** Builds the next heartbeat (sequence, time, metrics). */
   readonly heartbeat: () => Heartbeat;
-  /** Fixed heartbeat interval, overriding the server's. */
-  readonly intervalMs?: number;
+  /** Heartbeat interval overriding the server's; a function is asked before every beat. */
+  readonly intervalMs?: number | (() => number);
   /** Interval when neither the option nor the ConnectAck sets one. */
   readonly fallbackIntervalMs: number;
   /** Give up on a stream that sends no ConnectAck within this time. */
@@ -133,8 +133,8 @@ class HeartbeatStream {
     clearTimeout(this.ackTimer);
     this.connectedAtMs = this.options.clock.now();
     const fromServer = ack.settings?.heartbeatIntervalMs ?? 0;
-    const interval =
-      this.options.intervalMs ?? (fromServer > 0 ? fromServer : this.options.fallbackIntervalMs);
+    const override = typeof this.options.intervalMs === 'function' ? this.options.intervalMs() : this.options.intervalMs;
+    const interval = override ?? (fromServer > 0 ? fromServer : this.options.fallbackIntervalMs);
     this.intervalMs = Math.max(MIN_HEARTBEAT_INTERVAL_MS, interval);
     this.options.hooks.onConnected?.(ack, this.intervalMs);
     this.beat();
@@ -151,7 +151,8 @@ class HeartbeatStream {
       call.write({ heartbeat });
       hooks.onHeartbeatSent?.(heartbeat);
     }
-    this.heartbeatTimer = setTimeout(() => this.beat(), this.intervalMs);
+    const next = typeof this.options.intervalMs === 'function' ? Math.max(MIN_HEARTBEAT_INTERVAL_MS, this.options.intervalMs()) : this.intervalMs;
+    this.heartbeatTimer = setTimeout(() => this.beat(), next);
   }
 
   private onDrain(drain: Drain__Output): void {

@@ -61,13 +61,14 @@ describe('SimulationCounters', () => {
     now = 5;
     client.emit('heartbeatSent', { sequence: 2 });
     now = 20;
-    // Acks are cumulative: acking 2 settles 1 as well, which then has no latency of its own.
+    // Acks are cumulative: acking 2 settles 1 as well (it counts as acknowledged),
+    // and 1 then has no latency of its own.
     client.emit('heartbeatAcked', { sequence: 2, health: 'healthy' });
     now = 2_000;
     const report = counters.report();
     expect(report).toMatchObject({
       heartbeatsSent: 2,
-      heartbeatsAcked: 1,
+      heartbeatsAcked: 2,
       heartbeatsSentPerSecond: 1,
       intervalMs: 2_000,
     });

@@ -71,6 +71,7 @@ export class SimulationCounters {
   watch(client: AgentClient): void {
     this.started += 1;
     const sentAt = new Map<number, number>();
+    let lastAcked = 0;
     let everConnected = false;
     client.on('connected', () => {
       if (everConnected) this.reconnects += 1;
@@ -87,7 +88,9 @@ export class SimulationCounters {
       if (sentAt.size > MAX_PENDING_PER_AGENT) sentAt.delete(sentAt.keys().next().value as number);
     });
     client.on('heartbeatAcked', ({ sequence }) => {
-      this.acked += 1;
+      // Acks are cumulative: one covers every heartbeat up to its sequence.
+      this.acked += Math.max(0, sequence - lastAcked);
+      lastAcked = Math.max(lastAcked, sequence);
       const at = sentAt.get(sequence);
       if (at !== undefined) {
         const latency = this.now() - at;

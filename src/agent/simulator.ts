@@ -26,6 +26,11 @@ export interface SimulationOptions {
   readonly rampUpMs?: number;
   /** Fixed heartbeat interval; by default the server's. */
   readonly heartbeatIntervalMs?: number;
+  /**
+   * Heartbeat interval until every agent has started (needs heartbeatIntervalMs):
+   * lets a benchmark enroll a large fleet gently, then load it at full rate.
+   */
+  readonly warmupIntervalMs?: number;
   /** Agent ids are `${idPrefix}-${n}`, n from 1. */
   readonly idPrefix?: string;
   /** Stop after this long; 0 runs until stop(). */
@@ -80,6 +85,9 @@ class Simulation implements SimulationHandle {
   private reportTimer: NodeJS.Timeout | undefined;
   private durationTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<SimulationSummary> | undefined;
+  /** Every agent has started and connected (or given up): warm-up is over. */
+  private allStarted = false;
+  private warmupTimer: NodeJS.Timeout | undefined;
   private resolveDone: (summary: SimulationSummary) => void = () => undefined;
 
   constructor(private readonly options: SimulationOptions) {
@@ -97,7 +105,17 @@ class Simulation implements SimulationHandle {
     if ((options.durationMs ?? 0) > 0) {
       this.durationTimer = setTimeout(() => void this.stop(), options.durationMs);
     }
-    void this.rampUp();
+    void this.rampUp().then(() => this.watchWarmup());
+  }
+
+  private watchWarmup(): void {
+    if (this.options.warmupIntervalMs === undefined) return;
+    this.warmupTimer = setInterval(() => {
+      const { connected, failed } = this.counters.stats();
+      if (connected + failed < this.options.agents) return;
+      this.allStarted = true;
+      clearInterval(this.warmupTimer);
+    }, 250);
   }
 
   stats(): SimulationStats {
@@ -108,6 +126,7 @@ class Simulation implements SimulationHandle {
     this.stopping ??= (async () => {
       this.halt.abort();
       clearInterval(this.reportTimer);
+      clearInterval(this.warmupTimer);
       clearTimeout(this.durationTimer);
       await forEachLimited(this.clients, STOP_CONCURRENCY, (client) => client.stop('simulation finished'));
       const summary = this.counters.summary();
@@ -134,6 +153,12 @@ class Simulation implements SimulationHandle {
     }
   }
 
+  private heartbeatInterval(): number | (() => number) | undefined {
+    const { heartbeatIntervalMs, warmupIntervalMs } = this.options;
+    if (warmupIntervalMs === undefined || heartbeatIntervalMs === undefined) return heartbeatIntervalMs;
+    return () => (this.allStarted ? heartbeatIntervalMs : warmupIntervalMs);
+  }
+
   private launch(n: number): void {
     const startedAt = performance.now();
     const metrics = new SyntheticMetrics({
@@ -152,7 +177,7 @@ class Simulation implements SimulationHandle {
       facts,
       identityStore: new MemoryIdentityStore(),
       metrics: () => metrics.sample(),
-      heartbeatIntervalMs: this.options.heartbeatIntervalMs,
+      heartbeatIntervalMs: this.heartbeatInterval(),
       backoff: this.options.backoff,
       random: this.random,
       logger: this.logger.child({ agentId: facts.agentId }),

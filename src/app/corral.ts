@@ -41,6 +41,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     instanceId,
     connections: () => hub,
   });
+  services.tracker.onFlushed((durable) => hub.acknowledge(durable));
   const { generatedKey } = await services.apiKeys.bootstrap(settings.ADMIN_API_KEY);
 
   const metrics = new CorralMetrics({

@@ -42,6 +42,7 @@ describe('parseSimulateFlags', () => {
       rampUp: '0',
       duration: '5m',
       heartbeatInterval: '1500ms',
+      warmupInterval: '10s',
       reportInterval: '0',
       sharedConnection: true,
     });
@@ -49,6 +50,7 @@ describe('parseSimulateFlags', () => {
       rampUpMs: 0,
       durationMs: 300_000,
       heartbeatIntervalMs: 1_500,
+      warmupIntervalMs: 10_000,
       reportIntervalMs: 0,
       separateConnections: false,
     });
@@ -56,6 +58,7 @@ describe('parseSimulateFlags', () => {
 
   it.each<[string, Partial<SimulateFlags>, RegExp]>([
     ['missing --agents', { agents: undefined }, /--agents is required/],
+    ['warm-up without a heartbeat interval', { warmupInterval: '5s' }, /--warmup-interval needs --heartbeat-interval/],
     ['zero agents', { agents: '0' }, /--agents: "0" must be a whole number from 1/],
     ['fractional agents', { agents: '2.5' }, /--agents/],
     ['too many agents', { agents: '100001' }, /--agents/],

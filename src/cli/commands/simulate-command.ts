@@ -19,6 +19,7 @@ export interface SimulateFlags {
   readonly agents?: string;
   readonly rampUp: string;
   readonly heartbeatInterval?: string;
+  readonly warmupInterval?: string;
   readonly idPrefix: string;
   readonly duration: string;
   readonly reportInterval: string;
@@ -47,6 +48,7 @@ export function simulateCommand(run: SimulateRunner = runSimulate): Command {
     .option('--agents <n>', `number of agents (1-${MAX_SIMULATED_AGENTS})`)
     .option('--ramp-up <duration>', 'spread agent starts evenly over this time', '10s')
     .option('--heartbeat-interval <duration>', "fixed heartbeat interval (default: the server's)")
+    .option('--warmup-interval <duration>', 'heartbeat interval until every agent is connected (needs --heartbeat-interval)')
     .option('--id-prefix <prefix>', 'agent ids are <prefix>-1 … <prefix>-N', 'sim')
     .option('--duration <duration>', 'stop after this long; 0 runs until SIGINT/SIGTERM', '0')
     .option('--report-interval <duration>', 'progress report interval on stderr; 0 for none', '5s')
@@ -94,6 +96,7 @@ export function parseSimulateFlags(flags: SimulateFlags): SimulateConfig {
               flag.HEARTBEAT_BOUNDS,
             ),
           }),
+      ...warmup(flags),
       idPrefix,
       durationMs: flag.duration('--duration', flags.duration, { minMs: 0 }),
       reportIntervalMs: reportInterval(flags.reportInterval),
@@ -104,6 +107,12 @@ export function parseSimulateFlags(flags: SimulateFlags): SimulateConfig {
     output: flags.output,
     logLevel: flag.logLevel('--log-level', flags.logLevel),
   };
+}
+
+function warmup(flags: SimulateFlags): { warmupIntervalMs?: number } {
+  if (flags.warmupInterval === undefined) return {};
+  if (flags.heartbeatInterval === undefined) throw new UsageError('--warmup-interval needs --heartbeat-interval');
+  return { warmupIntervalMs: flag.duration('--warmup-interval', flags.warmupInterval, flag.HEARTBEAT_BOUNDS) };
 }
 
 function reportInterval(value: string): number {

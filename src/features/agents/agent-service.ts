@@ -83,10 +83,11 @@ export class AgentService {
 
   /** Checks an agent credential; used by Authenticate. */
   async verifyCredential(agentId: string, credential: string): Promise<Agent> {
-    const refused = unauthenticated('agent id or credential is not valid');
-    if (!hasTokenShape(TokenKind.AgentCredential, credential) || !agentIdSchema.safeParse(agentId).success) throw refused;
+    // Built only when refusing: an Error captures a stack, too costly for every call.
+    const refused = () => unauthenticated('agent id or credential is not valid');
+    if (!hasTokenShape(TokenKind.AgentCredential, credential) || !agentIdSchema.safeParse(agentId).success) throw refused();
     const [agent, stored] = await Promise.all([this.db.agents.get(agentId), this.db.agents.getCredentialHash(agentId)]);
-    if (!agent || !stored || agent.status === Connectivity.Decommissioned || !sameHash(stored, hashToken(credential))) throw refused;
+    if (!agent || !stored || agent.status === Connectivity.Decommissioned || !sameHash(stored, hashToken(credential))) throw refused();
     return agent;
   }
 

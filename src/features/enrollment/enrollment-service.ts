@@ -97,10 +97,11 @@ export class EnrollmentService {
 
   /** Checks and spends one use of a presented secret, inside the caller's transaction. */
   async consume(stores: Stores, presented: string): Promise<EnrollmentSecret> {
-    const refused = unauthenticated('enrollment secret is not valid');
-    if (!hasTokenShape(TokenKind.EnrollmentSecret, presented)) throw refused;
+    // Built only when refusing: an Error captures a stack, too costly for every call.
+    const refused = () => unauthenticated('enrollment secret is not valid');
+    if (!hasTokenShape(TokenKind.EnrollmentSecret, presented)) throw refused();
     const secret = await stores.enrollmentSecrets.findByHash(hashToken(presented));
-    if (!secret || !(await stores.enrollmentSecrets.consume(secret.id, this.clock.now()))) throw refused;
+    if (!secret || !(await stores.enrollmentSecrets.consume(secret.id, this.clock.now()))) throw refused();
     return secret;
   }
 }

@@ -51,10 +51,18 @@ export interface LiveAgent {
   statusChangedAt: number;
   health: HealthTrackerState;
   lastSeenAt: number | null;
+  /** Overwritten in place by each heartbeat (see keepSample). */
   lastSample: HeartbeatSample | null;
   lastHeartbeatEventAt: number;
   streams: number;
   readonly history: MetricHistory;
+}
+
+/** What a flush made durable for one agent: the basis of its cumulative HeartbeatAck. */
+export interface DurableHeartbeat {
+  readonly agentId: string;
+  readonly sequence: number;
+  readonly health: Health;
 }
 
 export interface HeartbeatOutcome {
@@ -69,6 +77,8 @@ export class FleetTracker {
   private dirty = new Set<string>();
   private pendingEvents: EventEnvelope[] = [];
   private flushing: Promise<number> | undefined;
+  private readonly flushListeners = new Set<(durable: readonly DurableHeartbeat[]) => void>();
+  private flushWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   heartbeatsReceived = 0;
   heartbeatsDuplicate = 0;
 
@@ -123,11 +133,12 @@ export class FleetTracker {
       return { sequence: previous.sequence, health: agent.health.current, duplicate: true };
     }
     const now = sample.receivedAtMs;
-    agent.lastSample = sample;
+    const assessment = assessHeartbeat(sample, previous ?? undefined, this.settings.thresholds);
+    agent.lastSample = keepSample(agent.lastSample, sample);
     agent.lastSeenAt = now;
     agent.history.push(sample);
     this.transition(agent, 'heartbeat', `agent:${agent.id}`);
-    const observation = observeHealth(agent.health, assessHeartbeat(sample, previous ?? undefined, this.settings.thresholds), now, this.settings.healthConfirmations);
+    const observation = observeHealth(agent.health, assessment, now, this.settings.healthConfirmations);
     agent.health = observation.state;
     if (observation.changedFrom !== undefined) {
       this.pendingEvents.push(
@@ -170,6 +181,17 @@ export class FleetTracker {
     return this.dirty.size;
   }
 
+  /** Called after every successful flush with the heartbeats it made durable. */
+  onFlushed(listener: (durable: readonly DurableHeartbeat[]) => void): () => void {
+    this.flushListeners.add(listener);
+    return () => this.flushListeners.delete(listener);
+  }
+
+  /** Resolves once everything recorded before this call has been written (after the next flush). */
+  durable(): Promise<void> {
+    return new Promise((resolve, reject) => this.flushWaiters.push({ resolve, reject }));
+  }
+
   /** Writes everything changed since the last flush; concurrent calls share one run. Returns rows written. */
   flush(): Promise<number> {
     this.flushing ??= this.writePending().finally(() => {
@@ -179,7 +201,12 @@ export class FleetTracker {
   }
 
   private async writePending(): Promise<number> {
-    if (this.dirty.size === 0 && this.pendingEvents.length === 0) return 0;
+    const waiters = this.flushWaiters;
+    this.flushWaiters = [];
+    if (this.dirty.size === 0 && this.pendingEvents.length === 0) {
+      waiters.forEach((w) => w.resolve());
+      return 0;
+    }
     const ids = this.dirty;
     const events = this.pendingEvents;
     this.dirty = new Set();
@@ -198,8 +225,12 @@ export class FleetTracker {
       // Keep what could not be written for the next flush.
       for (const id of ids) this.dirty.add(id);
       this.pendingEvents = events.concat(this.pendingEvents);
+      waiters.forEach((w) => w.reject(error));
       throw error;
     }
+    waiters.forEach((w) => w.resolve());
+    const durable = states.flatMap((s) => (s.lastHeartbeat ? [{ agentId: s.id, sequence: s.lastHeartbeat.sequence, health: s.health }] : []));
+    for (const listener of this.flushListeners) listener(durable);
     for (const id of ids) {
       const agent = this.live.get(id);
       if (agent && agent.streams === 0 && agent.status !== Connectivity.Online && !this.dirty.has(id)) this.live.delete(id);
@@ -228,7 +259,8 @@ export class FleetTracker {
       healthReasons: agent.health.reasons,
       healthChangedAt: agent.health.changedAtMs,
       lastSeenAt: agent.lastSeenAt,
-      lastHeartbeat: agent.lastSample,
+      // A snapshot: the kept sample is overwritten in place by later heartbeats while the flush runs.
+      lastHeartbeat: agent.lastSample ? { ...agent.lastSample, metrics: { ...agent.lastSample.metrics } } : null,
     };
   }
 
@@ -245,4 +277,24 @@ export class FleetTracker {
       history: new MetricHistory(this.settings.historySize),
     };
   }
+}
+
+/**
+ * Copies a heartbeat into the agent's existing sample object instead of keeping
+ * the new one. A kept object outlives V8's young generation and is promoted,
+ * and at 20,000 heartbeats/s that promoted garbage is what grows the heap; an
+ * in-place copy leaves the new object to die young.
+ */
+function keepSample(kept: HeartbeatSample | null, next: HeartbeatSample): HeartbeatSample {
+  if (kept === null) return { ...next, metrics: { ...next.metrics } };
+  const target = kept as { -readonly [K in keyof HeartbeatSample]: HeartbeatSample[K] };
+  const metrics = sameKeys(kept.metrics, next.metrics) ? Object.assign(kept.metrics as Record<string, number>, next.metrics) : { ...next.metrics };
+  Object.assign(target, next);
+  target.metrics = metrics;
+  return kept;
+}
+
+function sameKeys(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => key in b);
 }

@@ -152,6 +152,8 @@ export function observeHealth(
   confirmations: number,
 ): HealthObservation {
   if (assessment.health === state.current) {
+    // The common case, every heartbeat of a steady agent: keep the same object (no garbage on the hot path).
+    if (state.candidate === undefined && sameReasons(state.reasons, assessment.reasons)) return { state, changedFrom: undefined };
     return { state: { ...state, reasons: assessment.reasons, candidate: undefined, candidateCount: 0 }, changedFrom: undefined };
   }
   const count = state.candidate === assessment.health ? state.candidateCount + 1 : 1;
@@ -162,4 +164,8 @@ export function observeHealth(
     };
   }
   return { state: { ...state, candidate: assessment.health, candidateCount: count }, changedFrom: undefined };
+}
+
+function sameReasons(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((reason, i) => reason === b[i]);
 }

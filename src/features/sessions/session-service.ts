@@ -48,11 +48,12 @@ export class SessionService {
 
   /** The live session a bearer token stands for; UNAUTHENTICATED otherwise. */
   async validate(token: string): Promise<AgentSession> {
-    const refused = unauthenticated('session token is missing, unknown or expired; authenticate again');
-    if (!hasTokenShape(TokenKind.Session, token)) throw refused;
+    // Built only when refusing: an Error captures a stack, too costly for every call.
+    const refused = () => unauthenticated('session token is missing, unknown or expired; authenticate again');
+    if (!hasTokenShape(TokenKind.Session, token)) throw refused();
     const hash = hashToken(token);
     const session = (await this.cache.get<AgentSession>(cacheKey(hash))) ?? (await this.db.sessions.findByTokenHash(hash));
-    if (!session || session.expiresAt <= this.clock.now()) throw refused;
+    if (!session || session.expiresAt <= this.clock.now()) throw refused();
     return session;
   }
 

@@ -136,7 +136,7 @@ class StreamSession {
     this.deps.metrics.streamMessages.inc({ direction: 'in', kind: 'heartbeat' });
     const sample = heartbeatFromWire(message.heartbeat ?? null, 'heartbeat', this.deps.clock.now());
     assertActsFor(this.agent.id, message.heartbeat?.agentId ?? '');
-    const outcome = this.deps.tracker.recordHeartbeat(this.agent, sample);
-    this.stream.send({ heartbeatAck: { sequence: outcome.sequence, health: outcome.health } });
+    // The HeartbeatAck follows from the hub once the next flush has made it durable.
+    this.deps.tracker.recordHeartbeat(this.agent, sample);
   }
 }

@@ -4,6 +4,7 @@ import * as grpc from '@grpc/grpc-js';
 import { enrollTestAgent, openTestServices, type TestServices } from '../../app/test-services.js';
 import { CorralMetrics } from '../../metrics/corral-metrics.js';
 import { systemClock } from '../../shared/clock.js';
+import { PeriodicTask } from '../../shared/lifecycle.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { AgentServiceClient } from '../../gen/proto/corral/agent/v1/AgentService.js';
 import { AgentGrpcServer } from './agent-grpc-server.js';
@@ -56,6 +57,9 @@ export async function startGrpcHarness(options: { sessionTtlMs?: number; expiryN
       expiryNoticeMs: options.expiryNoticeMs ?? 60_000,
     },
   });
+  t.services.tracker.onFlushed((durable) => hub.acknowledge(durable));
+  const flusher = new PeriodicTask('flush', 20, async () => void (await t.services.tracker.flush()), () => undefined);
+  await flusher.start();
   await server.start();
   const address = `127.0.0.1:${server.boundPort}`;
   const clients: grpc.Client[] = [];
@@ -80,6 +84,7 @@ export async function startGrpcHarness(options: { sessionTtlMs?: number; expiryN
     async close() {
       for (const client of clients) client.close();
       await server.stop();
+      await flusher.stop();
       await t.close();
     },
   };

@@ -2,6 +2,7 @@
 // AgentConnections port for the services, and drains all streams on shutdown:
 // a Drain notice, a deadline, then close.
 import type { AgentConnections } from '../../features/agents/agent-connections.js';
+import type { DurableHeartbeat } from '../../features/health/fleet-tracker.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AgentStream } from './agent-stream.js';
 
@@ -44,6 +45,13 @@ export class StreamHub implements AgentConnections {
   disconnect(agentId: string, reason: string): void {
     const stream = this.streams.get(agentId);
     if (stream) this.drainStream(stream, reason, 0);
+  }
+
+  /** Cumulative acks: each agent learns the highest heartbeat sequence now stored. */
+  acknowledge(durable: readonly DurableHeartbeat[]): void {
+    for (const { agentId, sequence, health } of durable) {
+      this.streams.get(agentId)?.send({ heartbeatAck: { sequence, health } });
+    }
   }
 
   sessionRefreshed(agentId: string, expiresAt: number): void {

@@ -52,7 +52,9 @@ export function unaryHandlers(deps: UnaryDeps): Omit<AgentServiceHandlers, 'Conn
       const agent = await deps.tracker.attach(session.agentId);
       if (!agent) throw unauthenticated('agent is not enrolled (unregistered?); enroll again');
       const outcome = deps.tracker.recordHeartbeat(agent, sample);
-      return { ack: { sequence: outcome.sequence, health: outcome.health }, settings: deps.settings };
+      // Answer once the heartbeat is stored, like the stream's cumulative acks.
+      await deps.tracker.durable();
+      return { ack: { sequence: outcome.sequence, health: agent.health.current }, settings: deps.settings };
     }),
   };
 }
