@@ -139,7 +139,8 @@ try {
     headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'bench', maxUses: agents }),
   });
-  if (!created.ok) throw new Error(`creating the enrollment secret failed: ${created.status} ${await created.text()}`);
+  if (!created.ok)
+    throw new Error(`creating the enrollment secret failed: ${created.status} ${await created.text()}`);
   const { secret } = await created.json();
 
   const started = Date.now();
@@ -148,7 +149,26 @@ try {
     const count = Math.floor(agents / processes) + (p < agents % processes ? 1 : 0);
     const sim = spawn(
       process.execPath,
-      [corral, 'simulate', '--server', `127.0.0.1:${grpcPort}`, '--enroll-secret', secret, '--agents', String(count), '--ramp-up', `${rampUpMs}ms`, '--heartbeat-interval', flags['heartbeat-interval'], '--warmup-interval', flags['warmup-interval'], '--id-prefix', `bench-${p}`, '--report-interval', '5s'],
+      [
+        corral,
+        'simulate',
+        '--server',
+        `127.0.0.1:${grpcPort}`,
+        '--enroll-secret',
+        secret,
+        '--agents',
+        String(count),
+        '--ramp-up',
+        `${rampUpMs}ms`,
+        '--heartbeat-interval',
+        flags['heartbeat-interval'],
+        '--warmup-interval',
+        flags['warmup-interval'],
+        '--id-prefix',
+        `bench-${p}`,
+        '--report-interval',
+        '5s',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     sim.stderr.on('data', (chunk) => output.push(`[sim ${p}] ${chunk}`));
@@ -167,13 +187,24 @@ try {
     if (simulators.some((s) => s.exitCode !== null)) throw new Error('a simulator exited early');
     await sleep(250);
   }
-  if (!connectedAt) throw new Error(`not all agents connected in time (${(await scrape(metricsUrl)).connections}/${agents})`);
+  if (!connectedAt)
+    throw new Error(`not all agents connected in time (${(await scrape(metricsUrl)).connections}/${agents})`);
 
   // Every agent switches to the full rate at its next warm-up beat; then let the rate settle.
   await sleep(durationMs('warmup-interval', flags['warmup-interval']) + 3000);
-  const before = { at: Date.now(), metrics: await scrape(metricsUrl), server: procStats(server.pid), sims: simulators.map((s) => procStats(s.pid)) };
+  const before = {
+    at: Date.now(),
+    metrics: await scrape(metricsUrl),
+    server: procStats(server.pid),
+    sims: simulators.map((s) => procStats(s.pid)),
+  };
   await sleep(measureMs);
-  const after = { at: Date.now(), metrics: await scrape(metricsUrl), server: procStats(server.pid), sims: simulators.map((s) => procStats(s.pid)) };
+  const after = {
+    at: Date.now(),
+    metrics: await scrape(metricsUrl),
+    server: procStats(server.pid),
+    sims: simulators.map((s) => procStats(s.pid)),
+  };
 
   const seconds = (after.at - before.at) / 1000;
   const simCpu = after.sims.reduce((sum, s, i) => sum + s.cpuSeconds - (before.sims[i]?.cpuSeconds ?? 0), 0);
@@ -181,7 +212,9 @@ try {
     agents,
     simulatorProcesses: processes,
     heartbeatInterval: flags['heartbeat-interval'],
-    offeredHeartbeatsPerSecond: Math.round(agents / (durationMs('heartbeat-interval', flags['heartbeat-interval']) / 1000)),
+    offeredHeartbeatsPerSecond: Math.round(
+      agents / (durationMs('heartbeat-interval', flags['heartbeat-interval']) / 1000),
+    ),
     timeToConnectAllSeconds: Number(((connectedAt - started) / 1000).toFixed(1)),
     rampUpSeconds: rampUpMs / 1000,
     heartbeatsPerSecondIngested: Math.round((after.metrics.heartbeats - before.metrics.heartbeats) / seconds),
@@ -194,7 +227,12 @@ try {
     serverExternalMiB: Math.round(after.metrics.externalBytes / 2 ** 20),
     serverCpuCores: Number(((after.server.cpuSeconds - before.server.cpuSeconds) / seconds).toFixed(2)),
     loadGeneratorCpuCores: Number((simCpu / seconds).toFixed(2)),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
   };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } catch (error) {

@@ -68,9 +68,26 @@ try {
   process.stdout.write(
     `\nDemo: 25 simulated agents are joining.\n  export CORRAL_API_URL=${apiUrl} CORRAL_API_KEY=${adminKey}\n  npx corral agents ls\n  API docs: ${apiUrl}/api/v1/docs\nCtrl-C stops everything.\n\n`,
   );
-  simulator = spawn(process.execPath, [corral, 'simulate', '--server', `127.0.0.1:${grpcPort}`, '--enroll-secret', secret, '--agents', '25', '--ramp-up', '5s', '--id-prefix', 'demo'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  simulator = spawn(
+    process.execPath,
+    [
+      corral,
+      'simulate',
+      '--server',
+      `127.0.0.1:${grpcPort}`,
+      '--enroll-secret',
+      secret,
+      '--agents',
+      '25',
+      '--ramp-up',
+      '5s',
+      '--id-prefix',
+      'demo',
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
 } catch (error) {
   process.stderr.write(`demo: ${error.message}\n`);
   stop();

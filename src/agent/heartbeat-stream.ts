@@ -133,7 +133,8 @@ class HeartbeatStream {
     clearTimeout(this.ackTimer);
     this.connectedAtMs = this.options.clock.now();
     const fromServer = ack.settings?.heartbeatIntervalMs ?? 0;
-    const override = typeof this.options.intervalMs === 'function' ? this.options.intervalMs() : this.options.intervalMs;
+    const override =
+      typeof this.options.intervalMs === 'function' ? this.options.intervalMs() : this.options.intervalMs;
     const interval = override ?? (fromServer > 0 ? fromServer : this.options.fallbackIntervalMs);
     this.intervalMs = Math.max(MIN_HEARTBEAT_INTERVAL_MS, interval);
     this.options.hooks.onConnected?.(ack, this.intervalMs);
@@ -151,7 +152,10 @@ class HeartbeatStream {
       call.write({ heartbeat });
       hooks.onHeartbeatSent?.(heartbeat);
     }
-    const next = typeof this.options.intervalMs === 'function' ? Math.max(MIN_HEARTBEAT_INTERVAL_MS, this.options.intervalMs()) : this.intervalMs;
+    const next =
+      typeof this.options.intervalMs === 'function'
+        ? Math.max(MIN_HEARTBEAT_INTERVAL_MS, this.options.intervalMs())
+        : this.intervalMs;
     this.heartbeatTimer = setTimeout(() => this.beat(), next);
   }
 

@@ -19,10 +19,16 @@ export interface Backends {
   close(): Promise<void>;
 }
 
-export async function openBackends(settings: Pick<Settings, 'STORE_URL' | 'CACHE_URL' | 'BUS_URL'>, logger: Logger, clock: Clock): Promise<Backends> {
+export async function openBackends(
+  settings: Pick<Settings, 'STORE_URL' | 'CACHE_URL' | 'BUS_URL'>,
+  logger: Logger,
+  clock: Clock,
+): Promise<Backends> {
   const db = await openSqlDatabase(settings.STORE_URL);
   const cache = new MemoryCache(clock);
-  const bus = new MemoryEventBus((error, event) => logger.error({ err: error, eventId: event.id, type: event.type }, 'event handler failed'));
+  const bus = new MemoryEventBus((error, event) =>
+    logger.error({ err: error, eventId: event.id, type: event.type }, 'event handler failed'),
+  );
   return {
     db,
     cache,

@@ -56,26 +56,58 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     metrics.backgroundFailures.inc({ task });
     logger.error({ err: error, task }, 'background task failed');
   };
-  const sweep = new StalenessSweep(backends.db, services.tracker, new EventFactory(new TimeOrderedIds(clock), clock), clock, {
-    agentTimeoutMs: settings.AGENT_TIMEOUT,
-    maxInactiveMs: settings.MAX_INACTIVE_TIME,
-  });
+  const sweep = new StalenessSweep(
+    backends.db,
+    services.tracker,
+    new EventFactory(new TimeOrderedIds(clock), clock),
+    clock,
+    {
+      agentTimeoutMs: settings.AGENT_TIMEOUT,
+      maxInactiveMs: settings.MAX_INACTIVE_TIME,
+    },
+  );
   const background = [
-    new PeriodicTask('heartbeat-flush', settings.HEARTBEAT_FLUSH_INTERVAL, async () => {
-      const end = metrics.flushDuration.startTimer();
-      metrics.flushRows.inc(await services.tracker.flush());
-      end();
-    }, failed('heartbeat-flush')),
-    new PeriodicTask('staleness-sweep', Math.min(settings.HEARTBEAT_INTERVAL, 10_000), async () => void (await sweep.run()), failed('staleness-sweep')),
-    new PeriodicTask('session-sweep', settings.SESSION_SWEEP_INTERVAL, async () => void (await services.sessions.sweepExpired()), failed('session-sweep')),
-    new PeriodicTask('outbox-relay', 250, async () => void (await services.relay.drain()), failed('outbox-relay')),
+    new PeriodicTask(
+      'heartbeat-flush',
+      settings.HEARTBEAT_FLUSH_INTERVAL,
+      async () => {
+        const end = metrics.flushDuration.startTimer();
+        metrics.flushRows.inc(await services.tracker.flush());
+        end();
+      },
+      failed('heartbeat-flush'),
+    ),
+    new PeriodicTask(
+      'staleness-sweep',
+      Math.min(settings.HEARTBEAT_INTERVAL, 10_000),
+      async () => void (await sweep.run()),
+      failed('staleness-sweep'),
+    ),
+    new PeriodicTask(
+      'session-sweep',
+      settings.SESSION_SWEEP_INTERVAL,
+      async () => void (await services.sessions.sweepExpired()),
+      failed('session-sweep'),
+    ),
+    new PeriodicTask(
+      'outbox-relay',
+      250,
+      async () => void (await services.relay.drain()),
+      failed('outbox-relay'),
+    ),
   ];
 
-  const agentSettings = { heartbeatIntervalMs: settings.HEARTBEAT_INTERVAL, sessionTtlMs: settings.SESSION_TIMEOUT };
+  const agentSettings = {
+    heartbeatIntervalMs: settings.HEARTBEAT_INTERVAL,
+    sessionTtlMs: settings.SESSION_TIMEOUT,
+  };
   const grpcServer = new AgentGrpcServer({
     host: settings.GRPC_SERVER_ADDR.host,
     port: settings.GRPC_SERVER_ADDR.port,
-    tls: settings.TLS_ENABLED && settings.TLS_CERT_FILE && settings.TLS_KEY_FILE ? { certFile: settings.TLS_CERT_FILE, keyFile: settings.TLS_KEY_FILE } : undefined,
+    tls:
+      settings.TLS_ENABLED && settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
+        ? { certFile: settings.TLS_CERT_FILE, keyFile: settings.TLS_KEY_FILE }
+        : undefined,
     drainTimeoutMs: settings.SHUTDOWN_DRAIN_TIMEOUT,
     logger: logger.child({ component: 'grpc' }),
     hub,
@@ -94,7 +126,12 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       expiryNoticeMs: Math.min(60_000, Math.floor(settings.SESSION_TIMEOUT / 3)),
     },
   });
-  const http = await createHttpServer({ services, logger: logger.child({ component: 'http' }), rateLimitPerMinute: settings.API_RATE_LIMIT, version: CORRAL_VERSION });
+  const http = await createHttpServer({
+    services,
+    logger: logger.child({ component: 'http' }),
+    rateLimitPerMinute: settings.API_RATE_LIMIT,
+    version: CORRAL_VERSION,
+  });
   const metricsServer = new MetricsServer(metrics.registry);
 
   const stops: (() => Promise<void>)[] = [];

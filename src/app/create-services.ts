@@ -41,18 +41,30 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
   const auditor = new Auditor(db, ids, clock);
   const tracker = new FleetTracker(db, events, clock, {
     ...DEFAULT_TRACKER_SETTINGS,
-    heartbeatEventIntervalMs: options.heartbeatEventIntervalMs ?? DEFAULT_TRACKER_SETTINGS.heartbeatEventIntervalMs,
+    heartbeatEventIntervalMs:
+      options.heartbeatEventIntervalMs ?? DEFAULT_TRACKER_SETTINGS.heartbeatEventIntervalMs,
     maxPendingAgents: options.maxPendingAgents ?? DEFAULT_TRACKER_SETTINGS.maxPendingAgents,
   });
   const enrollment = new EnrollmentService(db, auditor, ids, clock);
-  const agents = new AgentService(db, enrollment, auditor, events, ids, clock, options.connections ?? (() => noConnections), {
-    async onUnregistered(agentId, endedSessions) {
-      tracker.forget(agentId);
-      // `sessions` is built just below; the hook only runs later.
-      await sessions.forgetAgent(endedSessions);
+  const agents = new AgentService(
+    db,
+    enrollment,
+    auditor,
+    events,
+    ids,
+    clock,
+    options.connections ?? (() => noConnections),
+    {
+      async onUnregistered(agentId, endedSessions) {
+        tracker.forget(agentId);
+        // `sessions` is built just below; the hook only runs later.
+        await sessions.forgetAgent(endedSessions);
+      },
     },
+  );
+  const sessions = new SessionService(db, cache, agents, auditor, events, ids, clock, {
+    ttlMs: options.sessionTtlMs,
   });
-  const sessions = new SessionService(db, cache, agents, auditor, events, ids, clock, { ttlMs: options.sessionTtlMs });
   const startedAt = clock.now();
   return {
     clock,
@@ -82,4 +94,3 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     },
   };
 }
-

@@ -16,27 +16,50 @@ export interface TestServices {
   close(): Promise<void>;
 }
 
-export async function openTestServices(options: Partial<ServiceOptions> & { clock?: Clock } = {}): Promise<TestServices> {
+export async function openTestServices(
+  options: Partial<ServiceOptions> & { clock?: Clock } = {},
+): Promise<TestServices> {
   const clock = options.clock ?? new FakeClock();
-  const backends = await openBackends({ STORE_URL: 'sqlite::memory:', CACHE_URL: 'memory:', BUS_URL: 'memory:' }, silentLogger, clock);
+  const backends = await openBackends(
+    { STORE_URL: 'sqlite::memory:', CACHE_URL: 'memory:', BUS_URL: 'memory:' },
+    silentLogger,
+    clock,
+  );
   const services = createServices(backends, { sessionTtlMs: 3_600_000, ...options, clock });
   return {
     services,
     backends,
     clock,
-    admin: { principal: { ...SYSTEM_PRINCIPAL, actor: 'api_key:test-admin', name: 'test admin' }, requestId: 'test' },
+    admin: {
+      principal: { ...SYSTEM_PRINCIPAL, actor: 'api_key:test-admin', name: 'test admin' },
+      requestId: 'test',
+    },
     close: () => backends.close(),
   };
 }
 
 /** Creates an enrollment secret and enrolls one agent; returns its id and credential. */
-export async function enrollTestAgent(t: TestServices, agentId: string, facts: Partial<Parameters<TestServices['services']['agents']['enroll']>[0]['facts']> = {}) {
+export async function enrollTestAgent(
+  t: TestServices,
+  agentId: string,
+  facts: Partial<Parameters<TestServices['services']['agents']['enroll']>[0]['facts']> = {},
+) {
   const { secret } = await t.services.enrollment.create(t.admin, { name: `for ${agentId}` });
   const result = await t.services.agents.enroll({
     enrollmentSecret: secret,
     agentId,
     credential: '',
-    facts: { name: agentId, hostname: `${agentId}.local`, ipAddress: '10.0.0.1', version: '1.0.0', type: 'blocking', platform: 'linux', capabilities: ['scan'], labels: { env: 'test' }, ...facts },
+    facts: {
+      name: agentId,
+      hostname: `${agentId}.local`,
+      ipAddress: '10.0.0.1',
+      version: '1.0.0',
+      type: 'blocking',
+      platform: 'linux',
+      capabilities: ['scan'],
+      labels: { env: 'test' },
+      ...facts,
+    },
   });
   if (!result.credential) throw new Error('expected a credential');
   return { agentId: result.agentId, credential: result.credential };

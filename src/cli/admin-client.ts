@@ -22,7 +22,8 @@ export class AdminClient {
   get<T>(path: string, query: Record<string, string | string[] | undefined> = {}): Promise<T> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) {
-      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) params.append(key, item);
+      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value])
+        params.append(key, item);
     }
     const suffix = params.size > 0 ? `?${params.toString()}` : '';
     return this.request<T>('GET', `${path}${suffix}`);
@@ -42,19 +43,32 @@ export class AdminClient {
     try {
       response = await fetch(url, {
         method,
-        headers: { authorization: `Bearer ${this.target.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${this.target.apiKey}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {
-      throw new AdminApiError(0, `cannot reach the Corral admin API at ${this.target.apiUrl}: ${(error as Error).message}`);
+      throw new AdminApiError(
+        0,
+        `cannot reach the Corral admin API at ${this.target.apiUrl}: ${(error as Error).message}`,
+      );
     }
     const text = await response.text();
     const parsed: unknown = text === '' ? undefined : safeJson(text);
     if (!response.ok) {
-      const problem = (parsed ?? {}) as { detail?: string; title?: string; errors?: { field: string; description: string }[] };
+      const problem = (parsed ?? {}) as {
+        detail?: string;
+        title?: string;
+        errors?: { field: string; description: string }[];
+      };
       const fields = problem.errors?.map((e) => `\n  ${e.field}: ${e.description}`).join('') ?? '';
-      throw new AdminApiError(response.status, `${response.status} ${problem.title ?? response.statusText}: ${problem.detail ?? text}${fields}`);
+      throw new AdminApiError(
+        response.status,
+        `${response.status} ${problem.title ?? response.statusText}: ${problem.detail ?? text}${fields}`,
+      );
     }
     return parsed as T;
   }

@@ -10,7 +10,11 @@ export interface AdminFlags {
 
 export function withAdminOptions(command: Command): Command {
   return command
-    .addOption(new Option('--api-url <url>', 'admin API base URL').env('CORRAL_API_URL').default('http://localhost:8080'))
+    .addOption(
+      new Option('--api-url <url>', 'admin API base URL')
+        .env('CORRAL_API_URL')
+        .default('http://localhost:8080'),
+    )
     .addOption(new Option('--api-key <key>', 'admin API key').env('CORRAL_API_KEY'));
 }
 
@@ -22,6 +26,7 @@ export function adminClient(flags: AdminFlags): AdminClient {
   } catch {
     throw new UsageError(`--api-url: ${JSON.stringify(flags.apiUrl)} is not a URL`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--api-url: must be http:// or https://');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError('--api-url: must be http:// or https://');
   return new AdminClient({ apiUrl: flags.apiUrl, apiKey: flags.apiKey });
 }

@@ -42,16 +42,27 @@ describe('loadSettings', () => {
   });
 
   it('names every bad setting', () => {
-    const found = problems(() => load({ GRPC_SERVER_ADDR: 'nope', LOG_LEVEL: 'loud', AGENT_TIMEOUT: 'soon', STORE_URL: 'mysql://x' }));
-    expect(found.map((p) => p.split(':')[0]).sort()).toEqual(['AGENT_TIMEOUT', 'GRPC_SERVER_ADDR', 'LOG_LEVEL', 'STORE_URL']);
+    const found = problems(() =>
+      load({ GRPC_SERVER_ADDR: 'nope', LOG_LEVEL: 'loud', AGENT_TIMEOUT: 'soon', STORE_URL: 'mysql://x' }),
+    );
+    expect(found.map((p) => p.split(':')[0]).sort()).toEqual([
+      'AGENT_TIMEOUT',
+      'GRPC_SERVER_ADDR',
+      'LOG_LEVEL',
+      'STORE_URL',
+    ]);
   });
 
   it('requires the certificate and key when TLS is on', () => {
-    expect(problems(() => load({ TLS_ENABLED: 'true', TLS_KEY_FILE: '/k' }))[0]).toMatch(/^TLS_CERT_FILE: is required/);
+    expect(problems(() => load({ TLS_ENABLED: 'true', TLS_KEY_FILE: '/k' }))[0]).toMatch(
+      /^TLS_CERT_FILE: is required/,
+    );
   });
 
   it('requires MAX_INACTIVE_TIME to exceed AGENT_TIMEOUT', () => {
-    expect(problems(() => load({ AGENT_TIMEOUT: '10m', MAX_INACTIVE_TIME: '5m' }))[0]).toMatch(/^MAX_INACTIVE_TIME/);
+    expect(problems(() => load({ AGENT_TIMEOUT: '10m', MAX_INACTIVE_TIME: '5m' }))[0]).toMatch(
+      /^MAX_INACTIVE_TIME/,
+    );
   });
 
   it('reads a JSON config file, the environment winning, and refuses unknown keys', () => {

@@ -5,22 +5,22 @@ import { z } from 'zod';
 import { parseDurationMs } from './duration.js';
 
 const duration = (min: number) =>
-  z
-    .union([z.string(), z.number()])
-    .transform((value, ctx) => {
-      const ms = typeof value === 'number' ? value * 1000 : parseDurationMs(value);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 300, 1500ms, 30s, 5m or 1h' });
-        return z.NEVER;
-      }
-      if (ms < min) {
-        ctx.addIssue({ code: 'custom', message: `must be at least ${min} ms` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value * 1000 : parseDurationMs(value);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected a duration such as 300, 1500ms, 30s, 5m or 1h' });
+      return z.NEVER;
+    }
+    if (ms < min) {
+      ctx.addIssue({ code: 'custom', message: `must be at least ${min} ms` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
-const bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])]).transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
 /** `:50051`, `0.0.0.0:8080`, `127.0.0.1:0`, `[::1]:2112`. */
 const listenAddress = z.string().transform((value, ctx) => {
@@ -72,7 +72,10 @@ export const settingsSchema = z
     MAX_AGENT_STREAMS: z.coerce.number().int().min(1).default(19_000),
     MAX_PENDING_HEARTBEATS: z.coerce.number().int().min(100).default(200_000),
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
-    INSTANCE_ID: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9._-]').optional(),
+    INSTANCE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9._-]')
+      .optional(),
   })
   .superRefine((s, ctx) => {
     if (s.TLS_ENABLED && (!s.TLS_CERT_FILE || !s.TLS_KEY_FILE)) {
@@ -83,7 +86,11 @@ export const settingsSchema = z
       });
     }
     if (s.AGENT_TIMEOUT >= s.MAX_INACTIVE_TIME) {
-      ctx.addIssue({ code: 'custom', path: ['MAX_INACTIVE_TIME'], message: 'must be longer than AGENT_TIMEOUT' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MAX_INACTIVE_TIME'],
+        message: 'must be longer than AGENT_TIMEOUT',
+      });
     }
   });
 

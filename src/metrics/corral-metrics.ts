@@ -8,7 +8,10 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export interface FleetGauges {
   /** Agents by status and by health, from the store (cached briefly by the caller). */
-  counts(): Promise<{ byStatus: Readonly<Record<string, number>>; byHealth: Readonly<Record<string, number>> }>;
+  counts(): Promise<{
+    byStatus: Readonly<Record<string, number>>;
+    byHealth: Readonly<Record<string, number>>;
+  }>;
   connectedStreams(): number;
   liveAgents(): number;
   pendingAgentWrites(): number;

@@ -17,7 +17,11 @@ export class MetricsServer {
       this.registry
         .metrics()
         .then((body) => res.writeHead(200, { 'content-type': this.registry.contentType }).end(body))
-        .catch((error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics collection failed: ${(error as Error).message}\n`));
+        .catch((error: unknown) =>
+          res
+            .writeHead(500, { 'content-type': 'text/plain' })
+            .end(`metrics collection failed: ${(error as Error).message}\n`),
+        );
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {

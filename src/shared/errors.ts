@@ -51,7 +51,8 @@ export const invalidArgument = (message: string, violations: readonly FieldViola
   new CorralError(ErrorCode.InvalidArgument, message, { violations });
 export const notFound = (what: string, id: string): CorralError =>
   new CorralError(ErrorCode.NotFound, `${what} ${JSON.stringify(id)} was not found`);
-export const alreadyExists = (message: string): CorralError => new CorralError(ErrorCode.AlreadyExists, message);
+export const alreadyExists = (message: string): CorralError =>
+  new CorralError(ErrorCode.AlreadyExists, message);
 export const unauthenticated = (message: string): CorralError =>
   new CorralError(ErrorCode.Unauthenticated, message);
 export const permissionDenied = (message: string): CorralError =>

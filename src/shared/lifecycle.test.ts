@@ -6,7 +6,10 @@ describe('Lifecycle', () => {
     const lifecycle = new Lifecycle();
     let starts = 0;
     let stops = 0;
-    await Promise.all([lifecycle.start(async () => void starts++), lifecycle.start(async () => void starts++)]);
+    await Promise.all([
+      lifecycle.start(async () => void starts++),
+      lifecycle.start(async () => void starts++),
+    ]);
     expect(lifecycle.current).toBe('running');
     await Promise.all([lifecycle.stop(async () => void stops++), lifecycle.stop(async () => void stops++)]);
     expect([starts, stops, lifecycle.current]).toEqual([1, 1, 'stopped']);
@@ -23,10 +26,15 @@ describe('PeriodicTask', () => {
   it('reports a failing run and keeps going; runNow waits for a run in progress', async () => {
     const errors: unknown[] = [];
     let runs = 0;
-    const task = new PeriodicTask('t', 5, async () => {
-      runs++;
-      if (runs === 1) throw new Error('first run fails');
-    }, (error) => errors.push(error));
+    const task = new PeriodicTask(
+      't',
+      5,
+      async () => {
+        runs++;
+        if (runs === 1) throw new Error('first run fails');
+      },
+      (error) => errors.push(error),
+    );
     await task.start();
     await expect.poll(() => runs, { timeout: 2000 }).toBeGreaterThanOrEqual(3);
     await task.stop();

@@ -46,7 +46,14 @@ export function createLogger(options: LoggerOptions): Logger {
 /** A logger that drops everything; for tests and the CLI's quiet paths. */
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 const OMIT = new Set(['level', 'time', 'msg', 'service', 'pid', 'hostname']);
 
 /** Formats one pino JSON line for people: `time LEVEL [component] message key=value …`. */

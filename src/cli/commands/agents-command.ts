@@ -22,42 +22,74 @@ export function agentsCommand(): Command {
     .option('--capability <name>', 'agents with this capability')
     .option('--label <k=v...>', 'agents with these labels')
     .option('-q, --search <text>', 'id, name or hostname contains')
-    .addOption(new Option('--limit <n>', 'at most this many agents').default('500').argParser(positiveInt('--limit')))
-    .action(async (flags: Flags & { status?: string; health?: string; type?: string; agentVersion?: string; capability?: string; label?: string[]; search?: string; limit: number }) => {
-      for (const label of flags.label ?? []) if (!/^[^=]+=.*$/.test(label)) throw new UsageError(`--label: ${JSON.stringify(label)} must be key=value`);
-      const client = adminClient(flags);
-      const items: AgentJson[] = [];
-      let pageToken: string | undefined;
-      do {
-        const page = await client.get<{ items: AgentJson[]; nextPageToken?: string }>('/agents', {
-          status: flags.status,
-          health: flags.health,
-          type: flags.type,
-          version: flags.agentVersion,
-          capability: flags.capability,
-          label: flags.label,
-          q: flags.search,
-          pageSize: String(Math.min(500, flags.limit - items.length)),
-          pageToken,
-        });
-        items.push(...page.items);
-        pageToken = page.nextPageToken;
-      } while (pageToken && items.length < flags.limit);
-      printRecords(flags.output, { items }, items, COLUMNS);
-    });
+    .addOption(
+      new Option('--limit <n>', 'at most this many agents').default('500').argParser(positiveInt('--limit')),
+    )
+    .action(
+      async (
+        flags: Flags & {
+          status?: string;
+          health?: string;
+          type?: string;
+          agentVersion?: string;
+          capability?: string;
+          label?: string[];
+          search?: string;
+          limit: number;
+        },
+      ) => {
+        for (const label of flags.label ?? [])
+          if (!/^[^=]+=.*$/.test(label))
+            throw new UsageError(`--label: ${JSON.stringify(label)} must be key=value`);
+        const client = adminClient(flags);
+        const items: AgentJson[] = [];
+        let pageToken: string | undefined;
+        do {
+          const page = await client.get<{ items: AgentJson[]; nextPageToken?: string }>('/agents', {
+            status: flags.status,
+            health: flags.health,
+            type: flags.type,
+            version: flags.agentVersion,
+            capability: flags.capability,
+            label: flags.label,
+            q: flags.search,
+            pageSize: String(Math.min(500, flags.limit - items.length)),
+            pageToken,
+          });
+          items.push(...page.items);
+          pageToken = page.nextPageToken;
+        } while (pageToken && items.length < flags.limit);
+        printRecords(flags.output, { items }, items, COLUMNS);
+      },
+    );
 
   withAdminOptions(agents.command('get').description('show one agent').argument('<id>', 'agent id'))
     .addOption(outputOption())
     .action(async (id: string, flags: Flags) => {
       const agent = await adminClient(flags).get<AgentJson>(`/agents/${encodeURIComponent(id)}`);
-      printRecords(flags.output, agent, [agent], [...COLUMNS, 'hostname', 'ipAddress', 'capabilities', 'labels']);
+      printRecords(
+        flags.output,
+        agent,
+        [agent],
+        [...COLUMNS, 'hostname', 'ipAddress', 'capabilities', 'labels'],
+      );
     });
 
-  withAdminOptions(agents.command('rm').description('unregister an agent: revokes its credential and sessions').argument('<id>', 'agent id'))
+  withAdminOptions(
+    agents
+      .command('rm')
+      .description('unregister an agent: revokes its credential and sessions')
+      .argument('<id>', 'agent id'),
+  )
     .addOption(outputOption())
     .action(async (id: string, flags: Flags) => {
       await adminClient(flags).delete(`/agents/${encodeURIComponent(id)}`);
-      printRecords(flags.output, { id, unregistered: true }, [{ id, unregistered: true }], ['id', 'unregistered']);
+      printRecords(
+        flags.output,
+        { id, unregistered: true },
+        [{ id, unregistered: true }],
+        ['id', 'unregistered'],
+      );
     });
 
   return agents;
@@ -66,7 +98,8 @@ export function agentsCommand(): Command {
 export function positiveInt(flag: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive whole number, got ${JSON.stringify(value)}`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`${flag}: expected a positive whole number, got ${JSON.stringify(value)}`);
     return n;
   };
 }

@@ -10,12 +10,16 @@ type Flags = AdminFlags & { output: OutputFormat };
 const COLUMNS = ['id', 'name', 'hint', 'state', 'uses', 'maxUses', 'expiresAt'];
 
 export function secretsCommand(): Command {
-  const secrets = new Command('secrets').description('enrollment secrets that agents exchange for a credential');
+  const secrets = new Command('secrets').description(
+    'enrollment secrets that agents exchange for a credential',
+  );
 
   withAdminOptions(secrets.command('create').description('create an enrollment secret (shown once)'))
     .addOption(outputOption())
     .requiredOption('--name <name>', 'what the secret is for')
-    .addOption(new Option('--max-uses <n>', 'how many agents may enroll with it').argParser(positiveInt('--max-uses')))
+    .addOption(
+      new Option('--max-uses <n>', 'how many agents may enroll with it').argParser(positiveInt('--max-uses')),
+    )
     .option('--ttl <duration>', 'lifetime, e.g. 24h')
     .option('--group <id>', 'group the enrolled agents join')
     .action(async (flags: Flags & { name: string; maxUses?: number; ttl?: string; group?: string }) => {
@@ -40,14 +44,20 @@ export function secretsCommand(): Command {
   withAdminOptions(secrets.command('ls').description('list enrollment secrets (never their values)'))
     .addOption(outputOption())
     .action(async (flags: Flags) => {
-      const page = await adminClient(flags).get<{ items: Record<string, unknown>[] }>('/enrollment-secrets', { pageSize: '500' });
+      const page = await adminClient(flags).get<{ items: Record<string, unknown>[] }>('/enrollment-secrets', {
+        pageSize: '500',
+      });
       printRecords(flags.output, page, page.items, COLUMNS);
     });
 
-  withAdminOptions(secrets.command('revoke').description('revoke an enrollment secret').argument('<id>', 'secret id'))
+  withAdminOptions(
+    secrets.command('revoke').description('revoke an enrollment secret').argument('<id>', 'secret id'),
+  )
     .addOption(outputOption())
     .action(async (id: string, flags: Flags) => {
-      const revoked = await adminClient(flags).delete<Record<string, unknown>>(`/enrollment-secrets/${encodeURIComponent(id)}`);
+      const revoked = await adminClient(flags).delete<Record<string, unknown>>(
+        `/enrollment-secrets/${encodeURIComponent(id)}`,
+      );
       printRecords(flags.output, revoked, [revoked], COLUMNS);
     });
 

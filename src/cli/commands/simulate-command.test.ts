@@ -58,7 +58,11 @@ describe('parseSimulateFlags', () => {
 
   it.each<[string, Partial<SimulateFlags>, RegExp]>([
     ['missing --agents', { agents: undefined }, /--agents is required/],
-    ['warm-up without a heartbeat interval', { warmupInterval: '5s' }, /--warmup-interval needs --heartbeat-interval/],
+    [
+      'warm-up without a heartbeat interval',
+      { warmupInterval: '5s' },
+      /--warmup-interval needs --heartbeat-interval/,
+    ],
     ['zero agents', { agents: '0' }, /--agents: "0" must be a whole number from 1/],
     ['fractional agents', { agents: '2.5' }, /--agents/],
     ['too many agents', { agents: '100001' }, /--agents/],

@@ -48,7 +48,10 @@ export function simulateCommand(run: SimulateRunner = runSimulate): Command {
     .option('--agents <n>', `number of agents (1-${MAX_SIMULATED_AGENTS})`)
     .option('--ramp-up <duration>', 'spread agent starts evenly over this time', '10s')
     .option('--heartbeat-interval <duration>', "fixed heartbeat interval (default: the server's)")
-    .option('--warmup-interval <duration>', 'heartbeat interval until every agent is connected (needs --heartbeat-interval)')
+    .option(
+      '--warmup-interval <duration>',
+      'heartbeat interval until every agent is connected (needs --heartbeat-interval)',
+    )
     .option('--id-prefix <prefix>', 'agent ids are <prefix>-1 … <prefix>-N', 'sim')
     .option('--duration <duration>', 'stop after this long; 0 runs until SIGINT/SIGTERM', '0')
     .option('--report-interval <duration>', 'progress report interval on stderr; 0 for none', '5s')
@@ -111,8 +114,11 @@ export function parseSimulateFlags(flags: SimulateFlags): SimulateConfig {
 
 function warmup(flags: SimulateFlags): { warmupIntervalMs?: number } {
   if (flags.warmupInterval === undefined) return {};
-  if (flags.heartbeatInterval === undefined) throw new UsageError('--warmup-interval needs --heartbeat-interval');
-  return { warmupIntervalMs: flag.duration('--warmup-interval', flags.warmupInterval, flag.HEARTBEAT_BOUNDS) };
+  if (flags.heartbeatInterval === undefined)
+    throw new UsageError('--warmup-interval needs --heartbeat-interval');
+  return {
+    warmupIntervalMs: flag.duration('--warmup-interval', flags.warmupInterval, flag.HEARTBEAT_BOUNDS),
+  };
 }
 
 function reportInterval(value: string): number {

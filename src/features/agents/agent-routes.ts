@@ -73,7 +73,8 @@ const listAgents = ({ services }: RouteDependencies): RouteSpec<z.ZodType, typeo
   url: '/agents',
   role: Role.Viewer,
   summary: 'List agents',
-  description: 'Filters combine with AND and match the stored state, which trails live heartbeats by at most HEARTBEAT_FLUSH_INTERVAL; the values shown are live, as in GET /agents/{id}.',
+  description:
+    'Filters combine with AND and match the stored state, which trails live heartbeats by at most HEARTBEAT_FLUSH_INTERVAL; the values shown are live, as in GET /agents/{id}.',
   tags: TAGS,
   query: listAgentsQuery,
   responses: { 200: { description: 'A page of agents', schema: pageOf(agentJsonSchema) } },

@@ -2,7 +2,13 @@
 // metadata, unregister (decommission), fleet statistics.
 import type { Database } from '../../infra/store/stores.js';
 import type { Clock } from '../../shared/clock.js';
-import { alreadyExists, notFound, permissionDenied, preconditionFailed, unauthenticated } from '../../shared/errors.js';
+import {
+  alreadyExists,
+  notFound,
+  permissionDenied,
+  preconditionFailed,
+  unauthenticated,
+} from '../../shared/errors.js';
 import type { IdSource } from '../../shared/ids.js';
 import { hashToken, hasTokenShape, issueToken, sameHash, TokenKind } from '../../shared/secret-tokens.js';
 import type { Auditor, RequestContext } from '../audit/audited.js';
@@ -10,7 +16,15 @@ import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import { EventType } from '../events/event.js';
 import type { EventFactory } from '../events/event-factory.js';
 import { Connectivity } from '../health/health-model.js';
-import { agentFactsSchema, agentIdSchema, agentMetadataPatchSchema, normaliseFacts, validate, type Agent, type AgentFacts } from './agent.js';
+import {
+  agentFactsSchema,
+  agentIdSchema,
+  agentMetadataPatchSchema,
+  normaliseFacts,
+  validate,
+  type Agent,
+  type AgentFacts,
+} from './agent.js';
 import type { AgentConnections } from './agent-connections.js';
 import type { AgentFilter, FleetCounts } from './agent-store.js';
 import type { AgentSession } from '../sessions/session.js';
@@ -54,28 +68,53 @@ export class AgentService {
 
   async enroll(input: EnrollInput): Promise<EnrollResult> {
     const facts = normaliseFacts(validate(agentFactsSchema, input.facts, 'facts'));
-    const agentId = input.agentId === '' ? this.ids.next().toLowerCase() : validate(agentIdSchema, input.agentId, 'facts.agentId');
+    const agentId =
+      input.agentId === ''
+        ? this.ids.next().toLowerCase()
+        : validate(agentIdSchema, input.agentId, 'facts.agentId');
     const now = this.clock.now();
     return this.db.transaction(async (stores) => {
       const secret = await this.enrollment.consume(stores, input.enrollmentSecret);
       const existing = await stores.agents.get(agentId);
       const actor = `agent:${agentId}`;
       if (existing && existing.status !== Connectivity.Decommissioned) {
-        if (input.credential === '') throw alreadyExists(`agent ${JSON.stringify(agentId)} is already enrolled; re-enrolling needs its credential`);
+        if (input.credential === '')
+          throw alreadyExists(
+            `agent ${JSON.stringify(agentId)} is already enrolled; re-enrolling needs its credential`,
+          );
         const stored = await stores.agents.getCredentialHash(agentId);
-        if (!hasTokenShape(TokenKind.AgentCredential, input.credential) || !stored || !sameHash(stored, hashToken(input.credential))) {
+        if (
+          !hasTokenShape(TokenKind.AgentCredential, input.credential) ||
+          !stored ||
+          !sameHash(stored, hashToken(input.credential))
+        ) {
           throw permissionDenied(`the credential does not belong to agent ${JSON.stringify(agentId)}`);
         }
         await stores.agents.updateFacts(agentId, facts, now);
-        await stores.events.append([this.events.make(EventType.AgentUpdated, { kind: 'agent', id: agentId }, actor, { reason: 're_enrolled', facts })]);
+        await stores.events.append([
+          this.events.make(EventType.AgentUpdated, { kind: 'agent', id: agentId }, actor, {
+            reason: 're_enrolled',
+            facts,
+          }),
+        ]);
         return { agentId, credential: undefined, reEnrolled: true };
       }
       const credential = issueToken(TokenKind.AgentCredential);
-      const record = { ...facts, id: agentId, credentialHash: credential.hash, enrolledAt: now, enrollmentSecretId: secret.id };
+      const record = {
+        ...facts,
+        id: agentId,
+        credentialHash: credential.hash,
+        enrolledAt: now,
+        enrollmentSecretId: secret.id,
+      };
       if (existing) await stores.agents.reinstate(record);
       else await stores.agents.insert(record);
       await stores.events.append([
-        this.events.make(EventType.AgentRegistered, { kind: 'agent', id: agentId }, actor, { facts, enrollmentSecretId: secret.id, reinstated: existing !== undefined }),
+        this.events.make(EventType.AgentRegistered, { kind: 'agent', id: agentId }, actor, {
+          facts,
+          enrollmentSecretId: secret.id,
+          reinstated: existing !== undefined,
+        }),
       ]);
       return { agentId, credential: credential.value, reEnrolled: false };
     });
@@ -85,9 +124,19 @@ export class AgentService {
   async verifyCredential(agentId: string, credential: string): Promise<Agent> {
     // Built only when refusing: an Error captures a stack, too costly for every call.
     const refused = () => unauthenticated('agent id or credential is not valid');
-    if (!hasTokenShape(TokenKind.AgentCredential, credential) || !agentIdSchema.safeParse(agentId).success) throw refused();
-    const [agent, stored] = await Promise.all([this.db.agents.get(agentId), this.db.agents.getCredentialHash(agentId)]);
-    if (!agent || !stored || agent.status === Connectivity.Decommissioned || !sameHash(stored, hashToken(credential))) throw refused();
+    if (!hasTokenShape(TokenKind.AgentCredential, credential) || !agentIdSchema.safeParse(agentId).success)
+      throw refused();
+    const [agent, stored] = await Promise.all([
+      this.db.agents.get(agentId),
+      this.db.agents.getCredentialHash(agentId),
+    ]);
+    if (
+      !agent ||
+      !stored ||
+      agent.status === Connectivity.Decommissioned ||
+      !sameHash(stored, hashToken(credential))
+    )
+      throw refused();
     return agent;
   }
 
@@ -101,29 +150,52 @@ export class AgentService {
     return this.db.agents.list(filter, page);
   }
 
-  async updateMetadata(context: RequestContext, id: string, patch: unknown, expectedRevision?: number): Promise<Agent> {
+  async updateMetadata(
+    context: RequestContext,
+    id: string,
+    patch: unknown,
+    expectedRevision?: number,
+  ): Promise<Agent> {
     const fields = typeof patch === 'object' && patch !== null ? Object.keys(patch) : [];
-    return this.auditor.run(context, { action: 'agent.update', targetKind: 'agent', targetId: id, details: { fields } }, async (stores) => {
-      const changes = validate(agentMetadataPatchSchema, patch);
-      const current = await stores.agents.get(id);
-      if (!current || current.status === Connectivity.Decommissioned) throw notFound('agent', id);
-      const updated = await stores.agents.updateMetadata(id, changes, this.clock.now(), expectedRevision);
-      if (!updated) throw preconditionFailed(`agent ${JSON.stringify(id)} changed since revision ${expectedRevision}; fetch it again`);
-      await stores.events.append([this.events.make(EventType.AgentUpdated, { kind: 'agent', id }, context.principal.actor, { reason: 'metadata', changes })]);
-      return updated;
-    });
+    return this.auditor.run(
+      context,
+      { action: 'agent.update', targetKind: 'agent', targetId: id, details: { fields } },
+      async (stores) => {
+        const changes = validate(agentMetadataPatchSchema, patch);
+        const current = await stores.agents.get(id);
+        if (!current || current.status === Connectivity.Decommissioned) throw notFound('agent', id);
+        const updated = await stores.agents.updateMetadata(id, changes, this.clock.now(), expectedRevision);
+        if (!updated)
+          throw preconditionFailed(
+            `agent ${JSON.stringify(id)} changed since revision ${expectedRevision}; fetch it again`,
+          );
+        await stores.events.append([
+          this.events.make(EventType.AgentUpdated, { kind: 'agent', id }, context.principal.actor, {
+            reason: 'metadata',
+            changes,
+          }),
+        ]);
+        return updated;
+      },
+    );
   }
 
   async unregister(context: RequestContext, id: string): Promise<void> {
-    const endedSessions = await this.auditor.run(context, { action: 'agent.unregister', targetKind: 'agent', targetId: id }, async (stores) => {
-      const now = this.clock.now();
-      if (!(await stores.agents.decommission(id, now))) throw notFound('agent', id);
-      const sessions = await stores.sessions.deleteForAgent(id);
-      await stores.events.append([
-        this.events.make(EventType.AgentUnregistered, { kind: 'agent', id }, context.principal.actor, { sessionsEnded: sessions.length }),
-      ]);
-      return sessions;
-    });
+    const endedSessions = await this.auditor.run(
+      context,
+      { action: 'agent.unregister', targetKind: 'agent', targetId: id },
+      async (stores) => {
+        const now = this.clock.now();
+        if (!(await stores.agents.decommission(id, now))) throw notFound('agent', id);
+        const sessions = await stores.sessions.deleteForAgent(id);
+        await stores.events.append([
+          this.events.make(EventType.AgentUnregistered, { kind: 'agent', id }, context.principal.actor, {
+            sessionsEnded: sessions.length,
+          }),
+        ]);
+        return sessions;
+      },
+    );
     await this.hooks.onUnregistered(id, endedSessions);
     this.connections().disconnect(id, 'unregistered');
   }

@@ -67,7 +67,12 @@ export interface AgentStore {
   /** A decommissioned agent enrolling anew: new facts and credential, status offline. */
   reinstate(agent: NewAgent): Promise<void>;
   /** Applies an operator's patch when `expectedRevision` matches (or is undefined); returns the new agent or undefined on a revision mismatch. */
-  updateMetadata(id: string, patch: { name?: string; labels?: Record<string, string> }, at: number, expectedRevision?: number): Promise<Agent | undefined>;
+  updateMetadata(
+    id: string,
+    patch: { name?: string; labels?: Record<string, string> },
+    at: number,
+    expectedRevision?: number,
+  ): Promise<Agent | undefined>;
   /** Marks decommissioned and drops the credential. Returns false when already decommissioned or absent. */
   decommission(id: string, at: number): Promise<boolean>;
   list(filter: AgentFilter, page: { afterId?: string; limit: number }): Promise<AgentPage>;

@@ -37,7 +37,9 @@ const CAPABILITY = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 
-export const agentIdSchema = z.string().regex(AGENT_ID_PATTERN, 'must be 1-128 characters of [A-Za-z0-9._:-], starting with a letter or digit');
+export const agentIdSchema = z
+  .string()
+  .regex(AGENT_ID_PATTERN, 'must be 1-128 characters of [A-Za-z0-9._:-], starting with a letter or digit');
 
 export const labelsSchema = z
   .record(z.string().regex(LABEL_KEY, 'label keys are 1-64 characters of [A-Za-z0-9._/-]'), text(256))

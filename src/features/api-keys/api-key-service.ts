@@ -15,7 +15,12 @@ export const createApiKeySchema = z
   .object({
     name: z.string().trim().min(1, 'is required').max(128),
     role: z.enum(ROLES as [Role, ...Role[]]),
-    ttlSeconds: z.number().int().min(60).max(10 * 365 * 86_400).optional(),
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(10 * 365 * 86_400)
+      .optional(),
   })
   .strict();
 
@@ -46,7 +51,10 @@ export class ApiKeyService {
     if (configuredKey !== undefined) {
       const hash = hashToken(configuredKey);
       if (await this.db.apiKeys.findByHash(hash)) return { generatedKey: undefined, created: false };
-      await this.insertBootstrap({ value: configuredKey, hash, hint: `${configuredKey.slice(0, 4)}…` }, 'ADMIN_API_KEY');
+      await this.insertBootstrap(
+        { value: configuredKey, hash, hint: `${configuredKey.slice(0, 4)}…` },
+        'ADMIN_API_KEY',
+      );
       return { generatedKey: undefined, created: true };
     }
     if ((await this.db.apiKeys.count()) > 0) return { generatedKey: undefined, created: false };
@@ -100,12 +108,16 @@ export class ApiKeyService {
   }
 
   async revoke(context: RequestContext, id: string): Promise<ApiKey> {
-    const revoked = await this.auditor.run(context, { action: 'api_key.revoke', targetKind: 'api_key', targetId: id }, async (stores) => {
-      const key = await stores.apiKeys.get(id);
-      if (!key) throw notFound('API key', id);
-      await stores.apiKeys.revoke(id, this.clock.now());
-      return key;
-    });
+    const revoked = await this.auditor.run(
+      context,
+      { action: 'api_key.revoke', targetKind: 'api_key', targetId: id },
+      async (stores) => {
+        const key = await stores.apiKeys.get(id);
+        if (!key) throw notFound('API key', id);
+        await stores.apiKeys.revoke(id, this.clock.now());
+        return key;
+      },
+    );
     await this.cache.delete(cacheKey(revoked.keyHash));
     const after = await this.db.apiKeys.get(id);
     if (!after) throw notFound('API key', id);
@@ -119,7 +131,18 @@ export class ApiKeyService {
       { action: 'api_key.bootstrap', targetKind: 'api_key', targetId: null, details: { how } },
       async (stores) => {
         const id = this.ids.next();
-        await stores.apiKeys.insert({ id, name: 'bootstrap admin', role: 'admin', keyHash: token.hash, hint: token.hint, createdAt: now, createdBy: 'system', expiresAt: null, revokedAt: null, lastUsedAt: null });
+        await stores.apiKeys.insert({
+          id,
+          name: 'bootstrap admin',
+          role: 'admin',
+          keyHash: token.hash,
+          hint: token.hint,
+          createdAt: now,
+          createdBy: 'system',
+          expiresAt: null,
+          revokedAt: null,
+          lastUsedAt: null,
+        });
         return id;
       },
       (id) => ({ targetId: id }),

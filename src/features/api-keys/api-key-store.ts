@@ -7,5 +7,8 @@ export interface ApiKeyStore {
   revoke(id: string, at: number): Promise<boolean>;
   touch(id: string, at: number): Promise<void>;
   count(): Promise<number>;
-  list(page: { afterId?: string; limit: number }): Promise<{ items: ApiKey[]; nextAfterId: string | undefined }>;
+  list(page: {
+    afterId?: string;
+    limit: number;
+  }): Promise<{ items: ApiKey[]; nextAfterId: string | undefined }>;
 }

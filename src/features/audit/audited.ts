@@ -40,12 +40,23 @@ export class Auditor {
         const result = await work(stores);
         const extra = detailsOf?.(result) ?? {};
         await stores.audit.append(
-          this.entry(context, { ...what, targetId: extra.targetId ?? what.targetId, details: { ...what.details, ...extra.details } }, 'success', null),
+          this.entry(
+            context,
+            {
+              ...what,
+              targetId: extra.targetId ?? what.targetId,
+              details: { ...what.details, ...extra.details },
+            },
+            'success',
+            null,
+          ),
         );
         return result;
       });
     } catch (error) {
-      await this.db.audit.append(this.entry(context, what, 'failure', isCorralError(error) ? error.code : 'internal'));
+      await this.db.audit.append(
+        this.entry(context, what, 'failure', isCorralError(error) ? error.code : 'internal'),
+      );
       throw error;
     }
   }
@@ -55,7 +66,12 @@ export class Auditor {
     await this.db.audit.append(this.entry(context, what, 'failure', errorCode));
   }
 
-  private entry(context: RequestContext, what: AuditedAction, outcome: AuditEntry['outcome'], errorCode: string | null): AuditEntry {
+  private entry(
+    context: RequestContext,
+    what: AuditedAction,
+    outcome: AuditEntry['outcome'],
+    errorCode: string | null,
+  ): AuditEntry {
     return {
       id: this.ids.next(),
       at: this.clock.now(),

@@ -7,5 +7,8 @@ export interface EnrollmentSecretStore {
   /** Counts one use if the secret is still usable at `nowMs`; false otherwise. Atomic. */
   consume(id: string, nowMs: number): Promise<boolean>;
   revoke(id: string, at: number): Promise<boolean>;
-  list(page: { afterId?: string; limit: number }): Promise<{ items: EnrollmentSecret[]; nextAfterId: string | undefined }>;
+  list(page: {
+    afterId?: string;
+    limit: number;
+  }): Promise<{ items: EnrollmentSecret[]; nextAfterId: string | undefined }>;
 }

@@ -18,10 +18,18 @@ export const createEnrollmentSecretSchema = z
     /** Absolute expiry (ISO 8601) ... */
     expiresAt: z.iso.datetime({ offset: true }).optional(),
     /** ... or a lifetime in seconds. */
-    ttlSeconds: z.number().int().min(1).max(10 * 365 * 86_400).optional(),
+    ttlSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(10 * 365 * 86_400)
+      .optional(),
   })
   .strict()
-  .refine((v) => !(v.expiresAt && v.ttlSeconds), { message: 'give expiresAt or ttlSeconds, not both', path: ['ttlSeconds'] });
+  .refine((v) => !(v.expiresAt && v.ttlSeconds), {
+    message: 'give expiresAt or ttlSeconds, not both',
+    path: ['ttlSeconds'],
+  });
 export type CreateEnrollmentSecretInput = z.input<typeof createEnrollmentSecretSchema>;
 
 export interface CreatedEnrollmentSecret {
@@ -47,11 +55,17 @@ export class EnrollmentService {
         await stores.enrollmentSecrets.insert(created.record);
         return created;
       },
-      ({ record }) => ({ targetId: record.id, details: { name: record.name, maxUses: record.maxUses, expiresAt: record.expiresAt } }),
+      ({ record }) => ({
+        targetId: record.id,
+        details: { name: record.name, maxUses: record.maxUses, expiresAt: record.expiresAt },
+      }),
     );
   }
 
-  private build(context: RequestContext, request: z.output<typeof createEnrollmentSecretSchema>): CreatedEnrollmentSecret {
+  private build(
+    context: RequestContext,
+    request: z.output<typeof createEnrollmentSecretSchema>,
+  ): CreatedEnrollmentSecret {
     const now = this.clock.now();
     if (request.expiresAt && Date.parse(request.expiresAt) <= now) {
       throw invalidArgument('invalid input', [{ field: 'expiresAt', description: 'must be in the future' }]);
@@ -65,7 +79,11 @@ export class EnrollmentService {
       groupId: request.groupId ?? null,
       maxUses: request.maxUses ?? null,
       uses: 0,
-      expiresAt: request.expiresAt ? Date.parse(request.expiresAt) : request.ttlSeconds ? now + request.ttlSeconds * 1000 : null,
+      expiresAt: request.expiresAt
+        ? Date.parse(request.expiresAt)
+        : request.ttlSeconds
+          ? now + request.ttlSeconds * 1000
+          : null,
       revokedAt: null,
       createdAt: now,
       createdBy: context.principal.actor,
@@ -84,10 +102,14 @@ export class EnrollmentService {
   }
 
   async revoke(context: RequestContext, id: string): Promise<EnrollmentSecret> {
-    await this.auditor.run(context, { action: 'enrollment_secret.revoke', targetKind: 'enrollment_secret', targetId: id }, async (stores) => {
-      if (!(await stores.enrollmentSecrets.get(id))) throw notFound('enrollment secret', id);
-      await stores.enrollmentSecrets.revoke(id, this.clock.now());
-    });
+    await this.auditor.run(
+      context,
+      { action: 'enrollment_secret.revoke', targetKind: 'enrollment_secret', targetId: id },
+      async (stores) => {
+        if (!(await stores.enrollmentSecrets.get(id))) throw notFound('enrollment secret', id);
+        await stores.enrollmentSecrets.revoke(id, this.clock.now());
+      },
+    );
     return this.get(id);
   }
 

@@ -16,6 +16,14 @@ export class EventFactory {
     data: T,
     occurredAt: number = this.clock.now(),
   ): EventEnvelope<T> {
-    return { id: this.ids.next(), type, schemaVersion: EVENT_SCHEMA_VERSION, occurredAt, subject, actor, data };
+    return {
+      id: this.ids.next(),
+      type,
+      schemaVersion: EVENT_SCHEMA_VERSION,
+      occurredAt,
+      subject,
+      actor,
+      data,
+    };
   }
 }

@@ -14,5 +14,8 @@ export interface EventStore {
   /** Oldest not yet published, in id order. */
   unpublished(limit: number): Promise<EventEnvelope[]>;
   markPublished(ids: readonly string[], at: number): Promise<void>;
-  list(filter: EventFilter, page: { afterId?: string; limit: number; order: 'asc' | 'desc' }): Promise<{ items: EventEnvelope[]; nextAfterId: string | undefined }>;
+  list(
+    filter: EventFilter,
+    page: { afterId?: string; limit: number; order: 'asc' | 'desc' },
+  ): Promise<{ items: EventEnvelope[]; nextAfterId: string | undefined }>;
 }

@@ -22,7 +22,10 @@ export interface EventEnvelope<T = Record<string, unknown>> {
   readonly type: EventType;
   readonly schemaVersion: number;
   readonly occurredAt: number;
-  readonly subject: { readonly kind: 'agent' | 'session' | 'enrollment_secret' | 'api_key'; readonly id: string };
+  readonly subject: {
+    readonly kind: 'agent' | 'session' | 'enrollment_secret' | 'api_key';
+    readonly id: string;
+  };
   /** Who caused it: `api_key:<id>`, `agent:<id>` or `system`. */
   readonly actor: string;
   readonly data: T;

@@ -22,7 +22,10 @@ export class OutboxRelay {
       const batch = await this.db.events.unpublished(this.batchSize);
       if (batch.length === 0) return total;
       await this.bus.publish(batch);
-      await this.db.events.markPublished(batch.map((event) => event.id), this.clock.now());
+      await this.db.events.markPublished(
+        batch.map((event) => event.id),
+        this.clock.now(),
+      );
       total += batch.length;
       this.published += batch.length;
       if (batch.length < this.batchSize) return total;

@@ -102,7 +102,12 @@ describe('FleetTracker', () => {
   });
 
   it('refuses heartbeats with a retry delay when too many agents wait to be written', async () => {
-    const tracker = new FleetTracker(t.backends.db, new EventFactory(new TimeOrderedIds(clock), clock), clock, { ...DEFAULT_TRACKER_SETTINGS, maxPendingAgents: 1 });
+    const tracker = new FleetTracker(
+      t.backends.db,
+      new EventFactory(new TimeOrderedIds(clock), clock),
+      clock,
+      { ...DEFAULT_TRACKER_SETTINGS, maxPendingAgents: 1 },
+    );
     await enrollTestAgent(t, 'a1');
     await enrollTestAgent(t, 'a2');
     const a1 = await tracker.attach('a1');
@@ -125,7 +130,13 @@ describe('FleetTracker', () => {
   it('goes offline when the stream closes, inactive after MAX_INACTIVE_TIME, and online again on a heartbeat', async () => {
     const { agentId } = await enrollTestAgent(t, 'a1');
     const tracker = t.services.tracker;
-    const sweep = new StalenessSweep(t.backends.db, tracker, new EventFactory(new TimeOrderedIds(clock), clock), clock, { agentTimeoutMs: 30_000, maxInactiveMs: 120_000 });
+    const sweep = new StalenessSweep(
+      t.backends.db,
+      tracker,
+      new EventFactory(new TimeOrderedIds(clock), clock),
+      clock,
+      { agentTimeoutMs: 30_000, maxInactiveMs: 120_000 },
+    );
     const agent = await tracker.attach(agentId);
     if (!agent) throw new Error('not attached');
     tracker.streamOpened(agent);
@@ -149,7 +160,13 @@ describe('FleetTracker', () => {
   it('marks a silent but connected agent offline after AGENT_TIMEOUT', async () => {
     const { agentId } = await enrollTestAgent(t, 'a1');
     const tracker = t.services.tracker;
-    const sweep = new StalenessSweep(t.backends.db, tracker, new EventFactory(new TimeOrderedIds(clock), clock), clock, { agentTimeoutMs: 30_000, maxInactiveMs: 120_000 });
+    const sweep = new StalenessSweep(
+      t.backends.db,
+      tracker,
+      new EventFactory(new TimeOrderedIds(clock), clock),
+      clock,
+      { agentTimeoutMs: 30_000, maxInactiveMs: 120_000 },
+    );
     const agent = await tracker.attach(agentId);
     if (!agent) throw new Error('not attached');
     tracker.streamOpened(agent);
@@ -167,7 +184,18 @@ describe('FleetTracker', () => {
     tracker.recordHeartbeat(agent, sample(1));
     await t.services.agents.unregister(t.admin, agentId);
     // Simulate a flush racing the unregister: the row must stay decommissioned.
-    await t.backends.db.agents.applyLiveStates([{ id: agentId, status: 'online', statusChangedAt: clock.now(), health: 'healthy', healthReasons: [], healthChangedAt: clock.now(), lastSeenAt: clock.now() + 1, lastHeartbeat: null }]);
+    await t.backends.db.agents.applyLiveStates([
+      {
+        id: agentId,
+        status: 'online',
+        statusChangedAt: clock.now(),
+        health: 'healthy',
+        healthReasons: [],
+        healthChangedAt: clock.now(),
+        lastSeenAt: clock.now() + 1,
+        lastHeartbeat: null,
+      },
+    ]);
     await tracker.flush();
     expect((await t.services.agents.get(agentId)).status).toBe('decommissioned');
     expect(await tracker.attach(agentId)).toBeUndefined();

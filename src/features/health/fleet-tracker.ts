@@ -128,7 +128,12 @@ export class FleetTracker {
     }
     this.heartbeatsReceived += 1;
     const previous = agent.lastSample;
-    if (previous && sample.sequence !== 0 && sample.sequence <= previous.sequence && sample.sentAtMs <= previous.sentAtMs) {
+    if (
+      previous &&
+      sample.sequence !== 0 &&
+      sample.sequence <= previous.sequence &&
+      sample.sentAtMs <= previous.sentAtMs
+    ) {
       this.heartbeatsDuplicate += 1;
       return { sequence: previous.sequence, health: agent.health.current, duplicate: true };
     }
@@ -142,16 +147,30 @@ export class FleetTracker {
     agent.health = observation.state;
     if (observation.changedFrom !== undefined) {
       this.pendingEvents.push(
-        this.events.make(EventType.AgentHealthChanged, { kind: 'agent', id: agent.id }, 'system', {
-          from: observation.changedFrom,
-          to: agent.health.current,
-          reasons: agent.health.reasons,
-        }, now),
+        this.events.make(
+          EventType.AgentHealthChanged,
+          { kind: 'agent', id: agent.id },
+          'system',
+          {
+            from: observation.changedFrom,
+            to: agent.health.current,
+            reasons: agent.health.reasons,
+          },
+          now,
+        ),
       );
     }
     if (now - agent.lastHeartbeatEventAt >= this.settings.heartbeatEventIntervalMs) {
       agent.lastHeartbeatEventAt = now;
-      this.pendingEvents.push(this.events.make(EventType.AgentHeartbeat, { kind: 'agent', id: agent.id }, `agent:${agent.id}`, { ...sample }, now));
+      this.pendingEvents.push(
+        this.events.make(
+          EventType.AgentHeartbeat,
+          { kind: 'agent', id: agent.id },
+          `agent:${agent.id}`,
+          { ...sample },
+          now,
+        ),
+      );
     }
     this.dirty.add(agent.id);
     return { sequence: sample.sequence, health: agent.health.current, duplicate: false };
@@ -229,11 +248,14 @@ export class FleetTracker {
       throw error;
     }
     waiters.forEach((w) => w.resolve());
-    const durable = states.flatMap((s) => (s.lastHeartbeat ? [{ agentId: s.id, sequence: s.lastHeartbeat.sequence, health: s.health }] : []));
+    const durable = states.flatMap((s) =>
+      s.lastHeartbeat ? [{ agentId: s.id, sequence: s.lastHeartbeat.sequence, health: s.health }] : [],
+    );
     for (const listener of this.flushListeners) listener(durable);
     for (const id of ids) {
       const agent = this.live.get(id);
-      if (agent && agent.streams === 0 && agent.status !== Connectivity.Online && !this.dirty.has(id)) this.live.delete(id);
+      if (agent && agent.streams === 0 && agent.status !== Connectivity.Online && !this.dirty.has(id))
+        this.live.delete(id);
     }
     return states.length;
   }
@@ -243,7 +265,13 @@ export class FleetTracker {
     if (next === agent.status) return;
     const now = this.clock.now();
     this.pendingEvents.push(
-      this.events.make(EventType.AgentStatusChanged, { kind: 'agent', id: agent.id }, actor, { from: agent.status, to: next, reason: event }, now),
+      this.events.make(
+        EventType.AgentStatusChanged,
+        { kind: 'agent', id: agent.id },
+        actor,
+        { from: agent.status, to: next, reason: event },
+        now,
+      ),
     );
     agent.status = next;
     agent.statusChangedAt = now;
@@ -260,7 +288,9 @@ export class FleetTracker {
       healthChangedAt: agent.health.changedAtMs,
       lastSeenAt: agent.lastSeenAt,
       // A snapshot: the kept sample is overwritten in place by later heartbeats while the flush runs.
-      lastHeartbeat: agent.lastSample ? { ...agent.lastSample, metrics: { ...agent.lastSample.metrics } } : null,
+      lastHeartbeat: agent.lastSample
+        ? { ...agent.lastSample, metrics: { ...agent.lastSample.metrics } }
+        : null,
     };
   }
 
@@ -288,7 +318,9 @@ export class FleetTracker {
 function keepSample(kept: HeartbeatSample | null, next: HeartbeatSample): HeartbeatSample {
   if (kept === null) return { ...next, metrics: { ...next.metrics } };
   const target = kept as { -readonly [K in keyof HeartbeatSample]: HeartbeatSample[K] };
-  const metrics = sameKeys(kept.metrics, next.metrics) ? Object.assign(kept.metrics as Record<string, number>, next.metrics) : { ...next.metrics };
+  const metrics = sameKeys(kept.metrics, next.metrics)
+    ? Object.assign(kept.metrics as Record<string, number>, next.metrics)
+    : { ...next.metrics };
   Object.assign(target, next);
   target.metrics = metrics;
   return kept;

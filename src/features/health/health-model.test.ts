@@ -14,7 +14,13 @@ import {
   type HeartbeatSample,
 } from './health-model.js';
 
-const EVENTS: ConnectivityEvent[] = ['heartbeat', 'stream_closed', 'timed_out', 'went_inactive', 'unregistered'];
+const EVENTS: ConnectivityEvent[] = [
+  'heartbeat',
+  'stream_closed',
+  'timed_out',
+  'went_inactive',
+  'unregistered',
+];
 const connectivity = fc.constantFrom(...CONNECTIVITY_VALUES);
 const event = fc.constantFrom(...EVENTS);
 const health = fc.constantFrom(...HEALTH_VALUES.filter((h) => h !== Health.Unknown));
@@ -38,23 +44,31 @@ const sample = (overrides: Partial<HeartbeatSample> = {}): HeartbeatSample => ({
 
 describe('connectivity state machine', () => {
   it('never leaves decommissioned', () => {
-    fc.assert(fc.property(fc.array(event), (events) => {
-      const final = events.reduce(nextConnectivity, Connectivity.Decommissioned as Connectivity);
-      expect(final).toBe(Connectivity.Decommissioned);
-    }));
+    fc.assert(
+      fc.property(fc.array(event), (events) => {
+        const final = events.reduce(nextConnectivity, Connectivity.Decommissioned as Connectivity);
+        expect(final).toBe(Connectivity.Decommissioned);
+      }),
+    );
   });
 
   it('only makes transitions its own predecessor table allows', () => {
-    fc.assert(fc.property(connectivity, event, (from, e) => {
-      const to = nextConnectivity(from, e);
-      if (to !== from) expect(CONNECTIVITY_PREDECESSORS[to]).toContain(from);
-    }));
+    fc.assert(
+      fc.property(connectivity, event, (from, e) => {
+        const to = nextConnectivity(from, e);
+        if (to !== from) expect(CONNECTIVITY_PREDECESSORS[to]).toContain(from);
+      }),
+    );
   });
 
   it('is online after a heartbeat unless decommissioned', () => {
-    fc.assert(fc.property(connectivity, (from) => {
-      expect(nextConnectivity(from, 'heartbeat')).toBe(from === Connectivity.Decommissioned ? from : Connectivity.Online);
-    }));
+    fc.assert(
+      fc.property(connectivity, (from) => {
+        expect(nextConnectivity(from, 'heartbeat')).toBe(
+          from === Connectivity.Decommissioned ? from : Connectivity.Online,
+        );
+      }),
+    );
   });
 
   it('goes offline, not inactive, when an online stream closes, and stays inactive once inactive', () => {
@@ -75,18 +89,32 @@ describe('assessHeartbeat', () => {
 
   it('derives the error rate from the previous heartbeat', () => {
     const previous = sample({ errorCount: 100, receivedAtMs: 0 });
-    expect(assessHeartbeat(sample({ errorCount: 120, receivedAtMs: 60_000 }), previous).health).toBe(Health.Degraded);
-    expect(assessHeartbeat(sample({ errorCount: 300, receivedAtMs: 60_000 }), previous).health).toBe(Health.Unhealthy);
+    expect(assessHeartbeat(sample({ errorCount: 120, receivedAtMs: 60_000 }), previous).health).toBe(
+      Health.Degraded,
+    );
+    expect(assessHeartbeat(sample({ errorCount: 300, receivedAtMs: 60_000 }), previous).health).toBe(
+      Health.Unhealthy,
+    );
     // A counter that went down (agent restarted) is not an error burst.
-    expect(assessHeartbeat(sample({ errorCount: 0, receivedAtMs: 60_000 }), previous).health).toBe(Health.Healthy);
+    expect(assessHeartbeat(sample({ errorCount: 0, receivedAtMs: 60_000 }), previous).health).toBe(
+      Health.Healthy,
+    );
   });
 
   it('is monotonic in CPU: more CPU never means better health', () => {
     const rank = { unknown: 0, healthy: 1, degraded: 2, unhealthy: 3 };
-    fc.assert(fc.property(fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0, max: 100, noNaN: true }), (a, b) => {
-      const [low, high] = a <= b ? [a, b] : [b, a];
-      expect(rank[assessHeartbeat(sample({ cpuPercent: high }), undefined).health]).toBeGreaterThanOrEqual(rank[assessHeartbeat(sample({ cpuPercent: low }), undefined).health]);
-    }));
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        fc.double({ min: 0, max: 100, noNaN: true }),
+        (a, b) => {
+          const [low, high] = a <= b ? [a, b] : [b, a];
+          expect(
+            rank[assessHeartbeat(sample({ cpuPercent: high }), undefined).health],
+          ).toBeGreaterThanOrEqual(rank[assessHeartbeat(sample({ cpuPercent: low }), undefined).health]);
+        },
+      ),
+    );
   });
 });
 
@@ -100,23 +128,30 @@ describe('flapping suppression (observeHealth)', () => {
   });
 
   it('changes only after k identical assessments in a row', () => {
-    fc.assert(fc.property(health, fc.array(health, { maxLength: 40 }), fc.integer({ min: 1, max: 5 }), (start, seq, k) => {
-      let state = { ...initialHealthState(start) };
-      let run: { h: Health; n: number } = { h: start, n: 0 };
-      for (const h of seq) {
-        run = run.h === h ? { h, n: run.n + 1 } : { h, n: 1 };
-        const before = state.current;
-        const result = observeHealth(state, assess(h), 0, k);
-        state = result.state;
-        if (state.current !== before) {
-          expect(state.current).toBe(h);
-          expect(run.n).toBeGreaterThanOrEqual(k);
-          expect(result.changedFrom).toBe(before);
-        } else {
-          expect(result.changedFrom).toBeUndefined();
-        }
-      }
-    }));
+    fc.assert(
+      fc.property(
+        health,
+        fc.array(health, { maxLength: 40 }),
+        fc.integer({ min: 1, max: 5 }),
+        (start, seq, k) => {
+          let state = { ...initialHealthState(start) };
+          let run: { h: Health; n: number } = { h: start, n: 0 };
+          for (const h of seq) {
+            run = run.h === h ? { h, n: run.n + 1 } : { h, n: 1 };
+            const before = state.current;
+            const result = observeHealth(state, assess(h), 0, k);
+            state = result.state;
+            if (state.current !== before) {
+              expect(state.current).toBe(h);
+              expect(run.n).toBeGreaterThanOrEqual(k);
+              expect(result.changedFrom).toBe(before);
+            } else {
+              expect(result.changedFrom).toBeUndefined();
+            }
+          }
+        },
+      ),
+    );
   });
 
   it('never changes while assessments alternate', () => {

@@ -102,17 +102,26 @@ export function assessHeartbeat(
 ): HealthAssessment {
   const findings: { health: Health; reason: string }[] = [];
   const check = (name: string, value: number, limits: { degraded: number; unhealthy: number }) => {
-    if (value >= limits.unhealthy) findings.push({ health: Health.Unhealthy, reason: `${name} ${round(value)} >= ${limits.unhealthy}` });
-    else if (value >= limits.degraded) findings.push({ health: Health.Degraded, reason: `${name} ${round(value)} >= ${limits.degraded}` });
+    if (value >= limits.unhealthy)
+      findings.push({ health: Health.Unhealthy, reason: `${name} ${round(value)} >= ${limits.unhealthy}` });
+    else if (value >= limits.degraded)
+      findings.push({ health: Health.Degraded, reason: `${name} ${round(value)} >= ${limits.degraded}` });
   };
   check('cpu_percent', sample.cpuPercent, thresholds.cpuPercent);
   check('memory_percent', sample.memoryPercent, thresholds.memoryPercent);
   check('queue_depth', sample.queueDepth, thresholds.queueDepth);
   if (previous && sample.errorCount >= previous.errorCount && sample.receivedAtMs > previous.receivedAtMs) {
     const minutes = (sample.receivedAtMs - previous.receivedAtMs) / 60_000;
-    check('errors_per_minute', (sample.errorCount - previous.errorCount) / minutes, thresholds.errorsPerMinute);
+    check(
+      'errors_per_minute',
+      (sample.errorCount - previous.errorCount) / minutes,
+      thresholds.errorsPerMinute,
+    );
   }
-  const worst = findings.reduce<Health>((acc, f) => (RANK[f.health] > RANK[acc] ? f.health : acc), Health.Healthy);
+  const worst = findings.reduce<Health>(
+    (acc, f) => (RANK[f.health] > RANK[acc] ? f.health : acc),
+    Health.Healthy,
+  );
   return { health: worst, reasons: findings.map((f) => f.reason) };
 }
 
@@ -131,7 +140,10 @@ export interface HealthTrackerState {
   readonly changedAtMs: number;
 }
 
-export const initialHealthState = (current: Health = Health.Unknown, changedAtMs = 0): HealthTrackerState => ({
+export const initialHealthState = (
+  current: Health = Health.Unknown,
+  changedAtMs = 0,
+): HealthTrackerState => ({
   current,
   reasons: [],
   candidate: undefined,
@@ -153,13 +165,23 @@ export function observeHealth(
 ): HealthObservation {
   if (assessment.health === state.current) {
     // The common case, every heartbeat of a steady agent: keep the same object (no garbage on the hot path).
-    if (state.candidate === undefined && sameReasons(state.reasons, assessment.reasons)) return { state, changedFrom: undefined };
-    return { state: { ...state, reasons: assessment.reasons, candidate: undefined, candidateCount: 0 }, changedFrom: undefined };
+    if (state.candidate === undefined && sameReasons(state.reasons, assessment.reasons))
+      return { state, changedFrom: undefined };
+    return {
+      state: { ...state, reasons: assessment.reasons, candidate: undefined, candidateCount: 0 },
+      changedFrom: undefined,
+    };
   }
   const count = state.candidate === assessment.health ? state.candidateCount + 1 : 1;
   if (state.current === Health.Unknown || count >= confirmations) {
     return {
-      state: { current: assessment.health, reasons: assessment.reasons, candidate: undefined, candidateCount: 0, changedAtMs: nowMs },
+      state: {
+        current: assessment.health,
+        reasons: assessment.reasons,
+        candidate: undefined,
+        candidateCount: 0,
+        changedAtMs: nowMs,
+      },
       changedFrom: state.current,
     };
   }

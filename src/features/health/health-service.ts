@@ -47,6 +47,10 @@ export class HealthService {
   async metrics(agentId: string): Promise<AgentMetricsView> {
     const stored = await this.agents.get(agentId);
     const live = this.tracker.get(agentId);
-    return { agentId, latest: live?.lastSample ?? stored.lastHeartbeat, history: live?.history.points() ?? [] };
+    return {
+      agentId,
+      latest: live?.lastSample ?? stored.lastHeartbeat,
+      history: live?.history.points() ?? [],
+    };
   }
 }

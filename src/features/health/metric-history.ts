@@ -2,7 +2,14 @@
 // Float64Array so that 10,000 agents' histories cost a few megabytes.
 import type { HeartbeatSample } from './health-model.js';
 
-export const HISTORY_FIELDS = ['receivedAtMs', 'cpuPercent', 'memoryPercent', 'load1', 'queueDepth', 'errorCount'] as const;
+export const HISTORY_FIELDS = [
+  'receivedAtMs',
+  'cpuPercent',
+  'memoryPercent',
+  'load1',
+  'queueDepth',
+  'errorCount',
+] as const;
 export type HistoryField = (typeof HISTORY_FIELDS)[number];
 export type HistoryPoint = Record<HistoryField, number>;
 

@@ -35,9 +35,24 @@ export class StalenessSweep {
       });
       const events = changes.flatMap((change) => {
         const subject = { kind: 'agent' as const, id: change.id };
-        const statusChanged = this.events.make(EventType.AgentStatusChanged, subject, 'system', { from: change.from, to: change.to, reason: 'silence' }, now);
+        const statusChanged = this.events.make(
+          EventType.AgentStatusChanged,
+          subject,
+          'system',
+          { from: change.from, to: change.to, reason: 'silence' },
+          now,
+        );
         return change.to === Connectivity.Inactive
-          ? [statusChanged, this.events.make(EventType.AgentInactive, subject, 'system', { lastSeenAt: change.lastSeenAt, maxInactiveMs: this.settings.maxInactiveMs }, now)]
+          ? [
+              statusChanged,
+              this.events.make(
+                EventType.AgentInactive,
+                subject,
+                'system',
+                { lastSeenAt: change.lastSeenAt, maxInactiveMs: this.settings.maxInactiveMs },
+                now,
+              ),
+            ]
           : [statusChanged];
       });
       if (events.length > 0) await stores.events.append(events);

@@ -35,8 +35,12 @@ describe('SessionService', () => {
 
   it('refuses a wrong credential, an unknown agent and a malformed token', async () => {
     await enrollTestAgent(t, 'a1');
-    expect(await code(t.services.sessions.authenticate('a1', `cac_${'x'.repeat(43)}`, 'p'))).toBe('unauthenticated');
-    expect(await code(t.services.sessions.authenticate('nobody', `cac_${'x'.repeat(43)}`, 'p'))).toBe('unauthenticated');
+    expect(await code(t.services.sessions.authenticate('a1', `cac_${'x'.repeat(43)}`, 'p'))).toBe(
+      'unauthenticated',
+    );
+    expect(await code(t.services.sessions.authenticate('nobody', `cac_${'x'.repeat(43)}`, 'p'))).toBe(
+      'unauthenticated',
+    );
     expect(await code(t.services.sessions.validate('not-a-token'))).toBe('unauthenticated');
   });
 

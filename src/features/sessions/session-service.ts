@@ -40,7 +40,9 @@ export class SessionService {
     const issued = this.issue(agentId, peer);
     await this.db.transaction(async (stores) => {
       await stores.sessions.insert(issued.session);
-      await stores.events.append([this.sessionEvent(EventType.SessionStarted, issued.session, { expiresAt: issued.session.expiresAt })]);
+      await stores.events.append([
+        this.sessionEvent(EventType.SessionStarted, issued.session, { expiresAt: issued.session.expiresAt }),
+      ]);
     });
     await this.remember(issued.session);
     return issued;
@@ -52,7 +54,8 @@ export class SessionService {
     const refused = () => unauthenticated('session token is missing, unknown or expired; authenticate again');
     if (!hasTokenShape(TokenKind.Session, token)) throw refused();
     const hash = hashToken(token);
-    const session = (await this.cache.get<AgentSession>(cacheKey(hash))) ?? (await this.db.sessions.findByTokenHash(hash));
+    const session =
+      (await this.cache.get<AgentSession>(cacheKey(hash))) ?? (await this.db.sessions.findByTokenHash(hash));
     if (!session || session.expiresAt <= this.clock.now()) throw refused();
     return session;
   }
@@ -74,12 +77,23 @@ export class SessionService {
 
   /** An operator ends a session. */
   async terminateById(context: RequestContext, id: string): Promise<void> {
-    await this.auditor.run(context, { action: 'session.terminate', targetKind: 'session', targetId: id }, async (stores) => {
-      const session = await stores.sessions.get(id);
-      if (!session || !(await stores.sessions.delete(id))) throw notFound('session', id);
-      await stores.events.append([this.sessionEvent(EventType.SessionEnded, session, { reason: 'terminated_by_operator' }, context.principal.actor)]);
-      await this.cache.delete(cacheKey(session.tokenHash));
-    });
+    await this.auditor.run(
+      context,
+      { action: 'session.terminate', targetKind: 'session', targetId: id },
+      async (stores) => {
+        const session = await stores.sessions.get(id);
+        if (!session || !(await stores.sessions.delete(id))) throw notFound('session', id);
+        await stores.events.append([
+          this.sessionEvent(
+            EventType.SessionEnded,
+            session,
+            { reason: 'terminated_by_operator' },
+            context.principal.actor,
+          ),
+        ]);
+        await this.cache.delete(cacheKey(session.tokenHash));
+      },
+    );
   }
 
   /** Drops cached sessions of an agent whose sessions were deleted (unregister). */
@@ -97,7 +111,10 @@ export class SessionService {
     for (;;) {
       const expired = await this.db.transaction(async (stores) => {
         const gone = await stores.sessions.deleteExpired(this.clock.now(), batchSize);
-        if (gone.length > 0) await stores.events.append(gone.map((s) => this.sessionEvent(EventType.SessionEnded, s, { reason: 'expired' })));
+        if (gone.length > 0)
+          await stores.events.append(
+            gone.map((s) => this.sessionEvent(EventType.SessionEnded, s, { reason: 'expired' })),
+          );
         return gone;
       });
       await this.forgetAgent(expired);
@@ -120,15 +137,34 @@ export class SessionService {
     const now = this.clock.now();
     return {
       token: token.value,
-      session: { id: this.ids.next(), agentId, tokenHash: token.hash, createdAt: now, expiresAt: now + this.settings.ttlMs, peer },
+      session: {
+        id: this.ids.next(),
+        agentId,
+        tokenHash: token.hash,
+        createdAt: now,
+        expiresAt: now + this.settings.ttlMs,
+        peer,
+      },
     };
   }
 
   private remember(session: AgentSession): Promise<void> {
-    return this.cache.set(cacheKey(session.tokenHash), session, Math.max(1, session.expiresAt - this.clock.now()));
+    return this.cache.set(
+      cacheKey(session.tokenHash),
+      session,
+      Math.max(1, session.expiresAt - this.clock.now()),
+    );
   }
 
-  private sessionEvent(type: EventType, session: AgentSession, data: Record<string, unknown>, actor = `agent:${session.agentId}`) {
-    return this.events.make(type, { kind: 'session', id: session.id }, actor, { agentId: session.agentId, ...data });
+  private sessionEvent(
+    type: EventType,
+    session: AgentSession,
+    data: Record<string, unknown>,
+    actor = `agent:${session.agentId}`,
+  ) {
+    return this.events.make(type, { kind: 'session', id: session.id }, actor, {
+      agentId: session.agentId,
+      ...data,
+    });
   }
 }

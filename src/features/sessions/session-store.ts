@@ -11,5 +11,8 @@ export interface SessionStore {
   /** Deletes every session of the agent and returns them (their cached tokens must be forgotten). */
   deleteForAgent(agentId: string): Promise<AgentSession[]>;
   deleteExpired(nowMs: number, limit: number): Promise<AgentSession[]>;
-  list(filter: { agentId?: string }, page: { afterId?: string; limit: number }): Promise<{ items: AgentSession[]; nextAfterId: string | undefined }>;
+  list(
+    filter: { agentId?: string },
+    page: { afterId?: string; limit: number },
+  ): Promise<{ items: AgentSession[]; nextAfterId: string | undefined }>;
 }

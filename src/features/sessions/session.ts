@@ -16,6 +16,8 @@ export const isLive = (session: AgentSession, nowMs: number): boolean => session
 /** A call made with a session acts for the session's agent only; `claimed` empty means "not named". */
 export function assertActsFor(sessionAgentId: string, claimed: string): void {
   if (claimed !== '' && claimed !== sessionAgentId) {
-    throw permissionDenied(`this session belongs to agent ${JSON.stringify(sessionAgentId)}, not ${JSON.stringify(claimed)}`);
+    throw permissionDenied(
+      `this session belongs to agent ${JSON.stringify(sessionAgentId)}, not ${JSON.stringify(claimed)}`,
+    );
   }
 }

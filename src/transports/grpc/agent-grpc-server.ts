@@ -34,7 +34,10 @@ const SERVER_OPTIONS: grpc.ServerOptions = {
 export class AgentGrpcServer implements Startable {
   readonly name = 'grpc';
   private readonly server = new grpc.Server(SERVER_OPTIONS);
-  private readonly health = new HealthImplementation({ '': 'NOT_SERVING', [AGENT_SERVICE_NAME]: 'NOT_SERVING' });
+  private readonly health = new HealthImplementation({
+    '': 'NOT_SERVING',
+    [AGENT_SERVICE_NAME]: 'NOT_SERVING',
+  });
   private readonly lifecycle = new Lifecycle();
   boundPort = 0;
 
@@ -51,13 +54,24 @@ export class AgentGrpcServer implements Startable {
     return this.lifecycle.start(async () => {
       const { host, port, tls, logger } = this.options;
       const credentials = tls
-        ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }], false)
+        ? grpc.ServerCredentials.createSsl(
+            null,
+            [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }],
+            false,
+          )
         : grpc.ServerCredentials.createInsecure();
       if (!tls && !isLoopback(host)) {
-        logger.warn({ host, port }, 'gRPC listener is plaintext on a non-loopback address; set TLS_ENABLED=true with TLS_CERT_FILE and TLS_KEY_FILE in production');
+        logger.warn(
+          { host, port },
+          'gRPC listener is plaintext on a non-loopback address; set TLS_ENABLED=true with TLS_CERT_FILE and TLS_KEY_FILE in production',
+        );
       }
       this.boundPort = await new Promise<number>((resolve, reject) => {
-        this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, credentials, (error, bound) => (error ? reject(error) : resolve(bound)));
+        this.server.bindAsync(
+          `${host.includes(':') ? `[${host}]` : host}:${port}`,
+          credentials,
+          (error, bound) => (error ? reject(error) : resolve(bound)),
+        );
       });
       this.health.setStatus('', 'SERVING');
       this.health.setStatus(AGENT_SERVICE_NAME, 'SERVING');

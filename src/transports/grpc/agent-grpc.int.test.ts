@@ -12,10 +12,17 @@ afterEach(async () => {
   h = undefined;
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the generated client methods are overloaded
-type UnaryMethod = (req: any, md: grpc.Metadata, cb: (e: grpc.ServiceError | null, r?: any) => void) => unknown;
+/* eslint-disable @typescript-eslint/no-explicit-any -- the generated client methods are overloaded */
+type UnaryMethod = (
+  req: any,
+  md: grpc.Metadata,
+  cb: (e: grpc.ServiceError | null, r?: any) => void,
+) => unknown;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 const unary = <Req, Res>(fn: UnaryMethod, req: Req, md = new grpc.Metadata()) =>
-  new Promise<Res>((resolve, reject) => fn(req, md, (error, res) => (error ? reject(error) : resolve(res as Res))));
+  new Promise<Res>((resolve, reject) =>
+    fn(req, md, (error, res) => (error ? reject(error) : resolve(res as Res))),
+  );
 const rejection = async (promise: Promise<unknown>): Promise<grpc.ServiceError> => {
   try {
     await promise;
@@ -25,7 +32,15 @@ const rejection = async (promise: Promise<unknown>): Promise<grpc.ServiceError> 
   throw new Error('expected the call to fail');
 };
 
-const heartbeat = (sequence: number, extra: Partial<Heartbeat> = {}): Heartbeat => ({ sequence, sentAtMs: Date.now(), cpuPercent: 12, memoryPercent: 30, load1: 0.2, uptimeSeconds: 5, ...extra });
+const heartbeat = (sequence: number, extra: Partial<Heartbeat> = {}): Heartbeat => ({
+  sequence,
+  sentAtMs: Date.now(),
+  cpuPercent: 12,
+  memoryPercent: 30,
+  load1: 0.2,
+  uptimeSeconds: 5,
+  ...extra,
+});
 
 /** A Connect stream with an async queue of what the server sent and how it ended. */
 function connect(client: AgentServiceClient, metadata: grpc.Metadata) {
@@ -55,7 +70,8 @@ function connect(client: AgentServiceClient, metadata: grpc.Metadata) {
     for (;;) {
       const value = check();
       if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(received.map((m) => m.kind))}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(received.map((m) => m.kind))}`);
       await new Promise<void>((resolve) => {
         waiters.push(resolve);
         setTimeout(resolve, 100);
@@ -78,21 +94,47 @@ describe('gRPC AgentService', () => {
     h = await startGrpcHarness();
     const client = h.client();
     const { secret } = await h.t.services.enrollment.create(h.t.admin, { name: 'grpc' });
-    const enrolled = await unary<object, { agentId: string; credential: string }>(client.Enroll.bind(client), {
-      enrollmentSecret: secret,
-      facts: { agentId: 'g1', name: 'g1', hostname: 'h', ipAddress: '10.1.2.3', version: '1.0', type: 'scanner', capabilities: ['scan'], labels: { zone: 'a' } },
-    });
+    const enrolled = await unary<object, { agentId: string; credential: string }>(
+      client.Enroll.bind(client),
+      {
+        enrollmentSecret: secret,
+        facts: {
+          agentId: 'g1',
+          name: 'g1',
+          hostname: 'h',
+          ipAddress: '10.1.2.3',
+          version: '1.0',
+          type: 'scanner',
+          capabilities: ['scan'],
+          labels: { zone: 'a' },
+        },
+      },
+    );
     expect(enrolled.agentId).toBe('g1');
-    const auth = await unary<object, { session: { token: string; expiresAtMs: number } }>(client.Authenticate.bind(client), { agentId: 'g1', credential: enrolled.credential });
+    const auth = await unary<object, { session: { token: string; expiresAtMs: number } }>(
+      client.Authenticate.bind(client),
+      { agentId: 'g1', credential: enrolled.credential },
+    );
     expect(auth.session.expiresAtMs).toBeGreaterThan(Date.now());
     const metadata = new grpc.Metadata();
     metadata.set('authorization', `Bearer ${auth.session.token}`);
     const stream = connect(client, metadata);
-    expect((await stream.next('connectAck')).connectAck).toMatchObject({ agentId: 'g1', serverInstance: 'test-instance', settings: { heartbeatIntervalMs: 1000 } });
+    expect((await stream.next('connectAck')).connectAck).toMatchObject({
+      agentId: 'g1',
+      serverInstance: 'test-instance',
+      settings: { heartbeatIntervalMs: 1000 },
+    });
     for (let i = 1; i <= 3; i++) stream.send({ heartbeat: heartbeat(i) });
     // An ack means "stored": by the time sequence 3 is acknowledged, the row says so.
-    await stream.until(() => stream.received.find((m) => m.heartbeatAck?.sequence === 3), 'the ack of heartbeat 3');
-    expect(await h.t.services.agents.get('g1')).toMatchObject({ status: 'online', health: 'healthy', lastHeartbeat: { sequence: 3 } });
+    await stream.until(
+      () => stream.received.find((m) => m.heartbeatAck?.sequence === 3),
+      'the ack of heartbeat 3',
+    );
+    expect(await h.t.services.agents.get('g1')).toMatchObject({
+      status: 'online',
+      health: 'healthy',
+      lastHeartbeat: { sequence: 3 },
+    });
     const acked = stream.received.flatMap((m) => (m.heartbeatAck ? [m.heartbeatAck.sequence] : []));
     expect(acked).toEqual([...acked].sort((a, b) => a - b));
     expect(h.hub.isConnected('g1')).toBe(true);
@@ -113,7 +155,10 @@ describe('gRPC AgentService', () => {
     expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
     const details = statusDetails(error as grpc.ServiceError);
     expect(details.reason).toBe('invalid_argument');
-    expect(details.fieldViolations.map((v) => v.field)).toEqual(['heartbeat.cpu_percent', 'heartbeat.memory_percent']);
+    expect(details.fieldViolations.map((v) => v.field)).toEqual([
+      'heartbeat.cpu_percent',
+      'heartbeat.memory_percent',
+    ]);
     await h.t.services.tracker.flush();
     expect((await h.t.services.agents.get('g1')).lastSeenAt).toBeNull();
   });
@@ -138,7 +183,9 @@ describe('gRPC AgentService', () => {
     expect((await connect(client, forged).ended()).error?.code).toBe(grpc.status.UNAUTHENTICATED);
     const { metadata } = await h.agentSession('g1');
     await h.agentSession('g2');
-    const error = await rejection(unary(client.Heartbeat.bind(client), { heartbeat: heartbeat(1, { agentId: 'g2' }) }, metadata));
+    const error = await rejection(
+      unary(client.Heartbeat.bind(client), { heartbeat: heartbeat(1, { agentId: 'g2' }) }, metadata),
+    );
     expect(error.code).toBe(grpc.status.PERMISSION_DENIED);
   });
 
@@ -146,7 +193,10 @@ describe('gRPC AgentService', () => {
     h = await startGrpcHarness();
     const client = h.client();
     const { metadata } = await h.agentSession('g1');
-    const response = await unary<object, { ack: { sequence: number; health: string }; settings: { heartbeatIntervalMs: number } }>(client.Heartbeat.bind(client), { heartbeat: heartbeat(4) }, metadata);
+    const response = await unary<
+      object,
+      { ack: { sequence: number; health: string }; settings: { heartbeatIntervalMs: number } }
+    >(client.Heartbeat.bind(client), { heartbeat: heartbeat(4) }, metadata);
     expect(response.ack).toEqual({ sequence: 4, health: 'healthy' });
     const missing = await rejection(unary(client.Heartbeat.bind(client), {}, metadata));
     expect(missing.code).toBe(grpc.status.INVALID_ARGUMENT);
@@ -157,35 +207,64 @@ describe('gRPC AgentService', () => {
     h = await startGrpcHarness();
     const client = h.client();
     const { metadata } = await h.agentSession('g1');
-    const refreshed = await unary<object, { session: { token: string } }>(client.RefreshSession.bind(client), {}, metadata);
-    expect((await rejection(unary(client.Heartbeat.bind(client), { heartbeat: heartbeat(1) }, metadata))).code).toBe(grpc.status.UNAUTHENTICATED);
+    const refreshed = await unary<object, { session: { token: string } }>(
+      client.RefreshSession.bind(client),
+      {},
+      metadata,
+    );
+    expect(
+      (await rejection(unary(client.Heartbeat.bind(client), { heartbeat: heartbeat(1) }, metadata))).code,
+    ).toBe(grpc.status.UNAUTHENTICATED);
     const fresh = new grpc.Metadata();
     fresh.set('authorization', `Bearer ${refreshed.session.token}`);
     await unary(client.TerminateSession.bind(client), { reason: 'bye' }, fresh);
-    expect((await rejection(unary(client.Heartbeat.bind(client), { heartbeat: heartbeat(1) }, fresh))).code).toBe(grpc.status.UNAUTHENTICATED);
+    expect(
+      (await rejection(unary(client.Heartbeat.bind(client), { heartbeat: heartbeat(1) }, fresh))).code,
+    ).toBe(grpc.status.UNAUTHENTICATED);
   });
 
   it('answers enrollment errors with the right codes', async () => {
     h = await startGrpcHarness();
     const client = h.client();
-    const bad = await rejection(unary(client.Enroll.bind(client), { enrollmentSecret: 'nope', facts: { agentId: 'x' } }));
+    const bad = await rejection(
+      unary(client.Enroll.bind(client), { enrollmentSecret: 'nope', facts: { agentId: 'x' } }),
+    );
     expect(bad.code).toBe(grpc.status.UNAUTHENTICATED);
     await h.agentSession('g1');
     const { secret } = await h.t.services.enrollment.create(h.t.admin, { name: 'again' });
-    const dup = await rejection(unary(client.Enroll.bind(client), { enrollmentSecret: secret, facts: { agentId: 'g1' } }));
+    const dup = await rejection(
+      unary(client.Enroll.bind(client), { enrollmentSecret: secret, facts: { agentId: 'g1' } }),
+    );
     expect(dup.code).toBe(grpc.status.ALREADY_EXISTS);
-    const malformed = await rejection(unary(client.Enroll.bind(client), { enrollmentSecret: secret, facts: { agentId: 'ok', ipAddress: 'not-an-ip', labels: { 'bad key!': 'v' } } }));
+    const malformed = await rejection(
+      unary(client.Enroll.bind(client), {
+        enrollmentSecret: secret,
+        facts: { agentId: 'ok', ipAddress: 'not-an-ip', labels: { 'bad key!': 'v' } },
+      }),
+    );
     expect(malformed.code).toBe(grpc.status.INVALID_ARGUMENT);
-    expect(statusDetails(malformed).fieldViolations.map((v) => v.field).sort()).toEqual(['facts.ip_address', 'facts.labels.bad key!']);
+    expect(
+      statusDetails(malformed)
+        .fieldViolations.map((v) => v.field)
+        .sort(),
+    ).toEqual(['facts.ip_address', 'facts.labels.bad key!']);
   });
 
   it('refuses oversize messages without harm', async () => {
     h = await startGrpcHarness();
     const client = h.client();
     const { metadata } = await h.agentSession('g1');
-    const error = await rejection(unary(client.Heartbeat.bind(client), { heartbeat: heartbeat(1, { appliedConfigRevision: 'x'.repeat(2 * 1024 * 1024) }) }, metadata));
+    const error = await rejection(
+      unary(
+        client.Heartbeat.bind(client),
+        { heartbeat: heartbeat(1, { appliedConfigRevision: 'x'.repeat(2 * 1024 * 1024) }) },
+        metadata,
+      ),
+    );
     expect(error.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-    await expect(unary(client.Heartbeat.bind(client), { heartbeat: heartbeat(2) }, metadata)).resolves.toBeDefined();
+    await expect(
+      unary(client.Heartbeat.bind(client), { heartbeat: heartbeat(2) }, metadata),
+    ).resolves.toBeDefined();
   });
 
   it('refuses streams beyond the limit with RESOURCE_EXHAUSTED and a retry delay', async () => {

@@ -32,7 +32,8 @@ export function unary<Req, Res>(
       (error: unknown) => {
         const status = toGrpcError(error);
         deps.metrics.grpcErrors.inc({ method, code: String(status.code) });
-        if (!isCorralError(error)) deps.logger.error({ err: error, method }, 'unexpected error in gRPC handler');
+        if (!isCorralError(error))
+          deps.logger.error({ err: error, method }, 'unexpected error in gRPC handler');
         callback(status, null);
       },
     );

@@ -59,13 +59,23 @@ export function connectHandler(deps: ConnectDeps) {
   };
 }
 
-async function open(call: ConnectCall, deps: ConnectDeps): Promise<{ stream: AgentStream; agent: LiveAgent }> {
+async function open(
+  call: ConnectCall,
+  deps: ConnectDeps,
+): Promise<{ stream: AgentStream; agent: LiveAgent }> {
   if (deps.hub.isDraining) throw resourceExhausted('server is draining; connect to another instance', 1000);
-  if (deps.hub.connectedCount() >= deps.maxStreams) throw resourceExhausted('this instance holds its maximum number of agent streams', 5000);
+  if (deps.hub.connectedCount() >= deps.maxStreams)
+    throw resourceExhausted('this instance holds its maximum number of agent streams', 5000);
   const session = await deps.sessions.validate(bearerToken(call.metadata));
   const agent = await deps.tracker.attach(session.agentId);
   if (!agent) throw unauthenticated('agent is not enrolled (unregistered?); enroll again');
-  const stream = new AgentStream(session.agentId, session.id, session.expiresAt, call, deps.maxQueuedPerStream);
+  const stream = new AgentStream(
+    session.agentId,
+    session.id,
+    session.expiresAt,
+    call,
+    deps.maxQueuedPerStream,
+  );
   deps.hub.register(stream);
   deps.tracker.streamOpened(agent);
   const cleanup = () => {
@@ -80,7 +90,13 @@ async function open(call: ConnectCall, deps: ConnectDeps): Promise<{ stream: Age
   call.on('cancelled', cleanup);
   call.on('close', cleanup);
   stream.send({
-    connectAck: { agentId: session.agentId, sessionId: session.id, serverInstance: deps.instanceId, settings: deps.settings, serverTimeMs: deps.clock.now() },
+    connectAck: {
+      agentId: session.agentId,
+      sessionId: session.id,
+      serverInstance: deps.instanceId,
+      settings: deps.settings,
+      serverTimeMs: deps.clock.now(),
+    },
   });
   scheduleExpiry(stream, deps);
   return { stream, agent };
@@ -127,7 +143,8 @@ class StreamSession {
     } catch (error) {
       const status = toGrpcError(error);
       this.deps.metrics.grpcErrors.inc({ method: METHOD, code: String(status.code) });
-      if (!isCorralError(error)) this.deps.logger.error({ err: error, agentId: this.agent.id }, 'failed to handle agent message');
+      if (!isCorralError(error))
+        this.deps.logger.error({ err: error, agentId: this.agent.id }, 'failed to handle agent message');
       this.stream.fail(error);
     }
   }

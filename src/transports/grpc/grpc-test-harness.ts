@@ -23,9 +23,15 @@ export interface GrpcHarness {
   close(): Promise<void>;
 }
 
-export async function startGrpcHarness(options: { sessionTtlMs?: number; expiryNoticeMs?: number; maxStreams?: number } = {}): Promise<GrpcHarness> {
+export async function startGrpcHarness(
+  options: { sessionTtlMs?: number; expiryNoticeMs?: number; maxStreams?: number } = {},
+): Promise<GrpcHarness> {
   const hub = new StreamHub(systemClock);
-  const t = await openTestServices({ clock: systemClock, sessionTtlMs: options.sessionTtlMs ?? 3_600_000, connections: () => hub });
+  const t = await openTestServices({
+    clock: systemClock,
+    sessionTtlMs: options.sessionTtlMs ?? 3_600_000,
+    connections: () => hub,
+  });
   const metrics = new CorralMetrics({
     counts: () => t.backends.db.agents.counts(),
     connectedStreams: () => hub.connectedCount(),
@@ -58,7 +64,12 @@ export async function startGrpcHarness(options: { sessionTtlMs?: number; expiryN
     },
   });
   t.services.tracker.onFlushed((durable) => hub.acknowledge(durable));
-  const flusher = new PeriodicTask('flush', 20, async () => void (await t.services.tracker.flush()), () => undefined);
+  const flusher = new PeriodicTask(
+    'flush',
+    20,
+    async () => void (await t.services.tracker.flush()),
+    () => undefined,
+  );
   await flusher.start();
   await server.start();
   const address = `127.0.0.1:${server.boundPort}`;
@@ -91,7 +102,15 @@ export async function startGrpcHarness(options: { sessionTtlMs?: number; expiryN
 }
 
 /** The google.rpc details of a failed call, flattened for assertions. */
-export function statusDetails(error: grpc.ServiceError): { reason?: string; fieldViolations: readonly { field: string; description: string }[]; retryDelayMs?: number } {
+export function statusDetails(error: grpc.ServiceError): {
+  reason?: string;
+  fieldViolations: readonly { field: string; description: string }[];
+  retryDelayMs?: number;
+} {
   const details = decodeStatusDetails(error.metadata);
-  return { reason: details.errorInfo?.reason, fieldViolations: details.fieldViolations, retryDelayMs: details.retryDelayMs };
+  return {
+    reason: details.errorInfo?.reason,
+    fieldViolations: details.fieldViolations,
+    retryDelayMs: details.retryDelayMs,
+  };
 }

@@ -26,8 +26,12 @@ let root: protobuf.Root | undefined;
 function rpcTypes() {
   if (!root) {
     root = new protobuf.Root();
-    root.resolvePath = (_origin, target) => (isAbsolute(target) || target.startsWith('google/protobuf/') ? target : join(PROTO_DIR, target));
-    root.loadSync([join(PROTO_DIR, 'google/rpc/status.proto'), join(PROTO_DIR, 'google/rpc/error_details.proto')], { keepCase: true });
+    root.resolvePath = (_origin, target) =>
+      isAbsolute(target) || target.startsWith('google/protobuf/') ? target : join(PROTO_DIR, target);
+    root.loadSync(
+      [join(PROTO_DIR, 'google/rpc/status.proto'), join(PROTO_DIR, 'google/rpc/error_details.proto')],
+      { keepCase: true },
+    );
     root.resolveAll();
   }
   return {
@@ -44,9 +48,14 @@ const any = (type: protobuf.Type, value: object) => ({
 });
 
 /** Proto field paths are snake_case; domain violations name camelCase fields. */
-export const toProtoFieldPath = (field: string): string => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+export const toProtoFieldPath = (field: string): string =>
+  field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
-export type GrpcErrorStatus = Partial<grpc.StatusObject> & { code: grpc.status; details: string; metadata: grpc.Metadata };
+export type GrpcErrorStatus = Partial<grpc.StatusObject> & {
+  code: grpc.status;
+  details: string;
+  metadata: grpc.Metadata;
+};
 
 /** Never throws: if building the rich details fails, the caller still gets a plain INTERNAL status. */
 export function toGrpcError(error: unknown): GrpcErrorStatus {
@@ -64,18 +73,26 @@ function richStatus(error: unknown): GrpcErrorStatus {
   if (corral.violations.length > 0) {
     details.push(
       any(types.BadRequest, {
-        field_violations: corral.violations.map((v: FieldViolation) => ({ field: toProtoFieldPath(v.field), description: v.description })),
+        field_violations: corral.violations.map((v: FieldViolation) => ({
+          field: toProtoFieldPath(v.field),
+          description: v.description,
+        })),
       }),
     );
   }
   if (corral.retryAfterMs !== undefined) {
     const seconds = Math.floor(corral.retryAfterMs / 1000);
-    details.push(any(types.RetryInfo, { retry_delay: { seconds, nanos: (corral.retryAfterMs % 1000) * 1_000_000 } }));
+    details.push(
+      any(types.RetryInfo, { retry_delay: { seconds, nanos: (corral.retryAfterMs % 1000) * 1_000_000 } }),
+    );
   }
   const code = CODE[corral.code];
   const message = describe(corral);
   const metadata = new grpc.Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(types.Status.encode(types.Status.create({ code, message, details })).finish()));
+  metadata.set(
+    'grpc-status-details-bin',
+    Buffer.from(types.Status.encode(types.Status.create({ code, message, details })).finish()),
+  );
   return { code, details: message, metadata };
 }
 

@@ -20,7 +20,8 @@ export class StreamHub implements AgentConnections {
   register(stream: AgentStream): void {
     const previous = this.streams.get(stream.agentId);
     this.streams.set(stream.agentId, stream);
-    if (previous && previous !== stream) this.drainStream(previous, 'replaced by a newer connection of the same agent', 0);
+    if (previous && previous !== stream)
+      this.drainStream(previous, 'replaced by a newer connection of the same agent', 0);
   }
 
   /** Removes a stream if it is still the agent's current one; true when it was. */

@@ -25,23 +25,45 @@ export function unaryHandlers(deps: UnaryDeps): Omit<AgentServiceHandlers, 'Conn
   return {
     Enroll: unary('Enroll', deps, async (call) => {
       const { enrollmentSecret, facts, credential } = call.request;
-      const result = await deps.agents.enroll({ enrollmentSecret, agentId: facts?.agentId ?? '', facts: factsFromWire(facts), credential });
-      return { agentId: result.agentId, credential: result.credential ?? '', reEnrolled: result.reEnrolled, settings: deps.settings };
+      const result = await deps.agents.enroll({
+        enrollmentSecret,
+        agentId: facts?.agentId ?? '',
+        facts: factsFromWire(facts),
+        credential,
+      });
+      return {
+        agentId: result.agentId,
+        credential: result.credential ?? '',
+        reEnrolled: result.reEnrolled,
+        settings: deps.settings,
+      };
     }),
 
     Authenticate: unary('Authenticate', deps, async (call) => {
-      const issued = await deps.sessions.authenticate(call.request.agentId, call.request.credential, call.getPeer());
-      return { session: { sessionId: issued.session.id, token: issued.token, expiresAtMs: issued.session.expiresAt }, settings: deps.settings };
+      const issued = await deps.sessions.authenticate(
+        call.request.agentId,
+        call.request.credential,
+        call.getPeer(),
+      );
+      return {
+        session: { sessionId: issued.session.id, token: issued.token, expiresAtMs: issued.session.expiresAt },
+        settings: deps.settings,
+      };
     }),
 
     RefreshSession: unary('RefreshSession', deps, async (call) => {
       const issued = await deps.sessions.refresh(bearerToken(call.metadata));
       deps.hub.sessionRefreshed(issued.session.agentId, issued.session.expiresAt);
-      return { session: { sessionId: issued.session.id, token: issued.token, expiresAtMs: issued.session.expiresAt } };
+      return {
+        session: { sessionId: issued.session.id, token: issued.token, expiresAtMs: issued.session.expiresAt },
+      };
     }),
 
     TerminateSession: unary('TerminateSession', deps, async (call) => {
-      await deps.sessions.terminate(bearerToken(call.metadata), call.request.reason.slice(0, 200) || 'terminated_by_agent');
+      await deps.sessions.terminate(
+        bearerToken(call.metadata),
+        call.request.reason.slice(0, 200) || 'terminated_by_agent',
+      );
       return {};
     }),
 

@@ -26,12 +26,18 @@ export function factsFromWire(facts: AgentFacts__Output | null): AgentFacts {
 }
 
 /** Validates a heartbeat; `prefix` names where it sits in the request (e.g. `heartbeat`). */
-export function heartbeatFromWire(message: Heartbeat__Output | null, prefix: string, receivedAtMs: number): HeartbeatSample {
-  if (!message) throw invalidArgument('heartbeat is required', [{ field: prefix, description: 'is required' }]);
+export function heartbeatFromWire(
+  message: Heartbeat__Output | null,
+  prefix: string,
+  receivedAtMs: number,
+): HeartbeatSample {
+  if (!message)
+    throw invalidArgument('heartbeat is required', [{ field: prefix, description: 'is required' }]);
   const violations: FieldViolation[] = [];
   const field = (name: string) => `${prefix}.${name}`;
   const range = (name: string, value: number, min: number, max: number) => {
-    if (!Number.isFinite(value) || value < min || value > max) violations.push({ field: field(name), description: `must be between ${min} and ${max}, got ${value}` });
+    if (!Number.isFinite(value) || value < min || value > max)
+      violations.push({ field: field(name), description: `must be between ${min} and ${max}, got ${value}` });
   };
   range('cpu_percent', message.cpuPercent, 0, 100);
   range('memory_percent', message.memoryPercent, 0, 100);
@@ -41,17 +47,28 @@ export function heartbeatFromWire(message: Heartbeat__Output | null, prefix: str
   range('uptime_seconds', message.uptimeSeconds, 0, Number.MAX_SAFE_INTEGER);
   range('sequence', message.sequence, 0, Number.MAX_SAFE_INTEGER);
   if (message.sentAtMs !== 0 && Math.abs(message.sentAtMs - receivedAtMs) > MAX_CLOCK_SKEW_MS) {
-    violations.push({ field: field('sent_at_ms'), description: 'is more than 24 hours away from the server clock' });
+    violations.push({
+      field: field('sent_at_ms'),
+      description: 'is more than 24 hours away from the server clock',
+    });
   }
   for (const name of ['appliedConfigRevision', 'appliedPolicyRevision'] as const) {
-    if (message[name].length > MAX_REVISION) violations.push({ field: field(snake(name)), description: `must be at most ${MAX_REVISION} characters` });
+    if (message[name].length > MAX_REVISION)
+      violations.push({
+        field: field(snake(name)),
+        description: `must be at most ${MAX_REVISION} characters`,
+      });
   }
   const metrics = message.metrics ?? {};
   const names = Object.keys(metrics);
-  if (names.length > MAX_METRICS) violations.push({ field: field('metrics'), description: `at most ${MAX_METRICS} entries` });
+  if (names.length > MAX_METRICS)
+    violations.push({ field: field('metrics'), description: `at most ${MAX_METRICS} entries` });
   for (const name of names) {
     if (name.length === 0 || name.length > MAX_METRIC_NAME || !Number.isFinite(metrics[name])) {
-      violations.push({ field: field(`metrics.${name.slice(0, MAX_METRIC_NAME)}`), description: 'needs a 1-64 character name and a finite value' });
+      violations.push({
+        field: field(`metrics.${name.slice(0, MAX_METRIC_NAME)}`),
+        description: 'needs a 1-64 character name and a finite value',
+      });
     }
   }
   if (violations.length > 0) throw invalidArgument('malformed heartbeat', violations);

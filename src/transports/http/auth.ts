@@ -67,7 +67,11 @@ export function installAuthentication(app: FastifyInstance, apiKeys: ApiKeyServi
         // A refused mutation is an admin action too: keep who tried what.
         await auditor.refused(
           { principal, requestId: request.id },
-          { action: `http.${request.method.toLowerCase()}`, targetKind: 'route', targetId: request.routeOptions.url ?? request.url },
+          {
+            action: `http.${request.method.toLowerCase()}`,
+            targetKind: 'route',
+            targetId: request.routeOptions.url ?? request.url,
+          },
           ErrorCode.PermissionDenied,
         );
       }

@@ -127,9 +127,19 @@ describe('authentication and roles', () => {
     for (const [method, url, body] of mutations)
       expectProblem(await api.call(method, url, { ...viewer, body }), 403, 'permission_denied');
     // Each refused mutation is audited with who tried what.
-    const refused = await api.t.services.audit.list({ outcome: 'failure', action: 'http.delete' }, { limit: 50 });
-    expect(refused.items.map((e) => [e.targetId, e.errorCode, e.actorName])).toContainEqual(['/api/v1/agents/:id', 'permission_denied', expect.any(String)]);
-    const refusedPosts = await api.t.services.audit.list({ outcome: 'failure', action: 'http.post' }, { limit: 50 });
+    const refused = await api.t.services.audit.list(
+      { outcome: 'failure', action: 'http.delete' },
+      { limit: 50 },
+    );
+    expect(refused.items.map((e) => [e.targetId, e.errorCode, e.actorName])).toContainEqual([
+      '/api/v1/agents/:id',
+      'permission_denied',
+      expect.any(String),
+    ]);
+    const refusedPosts = await api.t.services.audit.list(
+      { outcome: 'failure', action: 'http.post' },
+      { limit: 50 },
+    );
     expect(refusedPosts.items).toHaveLength(2);
   });
 
