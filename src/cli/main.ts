@@ -8,6 +8,7 @@ import { agentsCommand } from './commands/agents-command.js';
 import { secretsCommand } from './commands/secrets-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { simulateCommand } from './commands/simulate-command.js';
+import { ErrorCode, isCorralError } from '../shared/errors.js';
 import { isUsageError } from './usage-error.js';
 
 export function buildProgram(): Command {
@@ -46,6 +47,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (isUsageError(error)) {
       process.stderr.write(`corral: ${error.message}\n`);
       return 2;
+    }
+    if (isCorralError(error)) {
+      // An expected refusal (e.g. the server refused the agent's credential): the message says it all.
+      process.stderr.write(`corral: ${error.message}\n`);
+      return error.code === ErrorCode.InvalidArgument ? 2 : 1;
     }
     if (error instanceof AdminApiError) {
       process.stderr.write(`corral: ${error.message}\n`);

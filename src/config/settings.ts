@@ -2,11 +2,11 @@
 // Parsed once at start (load-settings.ts), frozen, and passed in parts to the
 // services that need them.
 import { z } from 'zod';
-import { parseDurationMs } from './duration.js';
+import { parseDuration } from '../shared/duration.js';
 
 const duration = (min: number) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
-    const ms = typeof value === 'number' ? value * 1000 : parseDurationMs(value);
+    const ms = typeof value === 'number' ? value * 1000 : durationOrUndefined(value.trim());
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: 'expected a duration such as 300, 1500ms, 30s, 5m or 1h' });
       return z.NEVER;
@@ -17,6 +17,14 @@ const duration = (min: number) =>
     }
     return ms;
   });
+
+function durationOrUndefined(text: string): number | undefined {
+  try {
+    return parseDuration(text);
+  } catch {
+    return undefined;
+  }
+}
 
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])

@@ -4,7 +4,7 @@
 import { accessSync, constants } from 'node:fs';
 import { isCorralError } from '../../shared/errors.js';
 import type { LogLevel } from '../../shared/logger.js';
-import { parseDuration } from '../parse-duration.js';
+import { parseDuration } from '../../shared/duration.js';
 import { UsageError } from '../usage-error.js';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { adminClient, withAdminOptions, type AdminFlags } from '../admin-options.js';
 import { outputOption, printRecords, type OutputFormat } from '../output.js';
-import { parseDuration } from '../parse-duration.js';
+import { parseDuration } from '../../shared/duration.js';
 import { UsageError } from '../usage-error.js';
 import { positiveInt } from './agents-command.js';
 

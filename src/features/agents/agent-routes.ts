@@ -18,26 +18,9 @@ import { agentMetadataPatchSchema } from './agent.js';
 import { agentJson, agentJsonSchema } from './agent-json.js';
 import type { AgentFilter } from './agent-store.js';
 import { labelSelectorSchema } from './label-selector.js';
+import { commaList } from '../../transports/http/query-params.js';
 
 const TAGS = ['agents'];
-
-const commaList = <T extends string>(values: readonly T[]) =>
-  z
-    .string()
-    .transform((text) =>
-      text
-        .split(',')
-        .map((part) => part.trim())
-        .filter((part) => part !== ''),
-    )
-    .pipe(
-      z
-        .array(
-          z.enum(values as [T, ...T[]], { error: `must be a comma-separated list of ${values.join(', ')}` }),
-        )
-        .min(1, 'must not be empty'),
-    )
-    .describe(`Comma-separated: ${values.join(', ')}`);
 
 const text = (max: number, description: string) =>
   z.string().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).describe(description);

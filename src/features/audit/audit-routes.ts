@@ -5,7 +5,7 @@ import { pageOf } from '../../transports/http/json-values.js';
 import { pageQueryShape, pageRequest, pageResponse } from '../../transports/http/paging.js';
 import { addRoute, resourceIdSchema, type RouteDependencies } from '../../transports/http/route-kit.js';
 import { Role } from '../api-keys/api-key.js';
-import { isoTimeQuery } from '../events/event-routes.js';
+import { isoTimeQuery } from '../../transports/http/query-params.js';
 import type { AuditFilter } from './audit-entry.js';
 import { auditEntryJson, auditEntryJsonSchema } from './audit-json.js';
 

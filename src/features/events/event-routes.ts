@@ -5,34 +5,15 @@ import { z } from 'zod';
 import { invalidArgument } from '../../shared/errors.js';
 import { pageOf } from '../../transports/http/json-values.js';
 import { pageQueryShape, pageRequest, pageResponse } from '../../transports/http/paging.js';
+import { commaList, isoTimeQuery } from '../../transports/http/query-params.js';
 import { addRoute, resourceIdSchema, type RouteDependencies } from '../../transports/http/route-kit.js';
 import { Role } from '../api-keys/api-key.js';
 import { EVENT_TYPES, eventJson, eventJsonSchema } from './event-json.js';
 import type { EventFilter } from './event-store.js';
 
 /** An ISO-8601 time with an offset, as epoch milliseconds. */
-export const isoTimeQuery = (description: string) =>
-  z.iso
-    .datetime({ offset: true, error: 'must be an ISO-8601 time such as 2026-01-01T00:00:00Z' })
-    .transform((text) => Date.parse(text))
-    .describe(description);
-
 const listQuery = z.strictObject({
-  type: z
-    .string()
-    .transform((text) =>
-      text
-        .split(',')
-        .map((part) => part.trim())
-        .filter((part) => part !== ''),
-    )
-    .pipe(
-      z
-        .array(z.enum(EVENT_TYPES, { error: `must be a comma-separated list of ${EVENT_TYPES.join(', ')}` }))
-        .min(1, 'must not be empty'),
-    )
-    .optional()
-    .describe(`Comma-separated event types: ${EVENT_TYPES.join(', ')}`),
+  type: commaList(EVENT_TYPES, 'event types').optional(),
   subjectId: resourceIdSchema.optional().describe('Events about this agent, session, secret or key'),
   since: isoTimeQuery('Events at or after this time').optional(),
   until: isoTimeQuery('Events before this time').optional(),

@@ -1,8 +1,8 @@
 // Durations as typed in flags and settings.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CorralError } from '../shared/errors.js';
-import { formatDuration, parseDuration } from './parse-duration.js';
+import { CorralError } from './errors.js';
+import { formatDuration, parseDuration } from './duration.js';
 
 describe('parseDuration', () => {
   it.each([

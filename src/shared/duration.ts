@@ -1,7 +1,7 @@
 // Durations as people type them in flags and configuration: `1500ms`, `30s`,
 // `5m`, `1h`, or a bare integer meaning seconds (`300`). Only non-negative whole
 // numbers are accepted, so every value has exactly one reading.
-import { invalidArgument } from '../shared/errors.js';
+import { invalidArgument } from './errors.js';
 
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 type Unit = keyof typeof UNIT_MS;
