@@ -1,5 +1,6 @@
 // The composition root: builds every part from settings, starts them in order,
 // and stops them in reverse. Nothing else in the code base wires parts together.
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from '../config/settings.js';
@@ -126,7 +127,12 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       expiryNoticeMs: Math.min(60_000, Math.floor(settings.SESSION_TIMEOUT / 3)),
     },
   });
+  const adminTls =
+    settings.ADMIN_TLS_ENABLED && settings.ADMIN_TLS_CERT_FILE && settings.ADMIN_TLS_KEY_FILE
+      ? { cert: readFileSync(settings.ADMIN_TLS_CERT_FILE), key: readFileSync(settings.ADMIN_TLS_KEY_FILE) }
+      : undefined;
   const http = await createHttpServer({
+    ...(adminTls ? { tls: adminTls } : {}),
     services,
     logger: logger.child({ component: 'http' }),
     rateLimitPerMinute: settings.API_RATE_LIMIT,
@@ -159,7 +165,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     return {
       services,
       grpcPort: grpcServer.boundPort,
-      apiUrl: `http://${urlHost(settings.ADMIN_API_ADDR.host)}:${apiAddress.port}`,
+      apiUrl: `${adminTls ? 'https' : 'http'}://${urlHost(settings.ADMIN_API_ADDR.host)}:${apiAddress.port}`,
       metricsUrl: `http://${urlHost(settings.METRICS_ADDR.host)}:${metricsAddress.port}/metrics`,
       generatedAdminKey: generatedKey,
       stop,

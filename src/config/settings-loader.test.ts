@@ -59,6 +59,24 @@ describe('loadSettings', () => {
     );
   });
 
+  it('refuses TLS files it cannot read, naming the setting', () => {
+    expect(
+      problems(() =>
+        load({
+          TLS_ENABLED: 'true',
+          TLS_CERT_FILE: '/nonexistent/cert.pem',
+          TLS_KEY_FILE: '/nonexistent/key.pem',
+        }),
+      ),
+    ).toEqual([
+      'TLS_CERT_FILE: cannot read /nonexistent/cert.pem: ENOENT',
+      'TLS_KEY_FILE: cannot read /nonexistent/key.pem: ENOENT',
+    ]);
+    expect(problems(() => load({ ADMIN_TLS_ENABLED: 'yes' }))[0]).toMatch(
+      /^ADMIN_TLS_CERT_FILE: is required/,
+    );
+  });
+
   it('requires MAX_INACTIVE_TIME to exceed AGENT_TIMEOUT', () => {
     expect(problems(() => load({ AGENT_TIMEOUT: '10m', MAX_INACTIVE_TIME: '5m' }))[0]).toMatch(
       /^MAX_INACTIVE_TIME/,

@@ -1,6 +1,6 @@
 // Reads settings from an optional JSON config file and the environment (the
 // environment wins), validates them, and reports every bad value by name.
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { SETTING_ALIASES, SETTING_NAMES, settingsSchema, type Settings } from './settings.js';
 
 export class SettingsError extends Error {
@@ -33,8 +33,24 @@ export function loadSettings(sources: SettingsSources): Settings {
       parsed.error.issues.map((issue) => `${issue.path.join('.') || 'settings'}: ${issue.message}`),
     );
   }
+  const unreadable = FILE_SETTINGS.flatMap((name) => {
+    const path = parsed.data[name];
+    if (path === undefined) return [];
+    try {
+      accessSync(path, constants.R_OK);
+      return [];
+    } catch (error) {
+      return [
+        `${name}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      ];
+    }
+  });
+  if (unreadable.length > 0) throw new SettingsError(unreadable);
   return Object.freeze(parsed.data);
 }
+
+/** Settings that name files the server reads at start. */
+const FILE_SETTINGS = ['TLS_CERT_FILE', 'TLS_KEY_FILE', 'ADMIN_TLS_CERT_FILE', 'ADMIN_TLS_KEY_FILE'] as const;
 
 function readConfigFile(path: string | undefined): Record<string, unknown> {
   if (!path) return {};

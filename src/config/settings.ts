@@ -64,6 +64,9 @@ export const settingsSchema = z
     TLS_ENABLED: bool.prefault(false),
     TLS_CERT_FILE: z.string().min(1).optional(),
     TLS_KEY_FILE: z.string().min(1).optional(),
+    ADMIN_TLS_ENABLED: bool.prefault(false),
+    ADMIN_TLS_CERT_FILE: z.string().min(1).optional(),
+    ADMIN_TLS_KEY_FILE: z.string().min(1).optional(),
     LOG_LEVEL: logLevel.default('info'),
     LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
     STORE_URL: backendUrl(['sqlite:']).default('sqlite:./data/corral.db'),
@@ -91,6 +94,13 @@ export const settingsSchema = z
         code: 'custom',
         path: [s.TLS_CERT_FILE ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'],
         message: 'is required when TLS_ENABLED=true',
+      });
+    }
+    if (s.ADMIN_TLS_ENABLED && (!s.ADMIN_TLS_CERT_FILE || !s.ADMIN_TLS_KEY_FILE)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [s.ADMIN_TLS_CERT_FILE ? 'ADMIN_TLS_KEY_FILE' : 'ADMIN_TLS_CERT_FILE'],
+        message: 'is required when ADMIN_TLS_ENABLED=true',
       });
     }
     if (s.AGENT_TIMEOUT >= s.MAX_INACTIVE_TIME) {

@@ -5,6 +5,7 @@ import type { AgentMessage } from '../../gen/proto/corral/agent/v1/AgentMessage.
 import type { Heartbeat } from '../../gen/proto/corral/agent/v1/Heartbeat.js';
 import type { ServerMessage__Output } from '../../gen/proto/corral/agent/v1/ServerMessage.js';
 import { startGrpcHarness, statusDetails, type GrpcHarness } from './grpc-test-harness.js';
+import { loadAgentProto } from './proto-loader.js';
 
 let h: GrpcHarness | undefined;
 afterEach(async () => {
@@ -19,10 +20,19 @@ type UnaryMethod = (
   cb: (e: grpc.ServiceError | null, r?: any) => void,
 ) => unknown;
 /* eslint-enable @typescript-eslint/no-explicit-any */
-const unary = <Req, Res>(fn: UnaryMethod, req: Req, md = new grpc.Metadata()) =>
-  new Promise<Res>((resolve, reject) =>
-    fn(req, md, (error, res) => (error ? reject(error) : resolve(res as Res))),
-  );
+const unary = <Req, Res>(fn: UnaryMethod, req: Req, md = new grpc.Metadata(), options?: grpc.CallOptions) =>
+  new Promise<Res>((resolve, reject) => {
+    const done = (error: grpc.ServiceError | null, res?: unknown) =>
+      error ? reject(error) : resolve(res as Res);
+    if (options)
+      (fn as unknown as (r: Req, m: grpc.Metadata, o: grpc.CallOptions, cb: typeof done) => unknown)(
+        req,
+        md,
+        options,
+        done,
+      );
+    else fn(req, md, done);
+  });
 const rejection = async (promise: Promise<unknown>): Promise<grpc.ServiceError> => {
   try {
     await promise;
@@ -311,6 +321,27 @@ describe('gRPC AgentService', () => {
     expect((await stream.next('drain')).drain?.reason).toBe('unregistered');
     await stream.ended();
     expect((await connect(h.client(), metadata).ended()).error?.code).toBe(grpc.status.UNAUTHENTICATED);
+  });
+
+  it('serves agents over TLS when configured, and refuses plaintext clients', async () => {
+    h = await startGrpcHarness({ tls: true });
+    const { metadata } = await h.agentSession('g1');
+    const client = h.client();
+    const response = await unary<object, { ack: { sequence: number } }>(
+      client.Heartbeat.bind(client),
+      { heartbeat: heartbeat(1) },
+      metadata,
+    );
+    expect(response.ack.sequence).toBe(1);
+    const proto = loadAgentProto();
+    const plaintext = new proto.corral.agent.v1.AgentService(h.address, grpc.credentials.createInsecure());
+    const error = await rejection(
+      unary(plaintext.Heartbeat.bind(plaintext), { heartbeat: heartbeat(2) }, metadata, {
+        deadline: Date.now() + 3000,
+      }),
+    );
+    plaintext.close();
+    expect([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED]).toContain(error.code);
   });
 
   it('sends a drain notice to every stream on stop and reports NOT_SERVING', async () => {

@@ -1,6 +1,9 @@
 // An in-process gRPC server on real services (in-memory SQLite) plus a raw
 // generated client, for integration tests of the agent transport.
 import * as grpc from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { enrollTestAgent, openTestServices, type TestServices } from '../../app/test-services.js';
 import { CorralMetrics } from '../../metrics/corral-metrics.js';
 import { systemClock } from '../../shared/clock.js';
@@ -23,8 +26,14 @@ export interface GrpcHarness {
   close(): Promise<void>;
 }
 
+const TLS_DIR = fileURLToPath(new URL('../../../test/fixtures/tls/', import.meta.url));
+const TLS_FILES = {
+  certFile: join(TLS_DIR, 'localhost.cert.pem'),
+  keyFile: join(TLS_DIR, 'localhost.key.pem'),
+};
+
 export async function startGrpcHarness(
-  options: { sessionTtlMs?: number; expiryNoticeMs?: number; maxStreams?: number } = {},
+  options: { sessionTtlMs?: number; expiryNoticeMs?: number; maxStreams?: number; tls?: boolean } = {},
 ): Promise<GrpcHarness> {
   const hub = new StreamHub(systemClock);
   const t = await openTestServices({
@@ -44,7 +53,7 @@ export async function startGrpcHarness(
   const server = new AgentGrpcServer({
     host: '127.0.0.1',
     port: 0,
-    tls: undefined,
+    tls: options.tls ? TLS_FILES : undefined,
     drainTimeoutMs: 2000,
     logger: silentLogger,
     hub,
@@ -81,7 +90,13 @@ export async function startGrpcHarness(
     hub,
     address,
     client() {
-      const client = new proto.corral.agent.v1.AgentService(address, grpc.credentials.createInsecure());
+      const credentials = options.tls
+        ? grpc.credentials.createSsl(readFileSync(TLS_FILES.certFile))
+        : grpc.credentials.createInsecure();
+      const client = new proto.corral.agent.v1.AgentService(
+        options.tls ? `localhost:${server.boundPort}` : address,
+        credentials,
+      );
       clients.push(client);
       return client;
     },

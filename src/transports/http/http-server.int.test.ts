@@ -299,8 +299,8 @@ describe('probes, headers and docs', () => {
 
 describe('TLS', () => {
   it('serves HTTPS with the given certificate, and then sends HSTS', async () => {
-    const cert = readFileSync(new URL('./testdata/localhost.cert.pem', import.meta.url));
-    const key = readFileSync(new URL('./testdata/localhost.key.pem', import.meta.url));
+    const cert = readFileSync(new URL('../../../test/fixtures/tls/localhost.cert.pem', import.meta.url));
+    const key = readFileSync(new URL('../../../test/fixtures/tls/localhost.key.pem', import.meta.url));
     const secure = createHttpServer({
       services: api.t.services,
       logger: silentLogger,

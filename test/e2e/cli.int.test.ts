@@ -1,0 +1,109 @@
+// The `corral` command as an operator runs it: help, exit codes (0 ok, 1 failure,
+// 2 bad usage or settings), data on stdout, diagnostics on stderr, -o json.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  killAllProcesses,
+  REPO_ROOT,
+  removeTempDirs,
+  startServerProcess,
+  type ServerProcess,
+} from '../support/server-process.js';
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function corral(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(REPO_ROOT, 'bin/corral.js'), ...args],
+      { env: { ...process.env, CORRAL_API_KEY: '', ...env }, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+let server: ServerProcess;
+let admin: Record<string, string>;
+beforeAll(async () => {
+  server = await startServerProcess();
+  admin = { CORRAL_API_URL: server.apiUrl, CORRAL_API_KEY: server.adminKey };
+});
+afterAll(async () => {
+  await killAllProcesses();
+  removeTempDirs();
+});
+
+describe('corral CLI', () => {
+  it('prints help with every command and exits 0', async () => {
+    const run = await corral(['--help']);
+    expect(run.code).toBe(0);
+    for (const command of ['serve', 'agent', 'simulate', 'agents', 'secrets'])
+      expect(run.stdout).toContain(command);
+  });
+
+  it('exits 2 on an unknown command or a missing key', async () => {
+    expect((await corral(['nosuch'])).code).toBe(2);
+    const noKey = await corral(['agents', 'ls', '--api-url', server.apiUrl]);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('admin API key is required');
+  });
+
+  it('refuses bad settings at start with exit 2, naming each one', async () => {
+    const run = await corral(['serve'], {
+      GRPC_SERVER_ADDR: 'not-an-address',
+      LOG_LEVEL: 'loud',
+      STORE_URL: 'sqlite::memory:',
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/GRPC_SERVER_ADDR: expected host:port/);
+    expect(run.stderr).toMatch(/LOG_LEVEL/);
+    expect(run.stdout).toBe('');
+  });
+
+  it('creates, lists and revokes enrollment secrets, with -o json on stdout', async () => {
+    const created = await corral(
+      ['secrets', 'create', '--name', 'cli-test', '--max-uses', '3', '--ttl', '1h', '-o', 'json'],
+      admin,
+    );
+    expect(created.code).toBe(0);
+    const secret = JSON.parse(created.stdout) as {
+      id: string;
+      secret: string;
+      maxUses: number;
+      state: string;
+    };
+    expect(secret).toMatchObject({ maxUses: 3, state: 'active' });
+    expect(secret.secret).toMatch(/^ces_/);
+    const listed = await corral(['secrets', 'ls', '-o', 'json'], admin);
+    const page = JSON.parse(listed.stdout) as { items: { id: string; secret?: string }[] };
+    expect(page.items.map((s) => s.id)).toContain(secret.id);
+    expect(listed.stdout).not.toContain(secret.secret);
+    const table = await corral(['secrets', 'ls'], admin);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+NAME\s+HINT\s+STATE/);
+    const revoked = await corral(['secrets', 'revoke', secret.id, '-o', 'json'], admin);
+    expect(JSON.parse(revoked.stdout)).toMatchObject({ id: secret.id, state: 'revoked' });
+  });
+
+  it('reports a server refusal with exit 1 and the problem detail', async () => {
+    const missing = await corral(['agents', 'get', 'no-such-agent'], admin);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/404/);
+    const badFlag = await corral(['secrets', 'create', '--name', 'x', '--max-uses', 'many'], admin);
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toContain('--max-uses');
+  });
+
+  it('lists agents as JSON', async () => {
+    const run = await corral(['agents', 'ls', '-o', 'json'], admin);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ items: [] });
+  });
+});
