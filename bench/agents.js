@@ -86,6 +86,9 @@ async function scrape(metricsUrl) {
     heapUsedBytes: value('corral_nodejs_heap_size_used_bytes'),
     heapTotalBytes: value('corral_nodejs_heap_size_total_bytes'),
     externalBytes: value('corral_nodejs_external_memory_bytes'),
+    flushSeconds: value('corral_agent_state_flush_duration_seconds_sum'),
+    flushes: value('corral_agent_state_flush_duration_seconds_count'),
+    rowsWritten: value('corral_agent_state_rows_written_total'),
     errors,
   };
 }
@@ -225,6 +228,17 @@ try {
     serverHeapUsedMiB: Math.round(after.metrics.heapUsedBytes / 2 ** 20),
     serverHeapTotalMiB: Math.round(after.metrics.heapTotalBytes / 2 ** 20),
     serverExternalMiB: Math.round(after.metrics.externalBytes / 2 ** 20),
+    storeFlushesPerSecond: Number(((after.metrics.flushes - before.metrics.flushes) / seconds).toFixed(2)),
+    storeRowsPerFlush: Math.round(
+      (after.metrics.rowsWritten - before.metrics.rowsWritten) /
+        Math.max(1, after.metrics.flushes - before.metrics.flushes),
+    ),
+    storeFlushMeanMs: Number(
+      (
+        ((after.metrics.flushSeconds - before.metrics.flushSeconds) * 1000) /
+        Math.max(1, after.metrics.flushes - before.metrics.flushes)
+      ).toFixed(1),
+    ),
     serverCpuCores: Number(((after.server.cpuSeconds - before.server.cpuSeconds) / seconds).toFixed(2)),
     loadGeneratorCpuCores: Number((simCpu / seconds).toFixed(2)),
     machine: {
