@@ -62,4 +62,7 @@ export const preconditionFailed = (message: string): CorralError =>
 export const resourceExhausted = (message: string, retryAfterMs: number): CorralError =>
   new CorralError(ErrorCode.ResourceExhausted, message, { retryAfterMs });
 
+export const unavailable = (message: string, retryAfterMs?: number): CorralError =>
+  new CorralError(ErrorCode.Unavailable, message, retryAfterMs === undefined ? {} : { retryAfterMs });
+
 export const isCorralError = (error: unknown): error is CorralError => error instanceof CorralError;

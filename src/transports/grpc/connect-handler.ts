@@ -6,7 +6,7 @@ import type { FleetTracker, LiveAgent } from '../../features/health/fleet-tracke
 import type { SessionService } from '../../features/sessions/session-service.js';
 import { assertActsFor } from '../../features/sessions/session.js';
 import type { Clock } from '../../shared/clock.js';
-import { isCorralError, resourceExhausted, unauthenticated } from '../../shared/errors.js';
+import { isCorralError, resourceExhausted, unauthenticated, unavailable } from '../../shared/errors.js';
 import type { AgentMessage__Output } from '../../gen/proto/corral/agent/v1/AgentMessage.js';
 import type { AgentSettings } from '../../gen/proto/corral/agent/v1/AgentSettings.js';
 import { AgentStream, type ConnectCall } from './agent-stream.js';
@@ -29,6 +29,8 @@ export interface ConnectDeps extends HandlerDeps {
 }
 
 const METHOD = 'Connect';
+/** Messages an agent may send before its stream is authenticated; more are dropped. */
+const MAX_EARLY_MESSAGES = 16;
 
 export function connectHandler(deps: ConnectDeps) {
   return (call: ConnectCall): void => {
@@ -38,9 +40,11 @@ export function connectHandler(deps: ConnectDeps) {
       deps.metrics.grpcErrors.inc({ method: METHOD, code: String(status.code) });
       call.emit('error', status);
     };
-    // Messages may arrive before authentication completes; hold them until then.
+    // Messages may arrive before authentication completes; hold a few until then.
     const early: AgentMessage__Output[] = [];
-    const holdEarly = (message: AgentMessage__Output) => early.push(message);
+    const holdEarly = (message: AgentMessage__Output) => {
+      if (early.length < MAX_EARLY_MESSAGES) early.push(message);
+    };
     call.on('data', holdEarly);
     call.on('error', () => undefined);
 
@@ -69,6 +73,8 @@ async function open(
   const session = await deps.sessions.validate(bearerToken(call.metadata));
   const agent = await deps.tracker.attach(session.agentId);
   if (!agent) throw unauthenticated('agent is not enrolled (unregistered?); enroll again');
+  // The agent may have gone while we authenticated; registering it now would leave it "online" forever.
+  if (call.cancelled || call.destroyed) throw unavailable('the stream closed before it was authenticated');
   const stream = new AgentStream(
     session.agentId,
     session.id,
