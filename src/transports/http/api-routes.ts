@@ -12,10 +12,19 @@ import { fleetRoutes, seedStatusRoutes } from '../../features/fleet/fleet-routes
 import { healthRoutes } from '../../features/health/health-routes.js';
 import { sessionRoutes } from '../../features/sessions/session-routes.js';
 import { installAuthentication } from './auth.js';
+import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { RouteDependencies } from './route-kit.js';
 
+/** Bad keys one address may present per minute before it is refused with 429. */
+const FAILED_AUTHENTICATIONS_PER_MINUTE = 30;
+
 export async function registerApiRoutes(api: FastifyInstance, deps: RouteDependencies): Promise<void> {
-  installAuthentication(api, deps.services.apiKeys, deps.services.auditor);
+  installAuthentication(
+    api,
+    deps.services.apiKeys,
+    deps.services.auditor,
+    new FailedAuthLimiter(deps.services.clock, FAILED_AUTHENTICATIONS_PER_MINUTE),
+  );
   const dependencies = { services: deps.services, idempotency: deps.idempotency };
   for (const plugin of [
     agentRoutes,

@@ -9,6 +9,7 @@ import { Role, roleAllows } from '../../features/api-keys/api-key.js';
 import type { Auditor, RequestContext } from '../../features/audit/audited.js';
 import { CorralError, ErrorCode, permissionDenied, unauthenticated } from '../../shared/errors.js';
 import { hashToken } from '../../shared/secret-tokens.js';
+import type { FailedAuthLimiter } from './failed-auth-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,16 +53,25 @@ export function rateLimitKey(request: FastifyRequest): string {
 /** Adds authentication and the role check to every route of `app` (an encapsulated context). */
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export function installAuthentication(app: FastifyInstance, apiKeys: ApiKeyService, auditor: Auditor): void {
+export function installAuthentication(
+  app: FastifyInstance,
+  apiKeys: ApiKeyService,
+  auditor: Auditor,
+  failedAuth: FailedAuthLimiter,
+): void {
   app.decorateRequest('requestContext', null);
   app.addHook('preParsing', async (request, _reply, payload) => {
     const needed = request.routeOptions.config.role ?? Role.Admin;
+    failedAuth.check(request.ip);
     const key = presentedApiKey(request);
     if (key === undefined)
       throw unauthenticated(
         'an API key is required: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
       );
-    const principal = await apiKeys.authenticate(key);
+    const principal = await apiKeys.authenticate(key).catch((error: unknown) => {
+      failedAuth.recordFailure(request.ip);
+      throw error;
+    });
     if (!roleAllows(principal.role, needed)) {
       if (MUTATING.has(request.method)) {
         // A refused mutation is an admin action too: keep who tried what.

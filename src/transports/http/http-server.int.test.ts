@@ -105,6 +105,24 @@ describe('authentication and roles', () => {
     );
   });
 
+  it('throttles an address that keeps presenting invented keys, whatever key it invents next', async () => {
+    const fresh = await openTestApi();
+    try {
+      const invented = (i: number) => `cak_invented${String(i).padStart(39, '0')}`;
+      for (let i = 0; i < 30; i++)
+        expectProblem(
+          await fresh.call('GET', '/api/v1/agents', { key: invented(i) }),
+          401,
+          'unauthenticated',
+        );
+      const throttled = await fresh.call('GET', '/api/v1/agents', { key: invented(99) });
+      expectProblem(throttled, 429, 'resource_exhausted');
+      expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('accepts the key in X-API-Key too', async () => {
     expect(
       (await api.call('GET', '/api/v1/agents', { key: null, headers: { 'x-api-key': api.keys.viewer } }))
