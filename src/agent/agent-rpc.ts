@@ -74,6 +74,8 @@ export function channelOptions(options: ConnectionOptions): grpc.ChannelOptions 
     'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 20_000,
     'grpc.keepalive_permit_without_calls': 0,
     // Reconnection policy belongs to the agent (backoff.ts); keep the channel's own short.
+    // Channelz bookkeeping costs CPU on every call; the reference agent and the simulator never read it.
+    'grpc.enable_channelz': 0,
     'grpc.initial_reconnect_backoff_ms': 1_000,
     'grpc.max_reconnect_backoff_ms': 10_000,
     ...(options.userAgent ? { 'grpc.primary_user_agent': options.userAgent } : {}),

@@ -29,6 +29,8 @@ const SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.http2.min_ping_interval_without_data_ms': 10_000,
   'grpc.max_receive_message_length': 1024 * 1024,
   'grpc.max_send_message_length': 4 * 1024 * 1024,
+  // Channelz traces every call and message; Corral exports its own metrics instead.
+  'grpc.enable_channelz': 0,
 };
 
 export class AgentGrpcServer implements Startable {
