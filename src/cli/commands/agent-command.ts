@@ -78,15 +78,7 @@ export function parseAgentFlags(flags: AgentFlags): AgentCommandConfig {
         flags.capabilities === undefined ? [] : flag.tokenList('--capabilities', flags.capabilities),
       labels: flag.labels('--label', flags.label ?? []),
     },
-    ...(flags.heartbeatInterval === undefined
-      ? {}
-      : {
-          heartbeatIntervalMs: flag.duration(
-            '--heartbeat-interval',
-            flags.heartbeatInterval,
-            flag.HEARTBEAT_BOUNDS,
-          ),
-        }),
+    ...flag.heartbeatIntervalOption(flags.heartbeatInterval),
     tls: flags.tls === true || caFile !== undefined,
     ...(caFile === undefined ? {} : { caFile }),
     logLevel: flag.logLevel('--log-level', flags.logLevel),

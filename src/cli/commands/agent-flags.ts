@@ -146,3 +146,10 @@ export function firstSignal(): { readonly received: Promise<NodeJS.Signals>; dis
   });
   return { received, dispose };
 }
+
+/** `--heartbeat-interval`, when given, as the option object both agent commands spread. */
+export function heartbeatIntervalOption(value: string | undefined): { heartbeatIntervalMs?: number } {
+  return value === undefined
+    ? {}
+    : { heartbeatIntervalMs: duration('--heartbeat-interval', value, HEARTBEAT_BOUNDS) };
+}

@@ -90,15 +90,7 @@ export function parseSimulateFlags(flags: SimulateFlags): SimulateConfig {
       enrollmentSecret,
       agents,
       rampUpMs: flag.duration('--ramp-up', flags.rampUp, { minMs: 0, maxMs: ONE_DAY_MS }),
-      ...(flags.heartbeatInterval === undefined
-        ? {}
-        : {
-            heartbeatIntervalMs: flag.duration(
-              '--heartbeat-interval',
-              flags.heartbeatInterval,
-              flag.HEARTBEAT_BOUNDS,
-            ),
-          }),
+      ...flag.heartbeatIntervalOption(flags.heartbeatInterval),
       ...warmup(flags),
       idPrefix,
       durationMs: flag.duration('--duration', flags.duration, { minMs: 0 }),

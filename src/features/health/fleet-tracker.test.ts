@@ -35,6 +35,13 @@ const sample = (sequence: number, overrides: Partial<HeartbeatSample> = {}): Hea
   ...overrides,
 });
 
+/** A staleness sweep with AGENT_TIMEOUT 30 s and MAX_INACTIVE_TIME 2 min. */
+const sweepFor = (tracker: FleetTracker) =>
+  new StalenessSweep(t.backends.db, tracker, new EventFactory(new TimeOrderedIds(clock), clock), clock, {
+    agentTimeoutMs: 30_000,
+    maxInactiveMs: 120_000,
+  });
+
 const eventsOf = async (type: string) =>
   (await t.services.events.list({ types: [type as EventType] }, { limit: 500, order: 'asc' })).items;
 
@@ -130,13 +137,7 @@ describe('FleetTracker', () => {
   it('goes offline when the stream closes, inactive after MAX_INACTIVE_TIME, and online again on a heartbeat', async () => {
     const { agentId } = await enrollTestAgent(t, 'a1');
     const tracker = t.services.tracker;
-    const sweep = new StalenessSweep(
-      t.backends.db,
-      tracker,
-      new EventFactory(new TimeOrderedIds(clock), clock),
-      clock,
-      { agentTimeoutMs: 30_000, maxInactiveMs: 120_000 },
-    );
+    const sweep = sweepFor(tracker);
     const agent = await tracker.attach(agentId);
     if (!agent) throw new Error('not attached');
     tracker.streamOpened(agent);
@@ -160,13 +161,7 @@ describe('FleetTracker', () => {
   it('marks a silent but connected agent offline after AGENT_TIMEOUT', async () => {
     const { agentId } = await enrollTestAgent(t, 'a1');
     const tracker = t.services.tracker;
-    const sweep = new StalenessSweep(
-      t.backends.db,
-      tracker,
-      new EventFactory(new TimeOrderedIds(clock), clock),
-      clock,
-      { agentTimeoutMs: 30_000, maxInactiveMs: 120_000 },
-    );
+    const sweep = sweepFor(tracker);
     const agent = await tracker.attach(agentId);
     if (!agent) throw new Error('not attached');
     tracker.streamOpened(agent);
