@@ -171,6 +171,36 @@ describe('FleetTracker', () => {
     expect(agent.status).toBe('offline');
   });
 
+  it('retries loading an agent after a failed read', async () => {
+    const { agentId } = await enrollTestAgent(t, 'a1');
+    const tracker = t.services.tracker;
+    const realGet = t.backends.db.agents.get.bind(t.backends.db.agents);
+    let failNext = true;
+    t.backends.db.agents.get = async (id: string) => {
+      if (failNext) {
+        failNext = false;
+        throw new Error('database busy');
+      }
+      return realGet(id);
+    };
+    await expect(tracker.attach(agentId)).rejects.toThrow('database busy');
+    expect(await tracker.attach(agentId)).toMatchObject({ id: agentId });
+  });
+
+  it('raises no status event for an agent closed after it was unregistered', async () => {
+    const { agentId } = await enrollTestAgent(t, 'a1');
+    const tracker = t.services.tracker;
+    const agent = await tracker.attach(agentId);
+    if (!agent) throw new Error('not attached');
+    tracker.streamOpened(agent);
+    await tracker.flush();
+    await t.services.agents.unregister(t.admin, agentId);
+    tracker.streamClosed(agent);
+    await tracker.flush();
+    const changes = await eventsOf(EventType.AgentStatusChanged);
+    expect(changes.map((e) => e.data.to)).toEqual(['online']);
+  });
+
   it('never brings an unregistered agent back with a late flush', async () => {
     const { agentId } = await enrollTestAgent(t, 'a1');
     const tracker = t.services.tracker;

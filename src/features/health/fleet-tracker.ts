@@ -99,13 +99,16 @@ export class FleetTracker {
     if (known) return known;
     let loading = this.loading.get(agentId);
     if (!loading) {
-      loading = this.db.agents.get(agentId).then((agent) => {
-        this.loading.delete(agentId);
-        if (!agent || agent.status === Connectivity.Decommissioned) return undefined;
-        const entry = this.live.get(agentId) ?? this.fromStored(agent);
-        this.live.set(agentId, entry);
-        return entry;
-      });
+      loading = this.db.agents
+        .get(agentId)
+        .then((agent) => {
+          if (!agent || agent.status === Connectivity.Decommissioned) return undefined;
+          const entry = this.live.get(agentId) ?? this.fromStored(agent);
+          this.live.set(agentId, entry);
+          return entry;
+        })
+        // A failed read must not stick: the next attach tries again.
+        .finally(() => this.loading.delete(agentId));
       this.loading.set(agentId, loading);
     }
     return loading;
@@ -261,6 +264,8 @@ export class FleetTracker {
   }
 
   private transition(agent: LiveAgent, event: ConnectivityEvent, actor: string): void {
+    // An entry forgotten meanwhile (the agent was unregistered) has nothing left to report.
+    if (this.live.get(agent.id) !== agent) return;
     const next = nextConnectivity(agent.status, event);
     if (next === agent.status) return;
     const now = this.clock.now();
