@@ -2,13 +2,23 @@
 // Original file: proto/corral/agent/v1/agent.proto
 
 import type { Heartbeat as _corral_agent_v1_Heartbeat, Heartbeat__Output as _corral_agent_v1_Heartbeat__Output } from '../../../corral/agent/v1/Heartbeat.js';
+import type { CommandReceipts as _corral_agent_v1_CommandReceipts, CommandReceipts__Output as _corral_agent_v1_CommandReceipts__Output } from '../../../corral/agent/v1/CommandReceipts.js';
+import type { CommandUpdates as _corral_agent_v1_CommandUpdates, CommandUpdates__Output as _corral_agent_v1_CommandUpdates__Output } from '../../../corral/agent/v1/CommandUpdates.js';
 
 /**
  * Everything an agent sends on the Connect stream.
  */
 export interface AgentMessage {
   'heartbeat'?: (_corral_agent_v1_Heartbeat | null);
-  'kind'?: "heartbeat";
+  /**
+   * Receipt of delivered commands, several at a time.
+   */
+  'commandReceipts'?: (_corral_agent_v1_CommandReceipts | null);
+  /**
+   * Progress and outcomes of commands, several at a time.
+   */
+  'commandUpdates'?: (_corral_agent_v1_CommandUpdates | null);
+  'kind'?: "heartbeat"|"commandReceipts"|"commandUpdates";
 }
 
 /**
@@ -16,5 +26,13 @@ export interface AgentMessage {
  */
 export interface AgentMessage__Output {
   'heartbeat'?: (_corral_agent_v1_Heartbeat__Output | null);
-  'kind'?: "heartbeat";
+  /**
+   * Receipt of delivered commands, several at a time.
+   */
+  'commandReceipts'?: (_corral_agent_v1_CommandReceipts__Output | null);
+  /**
+   * Progress and outcomes of commands, several at a time.
+   */
+  'commandUpdates'?: (_corral_agent_v1_CommandUpdates__Output | null);
+  'kind'?: "heartbeat"|"commandReceipts"|"commandUpdates";
 }

@@ -5,6 +5,9 @@ import type { ConnectAck as _corral_agent_v1_ConnectAck, ConnectAck__Output as _
 import type { HeartbeatAck as _corral_agent_v1_HeartbeatAck, HeartbeatAck__Output as _corral_agent_v1_HeartbeatAck__Output } from '../../../corral/agent/v1/HeartbeatAck.js';
 import type { SessionExpiring as _corral_agent_v1_SessionExpiring, SessionExpiring__Output as _corral_agent_v1_SessionExpiring__Output } from '../../../corral/agent/v1/SessionExpiring.js';
 import type { Drain as _corral_agent_v1_Drain, Drain__Output as _corral_agent_v1_Drain__Output } from '../../../corral/agent/v1/Drain.js';
+import type { CommandBatch as _corral_agent_v1_CommandBatch, CommandBatch__Output as _corral_agent_v1_CommandBatch__Output } from '../../../corral/agent/v1/CommandBatch.js';
+import type { CommandCancel as _corral_agent_v1_CommandCancel, CommandCancel__Output as _corral_agent_v1_CommandCancel__Output } from '../../../corral/agent/v1/CommandCancel.js';
+import type { CommandUpdateReceipts as _corral_agent_v1_CommandUpdateReceipts, CommandUpdateReceipts__Output as _corral_agent_v1_CommandUpdateReceipts__Output } from '../../../corral/agent/v1/CommandUpdateReceipts.js';
 
 /**
  * Everything the server sends on the Connect stream. Agents ignore kinds
@@ -15,7 +18,19 @@ export interface ServerMessage {
   'heartbeatAck'?: (_corral_agent_v1_HeartbeatAck | null);
   'sessionExpiring'?: (_corral_agent_v1_SessionExpiring | null);
   'drain'?: (_corral_agent_v1_Drain | null);
-  'kind'?: "connectAck"|"heartbeatAck"|"sessionExpiring"|"drain";
+  /**
+   * Commands to run, several at a time.
+   */
+  'commands'?: (_corral_agent_v1_CommandBatch | null);
+  /**
+   * Stop a command; the agent confirms with a CANCELLED update (or finishes it).
+   */
+  'cancel'?: (_corral_agent_v1_CommandCancel | null);
+  /**
+   * The server has stored these updates; the agent may forget them.
+   */
+  'updateReceipts'?: (_corral_agent_v1_CommandUpdateReceipts | null);
+  'kind'?: "connectAck"|"heartbeatAck"|"sessionExpiring"|"drain"|"commands"|"cancel"|"updateReceipts";
 }
 
 /**
@@ -27,5 +42,17 @@ export interface ServerMessage__Output {
   'heartbeatAck'?: (_corral_agent_v1_HeartbeatAck__Output | null);
   'sessionExpiring'?: (_corral_agent_v1_SessionExpiring__Output | null);
   'drain'?: (_corral_agent_v1_Drain__Output | null);
-  'kind'?: "connectAck"|"heartbeatAck"|"sessionExpiring"|"drain";
+  /**
+   * Commands to run, several at a time.
+   */
+  'commands'?: (_corral_agent_v1_CommandBatch__Output | null);
+  /**
+   * Stop a command; the agent confirms with a CANCELLED update (or finishes it).
+   */
+  'cancel'?: (_corral_agent_v1_CommandCancel__Output | null);
+  /**
+   * The server has stored these updates; the agent may forget them.
+   */
+  'updateReceipts'?: (_corral_agent_v1_CommandUpdateReceipts__Output | null);
+  'kind'?: "connectAck"|"heartbeatAck"|"sessionExpiring"|"drain"|"commands"|"cancel"|"updateReceipts";
 }
