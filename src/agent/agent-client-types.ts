@@ -7,6 +7,8 @@ import type { CorralError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { AgentRpc, ConnectionOptions } from './agent-rpc.js';
 import type { BackoffOptions, RandomSource } from './backoff.js';
+import type { CommandHandler, FailureModes, TerminalPhase } from './commands/command-types.js';
+import type { SeenCommands } from './commands/seen-commands.js';
 import type { StreamEnd } from './heartbeat-stream.js';
 import type { IdentityStore } from './identity-store.js';
 import type { MetricsSource } from './metrics-source.js';
@@ -30,6 +32,24 @@ export interface AgentClientOptions extends ConnectionOptions {
   readonly logger?: Logger;
   /** Replaces the gRPC transport (tests). */
   readonly rpc?: AgentRpc;
+  /** Command ids already accepted; in memory by default (the reference agent keeps a file). */
+  readonly seenCommands?: SeenCommands;
+  /** The command types this agent runs; the built-in ones by default. */
+  readonly commandHandlers?: readonly CommandHandler[];
+  /** Commands running at once (default 4). */
+  readonly maxConcurrentCommands?: number;
+  /** How often receipts and updates are flushed while some wait (default 50 ms). */
+  readonly commandFlushIntervalMs?: number;
+  /** Simulated misbehaviour (fail, slow down, crash, stall). */
+  readonly failureModes?: FailureModes;
+  /** A `shutdown` command succeeded; by default the client stops. */
+  readonly onShutdownRequested?: (reason: string) => void;
+  /**
+   * The simulated crash (failureModes.crashAfter) is due. By default the client
+   * restarts in place: drops the stream without goodbye, forgets everything but
+   * its identity and seen command ids, and connects again.
+   */
+  readonly onCrash?: () => void;
 }
 
 export const AgentClientState = {
@@ -62,6 +82,22 @@ export interface AgentClientStats {
   readonly drains: number;
   readonly errors: number;
   readonly lastError: string | undefined;
+  /** Command deliveries, and those of an id seen before (receipted, not run). */
+  readonly commandsReceived: number;
+  readonly commandsDuplicate: number;
+  /** Deliveries dropped on purpose (failureModes.stallRate). */
+  readonly commandsStalled: number;
+  /** Finished commands by terminal phase. */
+  readonly commandsSucceeded: number;
+  readonly commandsFailed: number;
+  readonly commandsCancelled: number;
+  readonly commandsRejected: number;
+  /** Queued or running now. */
+  readonly commandsActive: number;
+  /** Updates the server has not receipted yet. */
+  readonly updatesUnacknowledged: number;
+  /** Simulated crashes (failureModes.crashAfter). */
+  readonly crashes: number;
 }
 
 export type DisconnectReason = StreamEnd['kind'];
@@ -74,6 +110,8 @@ export type AgentClientEvents = {
   heartbeatAcked: [{ sequence: number; health: string }];
   sessionRefreshed: [{ expiresAtMs: number }];
   retrying: [{ delayMs: number; attempt: number; error?: string }];
+  commandReceived: [{ commandId: string; type: string; attempt: number; duplicate: boolean }];
+  commandFinished: [{ commandId: string; type: string; phase: TerminalPhase; durationMs: number }];
   stopped: [AgentStopResult];
 };
 

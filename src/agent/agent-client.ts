@@ -1,6 +1,7 @@
 // One agent's connection to Corral, shared by the reference agent and the
 // simulator: enroll (or load the stored identity), authenticate, keep the
-// Connect stream open with heartbeats, and when it drops, reconnect with
+// Connect stream open with heartbeats, run the commands the server sends
+// (commands/command-channel.ts), and when the stream drops, reconnect with
 // jittered backoff, honouring the server's drain and retry hints. It stops on
 // stop() or when the server refuses the agent for good; observers follow it
 // through typed events and a stats snapshot.
@@ -24,10 +25,13 @@ import { AgentStats } from './agent-stats.js';
 import type { AgentRpc } from './agent-rpc.js';
 import { GrpcAgentRpc, describeError, grpcCode } from './agent-rpc.js';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
+import { CommandChannel } from './commands/command-channel.js';
+import { builtinHandlers } from './commands/handlers/builtin-handlers.js';
+import { MemorySeenCommands } from './commands/seen-commands.js';
 import { loadOrEnroll } from './enrollment.js';
 import { buildHeartbeat, sampleMetrics } from './heartbeat-builder.js';
 import type { StreamEnd } from './heartbeat-stream.js';
-import { runHeartbeatStream } from './heartbeat-stream.js';
+import { ABRUPT_RESTART, runHeartbeatStream } from './heartbeat-stream.js';
 import { SessionKeeper } from './session-keeper.js';
 import { sleep } from './sleep.js';
 import { retryDelayOf } from './status-details.js';
@@ -60,6 +64,11 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   private sequence = 0;
   private settle: (result: AgentStopResult) => void = () => undefined;
   private readonly counters = new AgentStats();
+  private readonly commands: CommandChannel;
+  /** Aborting it ends the current stream with `restart`. */
+  private restartControl: AbortController | undefined;
+  /** Set by a reconnect request (update, restart, crash): the wait before the next stream. */
+  private reconnectDelayMs: number | undefined;
 
   constructor(private readonly options: AgentClientOptions) {
     super();
@@ -70,10 +79,14 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     this.stopped = new Promise((resolve) => {
       this.settle = resolve;
     });
+    this.commands = this.commandChannel();
   }
 
   get stats(): AgentClientStats {
-    return this.counters.snapshot();
+    return this.counters.snapshot({
+      commandsActive: this.commands.activeCommands,
+      updatesUnacknowledged: this.commands.outbox.size,
+    });
   }
 
   /** Starts connecting in the background; idempotent. */
@@ -100,6 +113,62 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       await this.running;
     })();
     return this.stopping;
+  }
+
+  private commandChannel(): CommandChannel {
+    const { options } = this;
+    return new CommandChannel({
+      seen: options.seenCommands ?? new MemorySeenCommands({ clock: this.clock }),
+      handlers: options.commandHandlers ?? builtinHandlers(),
+      maxConcurrent: options.maxConcurrentCommands,
+      failureModes: options.failureModes,
+      flushIntervalMs: options.commandFlushIntervalMs,
+      clock: this.clock,
+      random: options.random,
+      logger: this.logger,
+      hooks: {
+        reconnect: (delayMs, reason) => this.requestReconnect(delayMs, reason),
+        exit: (reason) => {
+          this.logger.info({ reason }, 'exit requested by a command');
+          if (options.onShutdownRequested) options.onShutdownRequested(reason);
+          else void this.stop(reason);
+        },
+        crash: () => this.crash(),
+      },
+      onDelivered: (delivery) => {
+        this.counters.commandReceived(delivery.duplicate);
+        this.emit('commandReceived', delivery);
+      },
+      onStalled: () => this.counters.commandStalled(),
+      onFinished: ({ commandId, type, phase, durationMs }) => {
+        this.counters.commandFinished(phase);
+        this.logger.debug({ commandId, type, phase, durationMs }, 'command finished');
+        this.emit('commandFinished', { commandId, type, phase, durationMs });
+      },
+    });
+  }
+
+  /** Closes the current stream (its updates already written) and reconnects after delayMs. */
+  private requestReconnect(delayMs: number, reason: string): void {
+    if (this.ending) return;
+    this.logger.info({ reason, reconnectInMs: delayMs }, 'reconnect requested by a command');
+    this.reconnectDelayMs = delayMs;
+    this.restartControl?.abort();
+  }
+
+  /** The simulated crash: by default a restart in place that keeps only identity and seen ids. */
+  private crash(): void {
+    if (this.ending) return;
+    this.counters.crashed();
+    if (this.options.onCrash) {
+      this.options.onCrash();
+      return;
+    }
+    this.logger.warn('simulated crash: dropping the stream and all command state');
+    this.commands.reset();
+    this.keeper?.invalidate();
+    this.reconnectDelayMs = 0;
+    this.restartControl?.abort(ABRUPT_RESTART);
   }
 
   private async run(): Promise<void> {
@@ -187,8 +256,11 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       if (isFatal(error)) throw error;
       return { kind: 'failed', error, connectedForMs: 0 };
     }
+    const restart = new AbortController();
+    this.restartControl = restart;
     const end = await runHeartbeatStream({
       call,
+      restartSignal: restart.signal,
       clock: this.clock,
       logger: this.logger,
       heartbeat: () => this.nextHeartbeat(agentId),
@@ -198,8 +270,9 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       closeGraceMs: this.options.stopTimeoutMs ?? 2_000,
       signal: this.halt.signal,
       hooks: {
-        onConnected: (ack, heartbeatIntervalMs) => {
+        onConnected: (ack, heartbeatIntervalMs, sink) => {
           this.counters.connected();
+          this.commands.attach(sink);
           this.logger.info(
             { sessionId: ack.sessionId, server: ack.serverInstance, heartbeatIntervalMs },
             'connected',
@@ -228,8 +301,13 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
             'server asked to drain',
           );
         },
+        onCommands: (batch) => void this.commands.onCommands(batch.commands),
+        onCancel: (cancel) => this.commands.onCancel(cancel),
+        onUpdateReceipts: (receipts) => this.commands.onUpdateReceipts(receipts),
       },
     });
+    this.restartControl = undefined;
+    this.commands.detach();
     if (this.counters.linkUp) {
       this.counters.linkUp = false;
       const error = end.kind === 'failed' ? describeError(end.error) : undefined;
@@ -252,6 +330,11 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       case 'drain':
         // The server's delay plus jitter, so a drained fleet does not return in one burst.
         return end.drain.retryAfterMs + this.backoff.next();
+      case 'restart': {
+        const delayMs = this.reconnectDelayMs ?? 0;
+        this.reconnectDelayMs = undefined;
+        return delayMs + this.backoff.next();
+      }
       case 'failed':
         return this.retryDelay(end.error);
       default:
@@ -308,6 +391,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   }
 
   private finish(result: AgentStopResult): void {
+    this.commands.close();
     if (this.counters.terminal) return;
     this.counters.state = result.failed ? AgentClientState.Failed : AgentClientState.Stopped;
     this.emit('stopped', result);

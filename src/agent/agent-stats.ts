@@ -3,6 +3,7 @@
 // read every few seconds.
 import type { HeartbeatAck__Output } from '../gen/proto/corral/agent/v1/HeartbeatAck.js';
 import type { AgentClientStats } from './agent-client-types.js';
+import type { TerminalPhase } from './commands/command-types.js';
 import { AgentClientState } from './agent-client-types.js';
 
 export class AgentStats {
@@ -20,6 +21,16 @@ export class AgentStats {
   private drains = 0;
   private errors = 0;
   private lastError: string | undefined;
+  private readonly commands = {
+    received: 0,
+    duplicate: 0,
+    stalled: 0,
+    COMMAND_PHASE_SUCCEEDED: 0,
+    COMMAND_PHASE_FAILED: 0,
+    COMMAND_PHASE_CANCELLED: 0,
+    COMMAND_PHASE_REJECTED: 0,
+  };
+  private crashes = 0;
 
   connected(): void {
     this.linkUp = true;
@@ -50,6 +61,23 @@ export class AgentStats {
     this.drains += 1;
   }
 
+  commandReceived(duplicate: boolean): void {
+    this.commands.received += 1;
+    if (duplicate) this.commands.duplicate += 1;
+  }
+
+  commandStalled(): void {
+    this.commands.stalled += 1;
+  }
+
+  commandFinished(phase: TerminalPhase): void {
+    this.commands[phase] += 1;
+  }
+
+  crashed(): void {
+    this.crashes += 1;
+  }
+
   failed(description: string): void {
     this.errors += 1;
     this.lastError = description;
@@ -59,7 +87,7 @@ export class AgentStats {
     return this.state === AgentClientState.Stopped || this.state === AgentClientState.Failed;
   }
 
-  snapshot(): AgentClientStats {
+  snapshot(live: { commandsActive: number; updatesUnacknowledged: number }): AgentClientStats {
     return {
       state: this.state,
       agentId: this.agentId,
@@ -75,6 +103,15 @@ export class AgentStats {
       drains: this.drains,
       errors: this.errors,
       lastError: this.lastError,
+      commandsReceived: this.commands.received,
+      commandsDuplicate: this.commands.duplicate,
+      commandsStalled: this.commands.stalled,
+      commandsSucceeded: this.commands.COMMAND_PHASE_SUCCEEDED,
+      commandsFailed: this.commands.COMMAND_PHASE_FAILED,
+      commandsCancelled: this.commands.COMMAND_PHASE_CANCELLED,
+      commandsRejected: this.commands.COMMAND_PHASE_REJECTED,
+      ...live,
+      crashes: this.crashes,
     };
   }
 }

@@ -1,8 +1,11 @@
 // One life of the agent's Connect stream: wait for the ConnectAck, send
 // heartbeats at the interval it sets, dispatch what the server sends (acks,
-// session expiry warnings, drain) and ignore message kinds this agent does not
-// know, as the protocol requires. Resolves with how the stream ended; the
+// session expiry warnings, drain, commands) and ignore message kinds this
+// agent does not know, as the protocol requires. Resolves with how the stream ended; the
 // caller decides when to open the next one.
+import type { CommandBatch__Output } from '../gen/proto/corral/agent/v1/CommandBatch.js';
+import type { CommandCancel__Output } from '../gen/proto/corral/agent/v1/CommandCancel.js';
+import type { CommandUpdateReceipts__Output } from '../gen/proto/corral/agent/v1/CommandUpdateReceipts.js';
 import type { ConnectAck__Output } from '../gen/proto/corral/agent/v1/ConnectAck.js';
 import type { Drain__Output } from '../gen/proto/corral/agent/v1/Drain.js';
 import type { Heartbeat } from '../gen/proto/corral/agent/v1/Heartbeat.js';
@@ -13,6 +16,7 @@ import type { Clock } from '../shared/clock.js';
 import { CorralError, ErrorCode } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { ConnectStream } from './agent-rpc.js';
+import type { CommandSink } from './commands/command-channel.js';
 
 export type StreamEnd =
   /** The server asked us to leave and come back after `drain.retryAfterMs`. */
@@ -21,16 +25,22 @@ export type StreamEnd =
   | { readonly kind: 'ended'; readonly connectedForMs: number }
   | { readonly kind: 'failed'; readonly error: unknown; readonly connectedForMs: number }
   /** We were told to stop. */
-  | { readonly kind: 'stopped'; readonly connectedForMs: number };
+  | { readonly kind: 'stopped'; readonly connectedForMs: number }
+  /** We were told to close and reconnect (restart signal). */
+  | { readonly kind: 'restart'; readonly connectedForMs: number };
 
 export interface StreamHooks {
-  onConnected?(ack: ConnectAck__Output, intervalMs: number): void;
+  /** The sink writes command receipts and updates on this stream. */
+  onConnected?(ack: ConnectAck__Output, intervalMs: number, sink: CommandSink): void;
   onHeartbeatSent?(heartbeat: Heartbeat): void;
   /** A heartbeat was due while the previous ones were still waiting to be sent. */
   onHeartbeatSkipped?(): void;
   onHeartbeatAck?(ack: HeartbeatAck__Output): void;
   onSessionExpiring?(message: SessionExpiring__Output): void;
   onDrain?(drain: Drain__Output): void;
+  onCommands?(batch: CommandBatch__Output): void;
+  onCancel?(cancel: CommandCancel__Output): void;
+  onUpdateReceipts?(receipts: CommandUpdateReceipts__Output): void;
 }
 
 export interface HeartbeatStreamOptions {
@@ -50,7 +60,15 @@ export interface HeartbeatStreamOptions {
   readonly hooks: StreamHooks;
   /** Aborting it closes the stream gracefully; the run then resolves with `stopped`. */
   readonly signal: AbortSignal;
+  /**
+   * Aborting it closes the stream and resolves with `restart`: gracefully, or
+   * at once (no half-close, as a crashed process would) when its reason is
+   * ABRUPT_RESTART.
+   */
+  readonly restartSignal?: AbortSignal;
 }
+
+export const ABRUPT_RESTART = 'abrupt';
 
 /** Intervals below this from a server are a bug there, not a reason to spin here. */
 export const MIN_HEARTBEAT_INTERVAL_MS = 100;
@@ -68,6 +86,7 @@ class HeartbeatStream {
   /** The server's status arrived; nothing can be written any more. */
   private callEnded = false;
   private finished = false;
+  private restarting = false;
   private intervalMs = 0;
   private ackTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -102,10 +121,37 @@ class HeartbeatStream {
     }, this.options.ackTimeoutMs);
     if (signal.aborted) this.close(this.options.closeGraceMs);
     else signal.addEventListener('abort', this.onAbort, { once: true });
+    const { restartSignal } = this.options;
+    if (restartSignal?.aborted) this.onRestart();
+    else restartSignal?.addEventListener('abort', this.onRestart, { once: true });
     return done;
   }
 
   private readonly onAbort = (): void => this.close(this.options.closeGraceMs);
+
+  private readonly onRestart = (): void => {
+    if (this.finished) return;
+    this.restarting = true;
+    if (this.options.restartSignal?.reason !== ABRUPT_RESTART) {
+      this.close(this.options.closeGraceMs);
+      return;
+    }
+    this.halfClosed = true;
+    clearTimeout(this.heartbeatTimer);
+    clearTimeout(this.ackTimer);
+    if (!this.callEnded) this.options.call.cancel();
+  };
+
+  private readonly sink: CommandSink = {
+    writable: () =>
+      this.connectedAtMs !== undefined &&
+      !this.halfClosed &&
+      !this.callEnded &&
+      !this.options.call.writableNeedDrain,
+    write: (message) => {
+      this.options.call.write(message);
+    },
+  };
 
   private onMessage(message: ServerMessage__Output): void {
     const { hooks, logger } = this.options;
@@ -122,6 +168,15 @@ class HeartbeatStream {
       case 'drain':
         if (message.drain) this.onDrain(message.drain);
         break;
+      case 'commands':
+        if (message.commands) hooks.onCommands?.(message.commands);
+        break;
+      case 'cancel':
+        if (message.cancel) hooks.onCancel?.(message.cancel);
+        break;
+      case 'updateReceipts':
+        if (message.updateReceipts) hooks.onUpdateReceipts?.(message.updateReceipts);
+        break;
       default:
         // A kind added to the protocol after this agent was built: ignore it.
         logger.debug('ignoring a server message of an unknown kind');
@@ -137,7 +192,7 @@ class HeartbeatStream {
       typeof this.options.intervalMs === 'function' ? this.options.intervalMs() : this.options.intervalMs;
     const interval = override ?? (fromServer > 0 ? fromServer : this.options.fallbackIntervalMs);
     this.intervalMs = Math.max(MIN_HEARTBEAT_INTERVAL_MS, interval);
-    this.options.hooks.onConnected?.(ack, this.intervalMs);
+    this.options.hooks.onConnected?.(ack, this.intervalMs, this.sink);
     this.beat();
   }
 
@@ -188,10 +243,12 @@ class HeartbeatStream {
     clearTimeout(this.heartbeatTimer);
     clearTimeout(this.closeTimer);
     this.options.signal.removeEventListener('abort', this.onAbort);
+    this.options.restartSignal?.removeEventListener('abort', this.onRestart);
     const connectedForMs =
       this.connectedAtMs === undefined ? 0 : Math.max(0, this.options.clock.now() - this.connectedAtMs);
     if (this.drain) this.resolve({ kind: 'drain', drain: this.drain, connectedForMs });
     else if (this.options.signal.aborted) this.resolve({ kind: 'stopped', connectedForMs });
+    else if (this.restarting) this.resolve({ kind: 'restart', connectedForMs });
     else if (this.error !== undefined) this.resolve({ kind: 'failed', error: this.error, connectedForMs });
     else this.resolve({ kind: 'ended', connectedForMs });
   }

@@ -1,5 +1,6 @@
-// The reference agent: one AgentClient with its identity in a private state
-// directory and real host metrics in its heartbeats. What `corral agent` runs,
+// The reference agent: one AgentClient with its identity and the ids of the
+// commands it has accepted in a private state directory, real host metrics in
+// its heartbeats, and the built-in command handlers doing real work. What `corral agent` runs,
 // and a template for agents written against the protocol in other languages.
 import { CORRAL_VERSION } from '../app/version.js';
 import type { Logger } from '../shared/logger.js';
@@ -7,6 +8,8 @@ import type { FactsInput } from './agent-facts.js';
 import { hostFacts } from './agent-facts.js';
 import type { AgentStopResult } from './agent-client.js';
 import { AgentClient } from './agent-client.js';
+import type { FailureModes } from './commands/command-types.js';
+import { FileSeenCommands } from './commands/seen-commands.js';
 import { HostMetrics } from './host-metrics.js';
 import { FileIdentityStore } from './identity-store.js';
 
@@ -20,6 +23,11 @@ export interface ReferenceAgentConfig {
   readonly heartbeatIntervalMs?: number;
   readonly tls: boolean;
   readonly caFile?: string;
+  /** Commands running at once (default 4). */
+  readonly maxConcurrentCommands?: number;
+  readonly failureModes?: FailureModes;
+  /** The simulated crash is due (failureModes.crashAfter); `corral agent` exits the process. */
+  readonly onCrash?: () => void;
 }
 
 export interface ReferenceAgent {
@@ -45,6 +53,12 @@ export function startReferenceAgent(config: ReferenceAgentConfig, logger: Logger
       identityStore: store,
       metrics: () => metrics.sample(),
       heartbeatIntervalMs: config.heartbeatIntervalMs,
+      seenCommands: new FileSeenCommands(config.stateDir),
+      ...(config.maxConcurrentCommands === undefined
+        ? {}
+        : { maxConcurrentCommands: config.maxConcurrentCommands }),
+      ...(config.failureModes === undefined ? {} : { failureModes: config.failureModes }),
+      ...(config.onCrash === undefined ? {} : { onCrash: config.onCrash }),
       userAgent: `corral-reference-agent/${CORRAL_VERSION}`,
       logger: logger.child({ component: 'agent' }),
     });

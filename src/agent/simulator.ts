@@ -1,6 +1,7 @@
 // Many simulated agents in one process, for load tests and demos: each is a
 // real AgentClient (same code as the reference agent) with an in-memory
-// identity, synthetic metrics and, by default, its own TCP connection. Agents
+// identity, synthetic metrics, light command handlers (a scan paces and
+// reports but burns no CPU) and, by default, its own TCP connection. Agents
 // start evenly over the ramp-up; progress is reported at an interval; the run
 // ends on stop(), after its duration, or when every agent has been refused.
 import { CORRAL_VERSION } from '../app/version.js';
@@ -9,6 +10,8 @@ import { invalidArgument } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { silentLogger } from '../shared/logger.js';
 import { AgentClient } from './agent-client.js';
+import type { FailureModes } from './commands/command-types.js';
+import { builtinHandlers } from './commands/handlers/builtin-handlers.js';
 import type { BackoffOptions, RandomSource } from './backoff.js';
 import { MemoryIdentityStore } from './identity-store.js';
 import type { SimulationReport, SimulationStats, SimulationSummary } from './simulation-stats.js';
@@ -44,6 +47,11 @@ export interface SimulationOptions {
   readonly separateConnections?: boolean;
   /** Per heartbeat chance that an agent starts a degraded episode. */
   readonly degradeProbability?: number;
+  /**
+   * Simulated misbehaviour for every agent. With crashAfter, an agent drops
+   * its connection and restarts in place with its identity (and seen ids).
+   */
+  readonly failureModes?: FailureModes;
   readonly backoff?: BackoffOptions;
   readonly logger?: Logger;
   readonly random?: RandomSource;
@@ -82,6 +90,8 @@ class Simulation implements SimulationHandle {
   private readonly logger: Logger;
   private readonly random: RandomSource;
   private readonly startedAtMs = performance.now();
+  /** Handlers hold no per-agent state: one set serves the whole fleet. */
+  private readonly handlers = builtinHandlers({ scan: { work: 'light' } });
   private reportTimer: NodeJS.Timeout | undefined;
   private durationTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<SimulationSummary> | undefined;
@@ -178,6 +188,8 @@ class Simulation implements SimulationHandle {
       identityStore: new MemoryIdentityStore(),
       metrics: () => metrics.sample(),
       heartbeatIntervalMs: this.heartbeatInterval(),
+      commandHandlers: this.handlers,
+      ...(this.options.failureModes === undefined ? {} : { failureModes: this.options.failureModes }),
       backoff: this.options.backoff,
       random: this.random,
       logger: this.logger.child({ agentId: facts.agentId }),
@@ -224,6 +236,21 @@ function validate(options: SimulationOptions): void {
     }
   }
   if (!options.enrollmentSecret) throw invalidArgument('an enrollment secret is required');
+  const modes = options.failureModes ?? {};
+  for (const [name, value] of Object.entries({ failRate: modes.failRate, stallRate: modes.stallRate })) {
+    if (value !== undefined && !(value >= 0 && value <= 1)) {
+      throw invalidArgument(`failureModes.${name} must be from 0 to 1, got ${value}`);
+    }
+  }
+  if (
+    modes.addedLatencyMs !== undefined &&
+    !(Number.isFinite(modes.addedLatencyMs) && modes.addedLatencyMs >= 0)
+  ) {
+    throw invalidArgument(`failureModes.addedLatencyMs must be a duration >= 0, got ${modes.addedLatencyMs}`);
+  }
+  if (modes.crashAfter !== undefined && !(Number.isInteger(modes.crashAfter) && modes.crashAfter >= 0)) {
+    throw invalidArgument(`failureModes.crashAfter must be a whole number, got ${modes.crashAfter}`);
+  }
   const longestId = `${options.idPrefix ?? 'sim'}-${agents}`;
   if (!/^[A-Za-z0-9._:-]{1,128}$/.test(longestId)) {
     throw invalidArgument(`id prefix ${JSON.stringify(options.idPrefix)} does not make valid agent ids`);

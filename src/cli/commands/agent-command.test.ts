@@ -73,10 +73,26 @@ describe('parseAgentFlags', () => {
     ['unknown log level', { logLevel: 'loud' }, /--log-level: "loud" must be one of/],
     ['blank secret', { enrollSecret: ' ' }, /--enroll-secret/],
     ['empty name', { name: '' }, /--name/],
+    [
+      'fail rate that is not a number',
+      { failRate: 'some' },
+      /--fail-rate: "some" must be a number from 0 to 1/,
+    ],
+    ['stall rate above 1', { stallRate: '2' }, /--stall-rate/],
+    ['negative added latency', { addedLatency: '-1s' }, /--added-latency/],
+    ['fractional crash count', { crashAfter: '1.5' }, /--crash-after/],
   ])('rejects %s with a UsageError naming the flag', (_case, flags, message) => {
     const attempt = () => parseAgentFlags({ ...base, ...flags });
     expect(attempt).toThrow(UsageError);
     expect(attempt).toThrow(message);
+  });
+
+  it('reads the failure simulation flags', () => {
+    expect(
+      parseAgentFlags({ ...base, failRate: '0', addedLatency: '2s', crashAfter: '1', stallRate: '0.25' })
+        .failureModes,
+    ).toEqual({ failRate: 0, addedLatencyMs: 2_000, crashAfter: 1, stallRate: 0.25 });
+    expect(parseAgentFlags(base).failureModes).toBeUndefined();
   });
 
   it('accepts gRPC resolver targets as they are', () => {

@@ -11,7 +11,7 @@ import { createLogger } from '../../shared/logger.js';
 import { UsageError } from '../usage-error.js';
 import * as flag from './agent-flags.js';
 
-export interface AgentFlags {
+export interface AgentFlags extends flag.FailureFlags {
   readonly server?: string;
   readonly enrollSecret?: string;
   readonly stateDir: string;
@@ -33,9 +33,11 @@ export interface AgentCommandConfig extends ReferenceAgentConfig {
 export type AgentRunner = (config: AgentCommandConfig) => Promise<void>;
 
 export const DEFAULT_STATE_DIR = './.corral-agent';
+/** Exit code of the simulated crash (--crash-after): EX_SOFTWARE. */
+export const CRASH_EXIT_CODE = 70;
 
 export function agentCommand(run: AgentRunner = runAgent): Command {
-  return new Command('agent')
+  const command = new Command('agent')
     .description('run the reference agent: enroll once, then stream heartbeats with host metrics')
     .option('--server <host:port>', 'Corral gRPC endpoint')
     .addOption(
@@ -52,7 +54,9 @@ export function agentCommand(run: AgentRunner = runAgent): Command {
     .option('--heartbeat-interval <duration>', "fixed heartbeat interval (default: the server's), e.g. 5s")
     .option('--tls', 'connect with TLS')
     .option('--ca-file <file>', 'PEM CA bundle to verify the server (implies --tls)')
-    .option('--log-level <level>', `one of ${flag.LOG_LEVELS.join(', ')}`, 'info')
+    .option('--log-level <level>', `one of ${flag.LOG_LEVELS.join(', ')}`, 'info');
+  return flag
+    .addFailureFlags(command, `the process exits with code ${CRASH_EXIT_CODE}`)
     .addHelpText(
       'after',
       `\nThe enrollment secret can also come from ${flag.ENROLL_SECRET_ENV} (preferable: flags are visible to other users).\n` +
@@ -81,6 +85,7 @@ export function parseAgentFlags(flags: AgentFlags): AgentCommandConfig {
     ...flag.heartbeatIntervalOption(flags.heartbeatInterval),
     tls: flags.tls === true || caFile !== undefined,
     ...(caFile === undefined ? {} : { caFile }),
+    ...flag.failureModesOption(flags),
     logLevel: flag.logLevel('--log-level', flags.logLevel),
   };
 }
@@ -94,7 +99,18 @@ async function runAgent(config: AgentCommandConfig): Promise<void> {
     );
   }
   const signals = flag.firstSignal();
-  const agent = startReferenceAgent(config, logger);
+  const agent = startReferenceAgent(
+    {
+      ...config,
+      onCrash: () => {
+        // Abrupt on purpose: no TerminateSession, no goodbye on the stream.
+        logger.error({ exitCode: CRASH_EXIT_CODE }, 'simulated crash (--crash-after): exiting');
+        logger.flush();
+        process.exit(CRASH_EXIT_CODE);
+      },
+    },
+    logger,
+  );
   logger.info(
     { server: config.serverAddress, stateDir: config.stateDir, tls: config.tls },
     'reference agent starting',

@@ -1,7 +1,9 @@
 // Validation of the flags `corral agent` and `corral simulate` share. Each
 // reader turns one raw flag value into a typed one or throws a UsageError that
 // names the flag, so a typo never gets as far as the network.
+import type { Command } from 'commander';
 import { accessSync, constants } from 'node:fs';
+import type { FailureModes } from '../../agent/commands/command-types.js';
 import { isCorralError } from '../../shared/errors.js';
 import type { LogLevel } from '../../shared/logger.js';
 import { parseDuration } from '../../shared/duration.js';
@@ -152,4 +154,48 @@ export function heartbeatIntervalOption(value: string | undefined): { heartbeatI
   return value === undefined
     ? {}
     : { heartbeatIntervalMs: duration('--heartbeat-interval', value, HEARTBEAT_BOUNDS) };
+}
+
+/** The simulated failure flags (seed 004) both agent commands take. */
+export interface FailureFlags {
+  readonly failRate?: string;
+  readonly addedLatency?: string;
+  readonly crashAfter?: string;
+  readonly stallRate?: string;
+}
+
+export const MAX_ADDED_LATENCY_MS = 3_600_000;
+export const MAX_CRASH_AFTER = 1_000_000;
+
+/** Adds --fail-rate, --added-latency, --crash-after and --stall-rate to a command. */
+export function addFailureFlags(command: Command, crashEffect: string): Command {
+  return command
+    .option('--fail-rate <0..1>', 'simulate failures: share of commands that fail instead of running')
+    .option('--added-latency <duration>', 'simulate slowness: delay before each command reports its outcome')
+    .option('--crash-after <n>', `simulate a crash after n finished commands: ${crashEffect}`)
+    .option('--stall-rate <0..1>', 'simulate hangs: share of commands neither receipted nor answered');
+}
+
+/** A fraction from 0 to 1, e.g. 0.05. */
+export function rate(flag: string, value: string): number {
+  const n = /^(0|1|0?\.\d+|1\.0*)$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(n >= 0 && n <= 1))
+    throw new UsageError(`${flag}: ${JSON.stringify(value)} must be a number from 0 to 1`);
+  return n;
+}
+
+/** The failure flags, when any is given, as the option object both agent commands spread. */
+export function failureModesOption(flags: FailureFlags): { failureModes?: FailureModes } {
+  const modes: { -readonly [K in keyof FailureModes]: FailureModes[K] } = {};
+  if (flags.failRate !== undefined) modes.failRate = rate('--fail-rate', flags.failRate);
+  if (flags.addedLatency !== undefined) {
+    modes.addedLatencyMs = duration('--added-latency', flags.addedLatency, {
+      minMs: 0,
+      maxMs: MAX_ADDED_LATENCY_MS,
+    });
+  }
+  if (flags.crashAfter !== undefined)
+    modes.crashAfter = wholeNumber('--crash-after', flags.crashAfter, 1, MAX_CRASH_AFTER);
+  if (flags.stallRate !== undefined) modes.stallRate = rate('--stall-rate', flags.stallRate);
+  return Object.keys(modes).length === 0 ? {} : { failureModes: modes };
 }

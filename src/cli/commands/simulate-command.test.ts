@@ -75,10 +75,58 @@ describe('parseSimulateFlags', () => {
     ['bad prefix', { idPrefix: 'sim agents' }, /--id-prefix/],
     ['tiny report interval', { reportInterval: '10ms' }, /--report-interval: must be 0 or at least 100ms/],
     ['bad server', { server: 'nowhere' }, /--server/],
+    ['fail rate above 1', { failRate: '1.5' }, /--fail-rate: "1.5" must be a number from 0 to 1/],
+    ['negative stall rate', { stallRate: '-0.1' }, /--stall-rate: "-0.1" must be a number from 0 to 1/],
+    ['bad added latency', { addedLatency: 'soon' }, /--added-latency/],
+    ['crash after zero', { crashAfter: '0' }, /--crash-after: "0" must be a whole number from 1/],
   ])('rejects %s', (_case, flags, message) => {
     const attempt = () => parseSimulateFlags({ ...base, ...flags });
     expect(attempt).toThrow(UsageError);
     expect(attempt).toThrow(message);
+  });
+});
+
+describe('failure simulation flags', () => {
+  it('are absent unless given', () => {
+    expect(parseSimulateFlags(base).simulation.failureModes).toBeUndefined();
+  });
+
+  it('read rates, latency and crash count into failure modes', () => {
+    const { simulation } = parseSimulateFlags({
+      ...base,
+      failRate: '0.05',
+      addedLatency: '250ms',
+      crashAfter: '20',
+      stallRate: '1',
+    });
+    expect(simulation.failureModes).toEqual({
+      failRate: 0.05,
+      addedLatencyMs: 250,
+      crashAfter: 20,
+      stallRate: 1,
+    });
+  });
+
+  it('come through commander', async () => {
+    const run = vi.fn<(config: SimulateConfig) => Promise<void>>().mockResolvedValue();
+    await simulateCommand(run)
+      .exitOverride()
+      .parseAsync(
+        [
+          '--server',
+          'corral:7443',
+          '--enroll-secret',
+          's',
+          '--agents',
+          '2',
+          '--fail-rate',
+          '.5',
+          '--crash-after',
+          '3',
+        ],
+        { from: 'user' },
+      );
+    expect(run.mock.calls[0]?.[0].simulation.failureModes).toEqual({ failRate: 0.5, crashAfter: 3 });
   });
 });
 

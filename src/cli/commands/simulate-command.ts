@@ -13,7 +13,7 @@ import { outputOption, printRecords } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import * as flag from './agent-flags.js';
 
-export interface SimulateFlags {
+export interface SimulateFlags extends flag.FailureFlags {
   readonly server?: string;
   readonly enrollSecret?: string;
   readonly agents?: string;
@@ -41,7 +41,7 @@ export type SimulateRunner = (config: SimulateConfig) => Promise<void>;
 const ONE_DAY_MS = 86_400_000;
 
 export function simulateCommand(run: SimulateRunner = runSimulate): Command {
-  return new Command('simulate')
+  const command = new Command('simulate')
     .description('simulate a fleet of agents in this process (load tests, demos)')
     .option('--server <host:port>', 'Corral gRPC endpoint')
     .addOption(new Option('--enroll-secret <secret>', 'enrollment secret').env(flag.ENROLL_SECRET_ENV))
@@ -59,7 +59,9 @@ export function simulateCommand(run: SimulateRunner = runSimulate): Command {
     .option('--tls', 'connect with TLS')
     .option('--ca-file <file>', 'PEM CA bundle to verify the server (implies --tls)')
     .option('--shared-connection', 'multiplex all agents over one connection instead of one each')
-    .option('--log-level <level>', `agent logs on stderr: one of ${flag.LOG_LEVELS.join(', ')}`, 'error')
+    .option('--log-level <level>', `agent logs on stderr: one of ${flag.LOG_LEVELS.join(', ')}`, 'error');
+  return flag
+    .addFailureFlags(command, 'the agent drops its connection and restarts with its identity')
     .addHelpText(
       'after',
       '\nEach agent opens its own TCP connection unless --shared-connection: raise the open-files limit\n' +
@@ -98,6 +100,7 @@ export function parseSimulateFlags(flags: SimulateFlags): SimulateConfig {
       tls: flags.tls === true || caFile !== undefined,
       ...(caFile === undefined ? {} : { caFile }),
       separateConnections: flags.sharedConnection !== true,
+      ...flag.failureModesOption(flags),
     },
     output: flags.output,
     logLevel: flag.logLevel('--log-level', flags.logLevel),
