@@ -14,6 +14,8 @@ import { StatusService } from '../features/fleet/status-service.js';
 import { DEFAULT_TRACKER_SETTINGS, FleetTracker } from '../features/health/fleet-tracker.js';
 import { HealthService } from '../features/health/health-service.js';
 import { SessionService } from '../features/sessions/session-service.js';
+import { CommandService } from '../features/commands/command-service.js';
+import { createCommandTypeRegistry } from '../features/commands/command-types.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { TimeOrderedIds, type IdSource } from '../shared/ids.js';
 import type { Backends } from './backends.js';
@@ -66,6 +68,7 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     ttlMs: options.sessionTtlMs,
   });
   const startedAt = clock.now();
+  const commandTypes = createCommandTypeRegistry();
   return {
     clock,
     agents,
@@ -75,6 +78,7 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     health: new HealthService(agents, tracker),
     apiKeys: new ApiKeyService(db, cache, auditor, ids, clock),
     events: new EventLog(db),
+    commands: new CommandService(db, () => commandTypes, auditor, events, ids, clock),
     audit: new AuditLog(db),
     auditor,
     status: new StatusService(agents, clock, {

@@ -41,9 +41,18 @@ export interface CommandStore {
   insertMany(commands: readonly Command[]): Promise<void>;
   get(id: string): Promise<Command | undefined>;
   /** The command an earlier request with this idempotency key created, with the hash of that request. */
-  findByIdempotencyKey(requester: string, key: string): Promise<{ command: Command; requestHash: string } | undefined>;
+  findByIdempotencyKey(
+    requester: string,
+    key: string,
+  ): Promise<{ command: Command; requestHash: string } | undefined>;
   /** Records which request (by hash) an idempotency key stands for; inserted with the command. */
-  rememberIdempotencyKey(requester: string, key: string, commandId: string, requestHash: string, at: number): Promise<void>;
+  rememberIdempotencyKey(
+    requester: string,
+    key: string,
+    commandId: string,
+    requestHash: string,
+    at: number,
+  ): Promise<void>;
   list(
     filter: CommandFilter,
     page: { afterId?: string; limit: number; order: 'asc' | 'desc' },

@@ -12,7 +12,7 @@ export const eventJsonSchema = z.strictObject({
   schemaVersion: z.number().int(),
   occurredAt: isoTimeSchema,
   subject: z.strictObject({
-    kind: z.enum(['agent', 'session', 'enrollment_secret', 'api_key']),
+    kind: z.enum(['agent', 'session', 'enrollment_secret', 'api_key', 'command']),
     id: z.string(),
   }),
   actor: z.string(),

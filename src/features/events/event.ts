@@ -11,6 +11,8 @@ export const EventType = {
   AgentHealthChanged: 'agent_health_changed',
   SessionStarted: 'session_started',
   SessionEnded: 'session_ended',
+  CommandCreated: 'command_created',
+  CommandStatusChanged: 'command_status_changed',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
@@ -23,7 +25,7 @@ export interface EventEnvelope<T = Record<string, unknown>> {
   readonly schemaVersion: number;
   readonly occurredAt: number;
   readonly subject: {
-    readonly kind: 'agent' | 'session' | 'enrollment_secret' | 'api_key';
+    readonly kind: 'agent' | 'session' | 'enrollment_secret' | 'api_key' | 'command';
     readonly id: string;
   };
   /** Who caused it: `api_key:<id>`, `agent:<id>` or `system`. */

@@ -3,6 +3,7 @@
 import type { AgentStore } from '../../features/agents/agent-store.js';
 import type { ApiKeyStore } from '../../features/api-keys/api-key-store.js';
 import type { AuditStore } from '../../features/audit/audit-store.js';
+import type { CommandStore } from '../../features/commands/command-store.js';
 import type { EnrollmentSecretStore } from '../../features/enrollment/enrollment-secret-store.js';
 import type { EventStore } from '../../features/events/event-store.js';
 import type { SessionStore } from '../../features/sessions/session-store.js';
@@ -14,6 +15,7 @@ export interface Stores {
   readonly events: EventStore;
   readonly audit: AuditStore;
   readonly apiKeys: ApiKeyStore;
+  readonly commands: CommandStore;
 }
 
 export interface Database extends Stores {

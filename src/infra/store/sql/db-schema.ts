@@ -106,6 +106,52 @@ export interface AuditLogTable {
   details: string;
 }
 
+export interface CommandsTable {
+  id: string;
+  type: string;
+  /** JSON object. */
+  params: string;
+  priority: string;
+  /** PRIORITY_RANK of priority, so pending commands sort in the index. */
+  priority_rank: number;
+  /** JSON CommandTarget. */
+  target: string;
+  /** Null on a bulk parent. */
+  agent_id: string | null;
+  parent_id: string | null;
+  requester: string;
+  idempotency_key: string | null;
+  created_at: number;
+  deadline_at: number;
+  expires_at: number;
+  status: string;
+  deliveries: number;
+  /** JSON CommandProgress, JsonValue, CommandFailure; null when unset. */
+  progress: string | null;
+  result: string | null;
+  error: string | null;
+  updated_at: number;
+  /** The seq of the command's last command_history row. */
+  history_seq: number;
+}
+
+export interface CommandHistoryTable {
+  command_id: string;
+  /** 1, 2, … per command, in the order the statuses were stored. */
+  seq: number;
+  status: string;
+  at: number;
+  detail: string | null;
+}
+
+export interface CommandIdempotencyTable {
+  requester: string;
+  key: string;
+  command_id: string;
+  request_hash: string;
+  created_at: number;
+}
+
 export interface DB {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
@@ -115,4 +161,7 @@ export interface DB {
   api_keys: ApiKeysTable;
   events: EventsTable;
   audit_log: AuditLogTable;
+  commands: CommandsTable;
+  command_history: CommandHistoryTable;
+  command_idempotency: CommandIdempotencyTable;
 }

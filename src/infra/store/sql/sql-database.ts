@@ -5,6 +5,7 @@ import { Migrator, sql, type Kysely } from 'kysely';
 import { SqlAgentStore } from '../../../features/agents/sql-agent-store.js';
 import { SqlApiKeyStore } from '../../../features/api-keys/sql-api-key-store.js';
 import { SqlAuditStore } from '../../../features/audit/sql-audit-store.js';
+import { SqlCommandStore } from '../../../features/commands/sql-command-store.js';
 import { SqlEnrollmentSecretStore } from '../../../features/enrollment/sql-enrollment-secret-store.js';
 import { SqlEventStore } from '../../../features/events/sql-event-store.js';
 import { SqlSessionStore } from '../../../features/sessions/sql-session-store.js';
@@ -22,6 +23,7 @@ export function storesOver(db: SqlExecutor): Stores {
     events: new SqlEventStore(db),
     audit: new SqlAuditStore(db),
     apiKeys: new SqlApiKeyStore(db),
+    commands: new SqlCommandStore(db),
   };
 }
 
@@ -32,6 +34,7 @@ export class SqlDatabase implements Database {
   readonly events: Stores['events'];
   readonly audit: Stores['audit'];
   readonly apiKeys: Stores['apiKeys'];
+  readonly commands: Stores['commands'];
   private closing: Promise<void> | undefined;
 
   constructor(private readonly db: Kysely<DB>) {
@@ -42,6 +45,7 @@ export class SqlDatabase implements Database {
     this.events = stores.events;
     this.audit = stores.audit;
     this.apiKeys = stores.apiKeys;
+    this.commands = stores.commands;
   }
 
   /**

@@ -3,9 +3,11 @@
 // recorded in the database: never rename or reorder one, only append.
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial.js';
+import * as commands from './0002-commands.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
+  '0002-commands': commands,
 };
 
 export const migrationProvider: MigrationProvider = {

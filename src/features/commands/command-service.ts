@@ -1,0 +1,288 @@
+// Commands as operators see them: create (validated, idempotent, targets
+// expanded into one command per agent under a bulk parent), read, list, cancel.
+// Every change commits with its events and audit entry. Dispatch and delivery
+// (the scheduler, the stream, receipts and results) build on this.
+import { createHash } from 'node:crypto';
+import type { Database, Stores } from '../../infra/store/stores.js';
+import type { Clock } from '../../shared/clock.js';
+import {
+  invalidArgument,
+  notFound,
+  permissionDenied,
+  preconditionFailed,
+  type FieldViolation,
+} from '../../shared/errors.js';
+import type { IdSource } from '../../shared/ids.js';
+import { roleAllows, Role } from '../api-keys/api-key.js';
+import type { Auditor, RequestContext } from '../audit/audited.js';
+import { Connectivity } from '../health/health-model.js';
+import { EventType } from '../events/event.js';
+import type { EventFactory } from '../events/event-factory.js';
+import { cancelNeedsAgent, isTerminal, type CommandStatus } from './command-state.js';
+import type { CommandFilter, CommandTransitionWrite } from './command-store.js';
+import { EMERGENCY_TYPES, checkPriority, validateParams, type CommandTypeRegistry } from './command-types.js';
+import { newCommand, parseCreateCommandRequest, type Command, type CreateCommandRequest } from './command.js';
+
+/** Agents a selector or list target may expand to in one request. */
+const MAX_EXPANDED_AGENTS = 10_000;
+const PAGE = 500;
+
+export interface CreatedCommand {
+  /** The command the caller follows: the single command, or the bulk parent. */
+  readonly command: Command;
+  /** The per-agent commands under a bulk parent (empty for a single-agent command). */
+  readonly children: readonly Command[];
+  /** True when an earlier request with the same idempotency key created it. */
+  readonly replayed: boolean;
+}
+
+export class CommandService {
+  constructor(
+    private readonly db: Database,
+    private readonly registry: () => CommandTypeRegistry,
+    private readonly auditor: Auditor,
+    private readonly events: EventFactory,
+    private readonly ids: IdSource,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(context: RequestContext, body: unknown): Promise<CreatedCommand> {
+    return this.auditor.run(
+      context,
+      { action: 'command.create', targetKind: 'command', targetId: null },
+      async (stores) => {
+        const now = this.clock.now();
+        const request = parseCreateCommandRequest(body, now);
+        const params = validateParams(this.registry(), request.type, request.params);
+        checkPriority(request.type, request.priority);
+        if (
+          (EMERGENCY_TYPES.has(request.type) || request.priority === 'emergency') &&
+          !roleAllows(context.principal.role, Role.Admin)
+        ) {
+          throw permissionDenied('emergency commands need the admin role');
+        }
+        const validated: CreateCommandRequest = { ...request, params };
+        const requestHash = hashRequest(body, context.principal.actor);
+        if (validated.idempotencyKey !== null) {
+          const earlier = await stores.commands.findByIdempotencyKey(
+            context.principal.actor,
+            validated.idempotencyKey,
+          );
+          if (earlier) {
+            if (earlier.requestHash !== requestHash) {
+              throw preconditionFailed(
+                'this Idempotency-Key was used with a different request; use a new key',
+              );
+            }
+            return { command: earlier.command, children: [], replayed: true };
+          }
+        }
+        const agentIds = await this.expandTarget(stores, validated);
+        const created = this.build(validated, agentIds, context.principal.actor, now);
+        await stores.commands.insertMany([created.command, ...created.children]);
+        if (validated.idempotencyKey !== null) {
+          await stores.commands.rememberIdempotencyKey(
+            context.principal.actor,
+            validated.idempotencyKey,
+            created.command.id,
+            requestHash,
+            now,
+          );
+        }
+        await stores.events.append(
+          [created.command, ...created.children].map((c) =>
+            this.events.make(
+              EventType.CommandCreated,
+              { kind: 'command', id: c.id },
+              context.principal.actor,
+              {
+                type: c.type,
+                priority: c.priority,
+                agentId: c.agentId,
+                parentId: c.parentId,
+              },
+              now,
+            ),
+          ),
+        );
+        return { ...created, replayed: false };
+      },
+      (created) => ({
+        targetId: created.command.id,
+        details: {
+          type: created.command.type,
+          agents: created.children.length || 1,
+          replayed: created.replayed,
+        },
+      }),
+    );
+  }
+
+  async get(id: string): Promise<Command> {
+    const command = await this.db.commands.get(id);
+    if (!command) throw notFound('command', id);
+    return command;
+  }
+
+  list(filter: CommandFilter, page: { afterId?: string; limit: number; order: 'asc' | 'desc' }) {
+    return this.db.commands.list(filter, page);
+  }
+
+  /**
+   * Asks for a command (and, for a bulk parent, every child) to stop. Commands
+   * no agent has received are cancelled at once; the others wait for the agent
+   * to confirm (or to finish first).
+   */
+  async cancel(context: RequestContext, id: string, reason = 'cancelled by operator'): Promise<Command> {
+    await this.auditor.run(
+      context,
+      { action: 'command.cancel', targetKind: 'command', targetId: id },
+      async (stores) => {
+        const command = await stores.commands.get(id);
+        if (!command) throw notFound('command', id);
+        const targets =
+          command.agentId === null
+            ? (await this.childrenOf(stores, id)).filter((c) => !isTerminal(c.status as CommandStatus))
+            : [command];
+        if (targets.length === 0 || targets.every((c) => isTerminal(c.status as CommandStatus))) {
+          throw preconditionFailed(`command ${JSON.stringify(id)} has already finished (${command.status})`);
+        }
+        const now = this.clock.now();
+        const writes: CommandTransitionWrite[] = targets.flatMap((c) => {
+          const request: CommandTransitionWrite = {
+            id: c.id,
+            to: 'cancel_requested',
+            at: now,
+            detail: reason,
+          };
+          return cancelNeedsAgent(c.status as CommandStatus)
+            ? [request]
+            : [request, { id: c.id, to: 'cancelled', at: now, detail: 'never reached an agent' }];
+        });
+        const applied = await stores.commands.applyTransitions(writes);
+        await stores.events.append(
+          writes
+            .filter((w) => applied.includes(w.id))
+            .map((w) =>
+              this.events.make(
+                EventType.CommandStatusChanged,
+                { kind: 'command', id: w.id },
+                context.principal.actor,
+                { to: w.to, detail: w.detail },
+                now,
+              ),
+            ),
+        );
+      },
+    );
+    return this.get(id);
+  }
+
+  private async expandTarget(stores: Stores, request: CreateCommandRequest): Promise<string[]> {
+    const target = request.target;
+    switch (target.kind) {
+      case 'agent':
+      case 'agents': {
+        const ids = target.kind === 'agent' ? [target.agentId] : [...target.agentIds];
+        const violations: FieldViolation[] = [];
+        for (const [i, agentId] of ids.entries()) {
+          const agent = await stores.agents.get(agentId);
+          if (!agent || agent.status === Connectivity.Decommissioned) {
+            violations.push({
+              field: target.kind === 'agent' ? 'target.agentId' : `target.agentIds.${i}`,
+              description: `no enrolled agent ${JSON.stringify(agentId)}`,
+            });
+          }
+        }
+        if (violations.length > 0) throw invalidArgument('unknown target agents', violations);
+        return ids;
+      }
+      case 'selector': {
+        const ids: string[] = [];
+        let afterId: string | undefined;
+        do {
+          const page = await stores.agents.list(
+            {
+              labels: target.labels,
+              status: [Connectivity.Online, Connectivity.Offline, Connectivity.Inactive],
+            },
+            { ...(afterId === undefined ? {} : { afterId }), limit: PAGE },
+          );
+          ids.push(...page.items.map((a) => a.id));
+          afterId = page.nextAfterId;
+        } while (afterId !== undefined && ids.length <= MAX_EXPANDED_AGENTS);
+        if (ids.length > MAX_EXPANDED_AGENTS)
+          throw invalidArgument('selector matches too many agents', [
+            { field: 'target.labels', description: `matches more than ${MAX_EXPANDED_AGENTS} agents` },
+          ]);
+        if (ids.length === 0)
+          throw invalidArgument('selector matches no agent', [
+            { field: 'target.labels', description: 'matches no enrolled agent' },
+          ]);
+        return ids;
+      }
+      case 'group':
+        throw invalidArgument('group targets are not available yet', [
+          {
+            field: 'target.kind',
+            description: 'groups arrive with the configuration issue; use a selector or agent list',
+          },
+        ]);
+      case 'capability':
+        throw invalidArgument('capability targets are not available yet', [
+          {
+            field: 'target.kind',
+            description: 'placement by the scheduler is not wired yet; use a selector or agent list',
+          },
+        ]);
+    }
+  }
+
+  private build(
+    request: CreateCommandRequest,
+    agentIds: readonly string[],
+    requester: string,
+    now: number,
+  ): { command: Command; children: Command[] } {
+    if (request.target.kind === 'agent') {
+      return {
+        command: newCommand(request, { id: this.ids.next(), requester, createdAt: now }),
+        children: [],
+      };
+    }
+    const parent = newCommand(request, { id: this.ids.next(), requester, createdAt: now, agentId: null });
+    const children = agentIds.map((agentId) =>
+      newCommand(request, { id: this.ids.next(), requester, createdAt: now, agentId, parentId: parent.id }),
+    );
+    return { command: parent, children };
+  }
+
+  private async childrenOf(stores: Stores, parentId: string): Promise<Command[]> {
+    const out: Command[] = [];
+    let afterId: string | undefined;
+    do {
+      const page = await stores.commands.list(
+        { parentId },
+        { ...(afterId === undefined ? {} : { afterId }), limit: PAGE, order: 'asc' },
+      );
+      out.push(...page.items);
+      afterId = page.nextAfterId;
+    } while (afterId !== undefined);
+    return out;
+  }
+}
+
+/** The identity of a request for Idempotency-Key checks: the body as sent (key order aside) and who sent it. */
+function hashRequest(body: unknown, requester: string): string {
+  return createHash('sha256').update(stableJson({ requester, body })).digest('hex');
+}
+
+/** JSON with object keys sorted, so that the same content always gives the same text. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

@@ -1,0 +1,80 @@
+// Commands: the commands table (one row per command, bulk parents included),
+// their status history as append-only rows, and the idempotency keys that map a
+// repeated create request to the command it created. Portable DDL as in 0001.
+import type { Kysely } from 'kysely';
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('commands')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('params', 'text', (c) => c.notNull())
+    .addColumn('priority', 'text', (c) => c.notNull())
+    .addColumn('priority_rank', 'integer', (c) => c.notNull())
+    .addColumn('target', 'text', (c) => c.notNull())
+    .addColumn('agent_id', 'text')
+    .addColumn('parent_id', 'text')
+    .addColumn('requester', 'text', (c) => c.notNull())
+    .addColumn('idempotency_key', 'text')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('deadline_at', 'bigint', (c) => c.notNull())
+    .addColumn('expires_at', 'bigint', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('deliveries', 'integer', (c) => c.notNull())
+    .addColumn('progress', 'text')
+    .addColumn('result', 'text')
+    .addColumn('error', 'text')
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    // The seq of the last command_history row: a transition bumps it in its UPDATE and
+    // appends the history row under the returned value, so history is never read to append.
+    .addColumn('history_seq', 'integer', (c) => c.notNull())
+    .execute();
+  // pendingForAgent: agent_id = ? and status in (...) order by priority_rank, id.
+  await db.schema
+    .createIndex('commands_agent_pending_idx')
+    .on('commands')
+    .columns(['agent_id', 'status', 'priority_rank', 'id'])
+    .execute();
+  // The expiry and time-out sweeps.
+  await db.schema
+    .createIndex('commands_status_expires_at_idx')
+    .on('commands')
+    .columns(['status', 'expires_at'])
+    .execute();
+  await db.schema
+    .createIndex('commands_status_deadline_at_idx')
+    .on('commands')
+    .columns(['status', 'deadline_at'])
+    .execute();
+  for (const column of ['parent_id', 'type', 'created_at']) {
+    await db.schema.createIndex(`commands_${column}_idx`).on('commands').column(column).execute();
+  }
+
+  await db.schema
+    .createTable('command_history')
+    .addColumn('command_id', 'text', (c) => c.notNull().references('commands.id').onDelete('cascade'))
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('at', 'bigint', (c) => c.notNull())
+    .addColumn('detail', 'text')
+    .addPrimaryKeyConstraint('command_history_pk', ['command_id', 'seq'])
+    .execute();
+
+  // No foreign key to commands: callers may record the key before or after inserting the command,
+  // in the same transaction.
+  await db.schema
+    .createTable('command_idempotency')
+    .addColumn('requester', 'text', (c) => c.notNull())
+    .addColumn('key', 'text', (c) => c.notNull())
+    .addColumn('command_id', 'text', (c) => c.notNull())
+    .addColumn('request_hash', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('command_idempotency_pk', ['requester', 'key'])
+    .execute();
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  for (const table of ['command_idempotency', 'command_history', 'commands']) {
+    await db.schema.dropTable(table).execute();
+  }
+}
