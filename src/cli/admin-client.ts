@@ -10,9 +10,18 @@ export class AdminApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The fields the problem's `errors` named (400s). */
+    readonly fields: readonly string[] = [],
+    /** 2 (bad usage) when the server refused the input as invalid, 1 for any other failure. */
+    readonly exitCode: number = status === 400 ? 2 : 1,
   ) {
     super(message);
     this.name = 'AdminApiError';
+  }
+
+  /** The same refusal reported as a failure (exit 1): the input was well-formed, the fleet lacked what it named. */
+  asFailure(): AdminApiError {
+    return new AdminApiError(this.status, this.message, this.fields, 1);
   }
 }
 
@@ -29,21 +38,27 @@ export class AdminClient {
     return this.request<T>('GET', `${path}${suffix}`);
   }
 
-  post<T>(path: string, body: unknown): Promise<T> {
-    return this.request<T>('POST', path, body);
+  post<T>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return this.request<T>('POST', path, body, headers);
   }
 
   delete<T>(path: string): Promise<T> {
     return this.request<T>('DELETE', path);
   }
 
-  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
     const url = `${this.target.apiUrl.replace(/\/$/, '')}/api/v1${path}`;
     let response: Response;
     try {
       response = await fetch(url, {
         method,
         headers: {
+          ...headers,
           authorization: `Bearer ${this.target.apiKey}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
@@ -68,6 +83,7 @@ export class AdminClient {
       throw new AdminApiError(
         response.status,
         `${response.status} ${problem.title ?? response.statusText}: ${problem.detail ?? text}${fields}`,
+        problem.errors?.map((e) => e.field) ?? [],
       );
     }
     return parsed as T;

@@ -5,6 +5,7 @@ import { CORRAL_VERSION } from '../app/version.js';
 import { AdminApiError } from './admin-client.js';
 import { agentCommand } from './commands/agent-command.js';
 import { agentsCommand } from './commands/agents-command.js';
+import { commandsCommand } from './commands/commands-command.js';
 import { secretsCommand } from './commands/secrets-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { simulateCommand } from './commands/simulate-command.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .addCommand(agentCommand())
     .addCommand(simulateCommand())
     .addCommand(agentsCommand())
+    .addCommand(commandsCommand())
     .addCommand(secretsCommand());
   const exitOnError = (command: Command) => {
     command.exitOverride();
@@ -55,7 +57,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof AdminApiError) {
       process.stderr.write(`corral: ${error.message}\n`);
-      return error.status === 400 ? 2 : 1;
+      return error.exitCode;
     }
     process.stderr.write(`corral: ${(error as Error).stack ?? String(error)}\n`);
     return 1;

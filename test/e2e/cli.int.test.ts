@@ -45,7 +45,7 @@ describe('corral CLI', () => {
   it('prints help with every command and exits 0', async () => {
     const run = await corral(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'agent', 'simulate', 'agents', 'secrets'])
+    for (const command of ['serve', 'agent', 'simulate', 'agents', 'secrets', 'commands'])
       expect(run.stdout).toContain(command);
   });
 
@@ -105,5 +105,45 @@ describe('corral CLI', () => {
     const run = await corral(['agents', 'ls', '-o', 'json'], admin);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ items: [] });
+  });
+
+  it('lists commands as JSON', async () => {
+    const run = await corral(['commands', 'ls', '-o', 'json'], admin);
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ items: [] });
+  });
+
+  it('reports a command for an unknown agent with exit 1 naming target.agentId', async () => {
+    const run = await corral(['commands', 'send', '--type', 'ping', '--agent', 'no-such-agent'], admin);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/400/);
+    expect(run.stderr).toContain('target.agentId');
+    expect(run.stdout).toBe('');
+  });
+
+  it('refuses bad send flags with exit 2 naming the flag, before calling the server', async () => {
+    const params = await corral(
+      ['commands', 'send', '--type', 'scan', '--agent', 'a', '--params', '{bad'],
+      admin,
+    );
+    expect(params.code).toBe(2);
+    expect(params.stderr).toContain('--params');
+    const targets = await corral(
+      ['commands', 'send', '--type', 'ping', '--agent', 'a', '--agents', 'b'],
+      admin,
+    );
+    expect(targets.code).toBe(2);
+    expect(targets.stderr).toContain('exactly one of --agent');
+    const type = await corral(['commands', 'send', '--type', 'nosuch', '--agent', 'a'], admin);
+    expect(type.code).toBe(2);
+    expect(type.stderr).toContain('type');
+  });
+
+  it('reports an unknown command id with exit 1 for get, cancel and watch', async () => {
+    for (const verb of ['get', 'cancel', 'watch']) {
+      const run = await corral(['commands', verb, 'no-such-command'], admin);
+      expect(run.code, verb).toBe(1);
+      expect(run.stderr, verb).toMatch(/404/);
+    }
   });
 });

@@ -1,11 +1,12 @@
 // The authenticated part of the admin API, mounted at /api: every feature's
-// routes under /v1, and the seed's /status and /agents (same handlers, same
+// routes under /v1, and the seed's /status, /agents and /commands (same handlers, same
 // auth). Authentication is installed on this context only, so the probes, the
 // OpenAPI document and the docs page stay open.
 import type { FastifyInstance } from 'fastify';
 import { agentRoutes, seedAgentRoutes } from '../../features/agents/agent-routes.js';
 import { apiKeyRoutes } from '../../features/api-keys/api-key-routes.js';
 import { auditRoutes } from '../../features/audit/audit-routes.js';
+import { commandRoutes, seedCommandRoutes } from '../../features/commands/command-routes.js';
 import { enrollmentRoutes } from '../../features/enrollment/enrollment-routes.js';
 import { eventRoutes } from '../../features/events/event-routes.js';
 import { fleetRoutes, seedStatusRoutes } from '../../features/fleet/fleet-routes.js';
@@ -35,9 +36,11 @@ export async function registerApiRoutes(api: FastifyInstance, deps: RouteDepende
     apiKeyRoutes,
     eventRoutes,
     auditRoutes,
+    commandRoutes,
   ]) {
     await api.register(plugin, { ...dependencies, prefix: '/v1' });
   }
   await api.register(seedAgentRoutes, dependencies);
   await api.register(seedStatusRoutes, dependencies);
+  await api.register(seedCommandRoutes, dependencies);
 }

@@ -72,6 +72,16 @@ beforeAll(async () => {
   await hit('GET', '/api/v1/agents/:id/metrics', { params: ids });
   await hit('GET', '/api/v1/agents/:id/sessions', { params: ids });
   await hit('GET', '/api/v1/sessions');
+  const ping = { type: 'ping', target: { kind: 'agent', agentId: 'ns-1' } };
+  const command = (await hit('POST', '/api/v1/commands', { body: ping })).response.json().command;
+  const seedCommand = (await hit('POST', '/api/v1/commands', { body: ping })).response.json().command;
+  await hit('GET', '/api/v1/commands');
+  await hit('GET', '/api/v1/commands/:id', { params: { id: command.id } });
+  await hit('GET', '/api/v1/agents/:id/commands', { params: ids });
+  await hit('POST', '/api/v1/commands/:id/cancel', { params: { id: command.id }, body: { reason: 'test' } });
+  await hit('GET', '/api/commands');
+  await hit('GET', '/api/commands/:id', { params: { id: seedCommand.id } });
+  await hit('PUT', '/api/commands/:id/cancel', { params: { id: seedCommand.id } });
   await hit('GET', '/api/v1/fleet/statistics');
   await hit('GET', '/api/v1/status');
   await hit('GET', '/api/v1/enrollment-secrets');

@@ -42,7 +42,7 @@ export interface RouteInput<P extends z.ZodType, Q extends z.ZodType> {
 }
 
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly url: string;
   readonly role: Role;
   readonly summary: string;
@@ -146,7 +146,7 @@ function routeDocs<P extends z.ZodType, Q extends z.ZodType>(spec: RouteSpec<P, 
       ? { description: doc.description, ...jsonSchemaOf(doc.schema, 'output') }
       : { description: doc.description, type: 'null' };
   }
-  const hasBody = spec.method === 'POST' || spec.method === 'PATCH';
+  const hasBody = spec.method === 'POST' || spec.method === 'PUT' || spec.method === 'PATCH';
   for (const status of new Set([
     ...COMMON_PROBLEMS,
     ...(hasBody ? [413, 415] : []),

@@ -1,0 +1,226 @@
+// `corral commands send|ls|get|cancel|watch`: commands through the admin API.
+// `send` builds the create request from flags (one of --agent, --agents,
+// --selector); `watch` polls a command until it finishes, reporting each status
+// change on stderr and the final command on stdout.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Command, Option } from 'commander';
+import { COMMAND_JSON_STATUS_VALUES } from '../../features/commands/command-json.js';
+import { COMMAND_PRIORITY_VALUES } from '../../features/commands/command-priority.js';
+import { parseDuration } from '../../shared/duration.js';
+import { unavailable } from '../../shared/errors.js';
+import { AdminApiError } from '../admin-client.js';
+import { adminClient, withAdminOptions, type AdminFlags } from '../admin-options.js';
+import { outputOption, printRecords, type OutputFormat } from '../output.js';
+import { UsageError } from '../usage-error.js';
+import { positiveInt } from './agents-command.js';
+
+type Flags = AdminFlags & { output: OutputFormat };
+interface CommandJson extends Record<string, unknown> {
+  id: string;
+  status: string;
+}
+const COLUMNS = ['id', 'type', 'priority', 'agentId', 'parentId', 'status', 'createdAt'];
+/** Statuses after which a command never changes again (partially_failed: a finished bulk parent). */
+const FINISHED = new Set(['succeeded', 'failed', 'timed_out', 'cancelled', 'expired', 'partially_failed']);
+const POLL_INTERVAL_MS = 1000;
+
+export interface SendFlags {
+  readonly type: string;
+  readonly agent?: string;
+  readonly agents?: string;
+  readonly selector?: string;
+  readonly params?: string;
+  readonly priority?: string;
+  readonly timeout?: string;
+}
+
+/** The create-command body `send` posts; bad flags are UsageErrors naming the flag. */
+export function sendRequestBody(flags: SendFlags): Record<string, unknown> {
+  const targets = [flags.agent, flags.agents, flags.selector].filter((t) => t !== undefined);
+  if (targets.length !== 1) throw new UsageError('give exactly one of --agent, --agents or --selector');
+  const target =
+    flags.agent !== undefined
+      ? { kind: 'agent', agentId: flags.agent }
+      : flags.agents !== undefined
+        ? { kind: 'agents', agentIds: commaItems('--agents', flags.agents) }
+        : { kind: 'selector', labels: selectorLabels(flags.selector ?? '') };
+  return {
+    type: flags.type,
+    target,
+    ...(flags.params === undefined ? {} : { params: paramsObject(flags.params) }),
+    ...(flags.priority === undefined ? {} : { priority: flags.priority }),
+    ...(flags.timeout === undefined ? {} : { timeoutSeconds: timeoutSeconds(flags.timeout) }),
+  };
+}
+
+function commaItems(flag: string, text: string): string[] {
+  const items = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) throw new UsageError(`${flag}: give at least one value`);
+  return items;
+}
+
+function selectorLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of commaItems('--selector', text)) {
+    const match = /^([^=]+)=(.*)$/.exec(pair);
+    if (!match?.[1]) throw new UsageError(`--selector: ${JSON.stringify(pair)} must be key=value`);
+    labels[match[1].trim()] = (match[2] ?? '').trim();
+  }
+  return labels;
+}
+
+function paramsObject(text: string): unknown {
+  let params: unknown;
+  try {
+    params = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--params: not valid JSON: ${(error as Error).message}`);
+  }
+  if (params === null || typeof params !== 'object' || Array.isArray(params))
+    throw new UsageError('--params: must be a JSON object, e.g. \'{"scope":"full"}\'');
+  return params;
+}
+
+function timeoutSeconds(text: string): number {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (error) {
+    throw new UsageError(`--timeout: ${(error as Error).message}`);
+  }
+  if (ms < 1000) throw new UsageError('--timeout: must be at least 1s');
+  return Math.ceil(ms / 1000);
+}
+
+/** A refusal that names only the target: the flags were fine, the fleet does not hold what they named. */
+const isTargetRefusal = (error: unknown): error is AdminApiError =>
+  error instanceof AdminApiError &&
+  error.status === 400 &&
+  error.fields.length > 0 &&
+  error.fields.every((field) => field.startsWith('target.'));
+
+export function commandsCommand(): Command {
+  const commands = new Command('commands').description('send, list, show, cancel and watch agent commands');
+
+  withAdminOptions(
+    commands
+      .command('send')
+      .description('send a command to one agent, a list of agents or the agents a selector matches'),
+  )
+    .addOption(outputOption())
+    .requiredOption('--type <type>', 'command type, e.g. ping, scan, custom:name')
+    .option('--agent <id>', 'one agent')
+    .option('--agents <ids>', 'comma list of agents')
+    .option('--selector <k=v,...>', 'every enrolled agent with these labels')
+    .option('--params <json>', 'parameters as a JSON object')
+    .addOption(new Option('--priority <priority>', 'queue priority').choices(COMMAND_PRIORITY_VALUES))
+    .option('--timeout <duration>', 'must finish within, e.g. 10m (default 1h)')
+    .option('--idempotency-key <key>', 'retrying with the same key returns the first command')
+    .action(async (flags: Flags & SendFlags & { idempotencyKey?: string }) => {
+      const body = sendRequestBody(flags);
+      const client = adminClient(flags);
+      let created: { command: CommandJson; children: string[] };
+      try {
+        created = await client.post(
+          '/commands',
+          body,
+          flags.idempotencyKey === undefined ? {} : { 'idempotency-key': flags.idempotencyKey },
+        );
+      } catch (error) {
+        throw isTargetRefusal(error) ? error.asFailure() : error;
+      }
+      printRecords(flags.output, created, [created.command], COLUMNS);
+      if (flags.output === 'table' && created.children.length > 0)
+        process.stderr.write(`${created.children.length} per-agent commands under ${created.command.id}\n`);
+    });
+
+  withAdminOptions(commands.command('ls').description('list commands, newest first'))
+    .addOption(outputOption())
+    .option('--status <list>', `comma list of ${COMMAND_JSON_STATUS_VALUES.join(', ')}`)
+    .option('--agent <id>', "one agent's commands")
+    .option('--type <type>', 'command type')
+    .addOption(
+      new Option('--limit <n>', 'at most this many commands')
+        .default('100')
+        .argParser(positiveInt('--limit')),
+    )
+    .action(async (flags: Flags & { status?: string; agent?: string; type?: string; limit: number }) => {
+      const client = adminClient(flags);
+      const items: CommandJson[] = [];
+      let pageToken: string | undefined;
+      do {
+        const page = await client.get<{ items: CommandJson[]; nextPageToken?: string }>('/commands', {
+          status: flags.status,
+          agentId: flags.agent,
+          type: flags.type,
+          pageSize: String(Math.min(500, flags.limit - items.length)),
+          pageToken,
+        });
+        items.push(...page.items);
+        pageToken = page.nextPageToken;
+      } while (pageToken && items.length < flags.limit);
+      printRecords(flags.output, { items }, items, COLUMNS);
+    });
+
+  withAdminOptions(commands.command('get').description('show one command').argument('<id>', 'command id'))
+    .addOption(outputOption())
+    .action(async (id: string, flags: Flags) => {
+      const command = await adminClient(flags).get<CommandJson>(`/commands/${encodeURIComponent(id)}`);
+      printRecords(flags.output, command, [command], [...COLUMNS, 'deadlineAt', 'params', 'error']);
+    });
+
+  withAdminOptions(
+    commands
+      .command('cancel')
+      .description('cancel a command (a bulk parent: every unfinished per-agent command)')
+      .argument('<id>', 'command id'),
+  )
+    .addOption(outputOption())
+    .option('--reason <text>', 'recorded in the command history')
+    .action(async (id: string, flags: Flags & { reason?: string }) => {
+      const command = await adminClient(flags).post<CommandJson>(
+        `/commands/${encodeURIComponent(id)}/cancel`,
+        flags.reason === undefined ? undefined : { reason: flags.reason },
+      );
+      printRecords(flags.output, command, [command], COLUMNS);
+    });
+
+  withAdminOptions(
+    commands
+      .command('watch')
+      .description('follow a command until it finishes; exits 1 if it has not by --timeout')
+      .argument('<id>', 'command id'),
+  )
+    .addOption(outputOption())
+    .option('--timeout <duration>', 'how long to wait', '60s')
+    .action(async (id: string, flags: Flags & { timeout: string }) => {
+      let waitMs: number;
+      try {
+        waitMs = parseDuration(flags.timeout);
+      } catch (error) {
+        throw new UsageError(`--timeout: ${(error as Error).message}`);
+      }
+      const client = adminClient(flags);
+      const giveUpAt = Date.now() + waitMs;
+      let last: string | undefined;
+      for (;;) {
+        const command = await client.get<CommandJson>(`/commands/${encodeURIComponent(id)}`);
+        if (command.status !== last) {
+          process.stderr.write(`${new Date().toISOString()} ${command.id} ${command.status}\n`);
+          last = command.status;
+        }
+        if (FINISHED.has(command.status)) {
+          printRecords(flags.output, command, [command], COLUMNS);
+          return;
+        }
+        if (Date.now() + POLL_INTERVAL_MS > giveUpAt)
+          throw unavailable(`command ${id} is still ${command.status} after ${flags.timeout}`);
+        await sleep(POLL_INTERVAL_MS);
+      }
+    });
+
+  return commands;
+}

@@ -1,0 +1,238 @@
+// Admin API routes for commands: create (the Idempotency-Key header is the
+// body's idempotencyKey, kept durably by the command service), list with
+// filters, read, cancel, and one agent's commands. The seed's /api/commands
+// paths reuse the same specs. Commands stay queued until dispatch is wired.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { invalidArgument } from '../../shared/errors.js';
+import { IDEMPOTENCY_HEADER } from '../../transports/http/idempotency.js';
+import { pageOf } from '../../transports/http/json-values.js';
+import { pageQueryShape, pageRequest, pageResponse } from '../../transports/http/paging.js';
+import { commaList, isoTimeQuery } from '../../transports/http/query-params.js';
+import {
+  addRoute,
+  idParams,
+  resourceIdSchema,
+  type RouteDependencies,
+  type RouteSpec,
+} from '../../transports/http/route-kit.js';
+import { validate } from '../agents/agent.js';
+import { Role } from '../api-keys/api-key.js';
+import { COMMAND_TYPE_PATTERN, createCommandRequestSchema, type Command } from './command.js';
+import { COMMAND_JSON_STATUS_VALUES, commandJson, commandJsonSchema } from './command-json.js';
+import type { CommandService } from './command-service.js';
+import type { CommandFilter } from './command-store.js';
+
+const TAGS = ['commands'];
+
+const commandTypeQuery = z
+  .string()
+  .regex(COMMAND_TYPE_PATTERN, 'must be a command type such as scan or custom:name')
+  .describe('Exact command type');
+const orderQuery = z
+  .enum(['asc', 'desc'], { error: 'must be asc or desc' })
+  .default('desc')
+  .describe('By creation time: desc (newest first, the default) or asc');
+
+export const listCommandsQuery = z.strictObject({
+  status: commaList(COMMAND_JSON_STATUS_VALUES, 'statuses').optional(),
+  agentId: resourceIdSchema.optional().describe("Only this agent's commands"),
+  type: commandTypeQuery.optional(),
+  parentId: resourceIdSchema.optional().describe('Only the per-agent commands of this bulk parent'),
+  since: isoTimeQuery('Created at or after this time').optional(),
+  until: isoTimeQuery('Created before this time').optional(),
+  order: orderQuery,
+  ...pageQueryShape,
+});
+const agentCommandsQuery = listCommandsQuery.omit({ agentId: true });
+
+const createHeaders = z.object({
+  [IDEMPOTENCY_HEADER]: z
+    .string()
+    .optional()
+    .describe(
+      "Becomes the body's idempotencyKey (a body carrying another key is refused). Retrying with the same key and body returns the first command with 200; the same key with another body gets 412",
+    ),
+});
+
+export const createdCommandJsonSchema = z.strictObject({
+  command: commandJsonSchema.describe('The single-agent command, or the bulk parent to follow'),
+  children: z.array(z.string()).describe('Ids of the per-agent commands under a bulk parent; [] otherwise'),
+});
+
+const cancelBodySchema = z
+  .strictObject({
+    reason: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(512, 'must be at most 512 characters')
+      .optional()
+      .describe('Recorded in the history; default "cancelled by operator"'),
+  })
+  .optional();
+
+/** The body with the Idempotency-Key header as its idempotencyKey; a body naming another key is refused. */
+function withHeaderKey(body: unknown, header: string | string[] | undefined): unknown {
+  if (header === undefined) return body;
+  if (typeof header !== 'string')
+    throw invalidArgument('invalid Idempotency-Key', [
+      { field: 'Idempotency-Key', description: 'must be given once' },
+    ]);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const inBody = (body as { idempotencyKey?: unknown }).idempotencyKey;
+  if (inBody !== undefined && inBody !== header)
+    throw invalidArgument('conflicting idempotency keys', [
+      { field: 'idempotencyKey', description: 'differs from the Idempotency-Key header; send one key' },
+    ]);
+  return { ...body, idempotencyKey: header };
+}
+
+/** Ids of a bulk parent's per-agent commands, oldest first. */
+async function childIds(commands: CommandService, parent: Command): Promise<string[]> {
+  if (parent.agentId !== null) return [];
+  const ids: string[] = [];
+  let afterId: string | undefined;
+  do {
+    const page = await commands.list(
+      { parentId: parent.id },
+      { ...(afterId === undefined ? {} : { afterId }), limit: 500, order: 'asc' },
+    );
+    ids.push(...page.items.map((c) => c.id));
+    afterId = page.nextAfterId;
+  } while (afterId !== undefined);
+  return ids;
+}
+
+type ListQuery = z.output<typeof agentCommandsQuery> & { agentId?: string | undefined };
+
+async function listPage(commands: CommandService, query: ListQuery) {
+  const filter: CommandFilter = {
+    status: query.status,
+    agentId: query.agentId,
+    type: query.type,
+    parentId: query.parentId,
+    since: query.since,
+    until: query.until,
+  };
+  // The order is part of what the page token is bound to: a cursor means nothing in the other order.
+  const bound = { ...filter, order: query.order };
+  const page = await commands.list(filter, { ...pageRequest(query, bound), order: query.order });
+  return pageResponse(page, bound, commandJson);
+}
+
+const listCommands = ({ services }: RouteDependencies): RouteSpec<z.ZodType, typeof listCommandsQuery> => ({
+  method: 'GET',
+  url: '/commands',
+  role: Role.Viewer,
+  summary: 'List commands',
+  description: 'Filters combine with AND. Bulk parents and their per-agent commands are both listed.',
+  tags: TAGS,
+  query: listCommandsQuery,
+  responses: { 200: { description: 'A page of commands', schema: pageOf(commandJsonSchema) } },
+  handler: async ({ query }) => listPage(services.commands, query),
+});
+
+const getCommand = ({ services }: RouteDependencies): RouteSpec<typeof idParams, z.ZodType> => ({
+  method: 'GET',
+  url: '/commands/:id',
+  role: Role.Viewer,
+  summary: 'Get a command',
+  tags: TAGS,
+  params: idParams,
+  responses: { 200: { description: 'The command', schema: commandJsonSchema } },
+  problems: [404],
+  handler: async ({ params }) => commandJson(await services.commands.get(params.id)),
+});
+
+const cancelCommand = ({ services }: RouteDependencies): RouteSpec<typeof idParams, z.ZodType> => ({
+  method: 'POST',
+  url: '/commands/:id/cancel',
+  role: Role.Operator,
+  summary: 'Cancel a command',
+  description:
+    'Cancels a command, or every unfinished per-agent command of a bulk parent. A command no agent has received is cancelled at once; one on an agent becomes cancel_requested until the agent confirms (or finishes first). 412 when it has already finished.',
+  tags: TAGS,
+  params: idParams,
+  body: cancelBodySchema,
+  responses: { 200: { description: 'The command after the request', schema: commandJsonSchema } },
+  problems: [404, 412],
+  handler: async ({ params, body, context }) => {
+    const parsed = validate(cancelBodySchema, body ?? undefined);
+    return commandJson(await services.commands.cancel(context, params.id, parsed?.reason));
+  },
+});
+
+export async function commandRoutes(app: FastifyInstance, deps: RouteDependencies): Promise<void> {
+  const { services } = deps;
+  addRoute(app, {
+    method: 'POST',
+    url: '/commands',
+    role: Role.Operator,
+    summary: 'Create a command',
+    description:
+      'Sends a command to one agent, a list of agents or the agents a label selector matches (one per-agent command each, under a bulk parent). Emergency commands (priority emergency, or an emergency type such as isolate) need the **admin** role. 201 for a new command; 200 when the Idempotency-Key replays an earlier one. Commands stay queued until dispatch to agents is available.',
+    tags: TAGS,
+    headers: createHeaders,
+    body: createCommandRequestSchema,
+    responses: {
+      201: { description: 'Created', schema: createdCommandJsonSchema },
+      200: {
+        description: 'Replayed: the command an earlier request created',
+        schema: createdCommandJsonSchema,
+      },
+    },
+    problems: [412],
+    handler: async ({ body, context, request, reply }) => {
+      const created = await services.commands.create(
+        context,
+        withHeaderKey(body, request.headers[IDEMPOTENCY_HEADER]),
+      );
+      const children = created.replayed
+        ? await childIds(services.commands, created.command)
+        : created.children.map((c) => c.id);
+      if (created.replayed) reply.header('idempotent-replayed', 'true');
+      return reply
+        .code(created.replayed ? 200 : 201)
+        .send({ command: commandJson(created.command), children });
+    },
+  });
+  addRoute(app, listCommands(deps));
+  addRoute(app, getCommand(deps));
+  addRoute(app, cancelCommand(deps));
+  addRoute(app, {
+    method: 'GET',
+    url: '/agents/:id/commands',
+    role: Role.Viewer,
+    summary: "List an agent's commands",
+    tags: TAGS,
+    params: idParams,
+    query: agentCommandsQuery,
+    responses: { 200: { description: 'A page of commands', schema: pageOf(commandJsonSchema) } },
+    problems: [404],
+    handler: async ({ params, query }) => {
+      await services.agents.get(params.id);
+      return listPage(services.commands, { ...query, agentId: params.id });
+    },
+  });
+}
+
+/** The seed's command routes under /api; same handlers and roles as /api/v1. */
+export async function seedCommandRoutes(app: FastifyInstance, deps: RouteDependencies): Promise<void> {
+  addRoute(app, {
+    ...listCommands(deps),
+    deprecated: true,
+    summary: 'List commands (seed path; use /api/v1/commands)',
+  });
+  addRoute(app, {
+    ...getCommand(deps),
+    deprecated: true,
+    summary: 'Get a command (seed path; use /api/v1/commands/{id})',
+  });
+  addRoute(app, {
+    ...cancelCommand(deps),
+    method: 'PUT',
+    url: '/commands/:id/cancel',
+    deprecated: true,
+    summary: 'Cancel a command (seed path; use POST /api/v1/commands/{id}/cancel)',
+  });
+}
