@@ -41,6 +41,8 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     maxPendingAgents: settings.MAX_PENDING_HEARTBEATS,
     instanceId,
     connections: () => hub,
+    commandLink: () => hub,
+    onDispatchError: (error) => logger.error({ err: error }, 'command dispatch failed'),
   });
   services.tracker.onFlushed((durable) => hub.acknowledge(durable));
   const { generatedKey } = await services.apiKeys.bootstrap(settings.ADMIN_API_KEY);
@@ -125,6 +127,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       maxStreams: settings.MAX_AGENT_STREAMS,
       maxQueuedPerStream: 256,
       expiryNoticeMs: Math.min(60_000, Math.floor(settings.SESSION_TIMEOUT / 3)),
+      commands: services.dispatcher,
     },
   });
   const adminTls =

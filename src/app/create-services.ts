@@ -16,6 +16,8 @@ import { HealthService } from '../features/health/health-service.js';
 import { SessionService } from '../features/sessions/session-service.js';
 import { CommandService } from '../features/commands/command-service.js';
 import { createCommandTypeRegistry } from '../features/commands/command-types.js';
+import { CommandDispatcher } from '../features/commands/command-dispatcher.js';
+import { noCommandLink, type CommandLink } from '../features/commands/command-link.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { TimeOrderedIds, type IdSource } from '../shared/ids.js';
 import type { Backends } from './backends.js';
@@ -30,10 +32,16 @@ export interface ServiceOptions {
   readonly maxPendingAgents?: number;
   readonly instanceId?: string;
   readonly connections?: () => AgentConnections;
+  readonly commandLink?: () => CommandLink;
+  /** Where background failures of the command dispatcher are reported. */
+  readonly onDispatchError?: (error: unknown) => void;
 }
 
 /** Builds the services over opened backends (used by startCorral and by tests). */
-export type CorralServices = Services & { readonly relay: OutboxRelay };
+export type CorralServices = Services & {
+  readonly relay: OutboxRelay;
+  readonly dispatcher: CommandDispatcher;
+};
 
 export function createServices(backends: Backends, options: ServiceOptions): CorralServices {
   const clock = options.clock ?? systemClock;
@@ -69,6 +77,12 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
   });
   const startedAt = clock.now();
   const commandTypes = createCommandTypeRegistry();
+  const dispatcher = new CommandDispatcher(
+    db,
+    options.commandLink ?? (() => noCommandLink),
+    clock,
+    options.onDispatchError ?? (() => undefined),
+  );
   return {
     clock,
     agents,
@@ -78,7 +92,11 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     health: new HealthService(agents, tracker),
     apiKeys: new ApiKeyService(db, cache, auditor, ids, clock),
     events: new EventLog(db),
-    commands: new CommandService(db, () => commandTypes, auditor, events, ids, clock),
+    commands: new CommandService(db, () => commandTypes, auditor, events, ids, clock, {
+      created: (commands) => dispatcher.commandsCreated(commands),
+      cancelRequested: (commands, reason) => dispatcher.cancelRequested(commands, reason),
+    }),
+    dispatcher,
     audit: new AuditLog(db),
     auditor,
     status: new StatusService(agents, clock, {

@@ -143,7 +143,7 @@ describe('CommandRunner', () => {
     ]);
   });
 
-  it('scans files under a scope, reporting rising progress, and returns totals', async () => {
+  it('scans files under the given paths, reporting rising progress, and returns totals', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'corral-scan-'));
     try {
       await writeFile(join(dir, 'a.bin'), Buffer.alloc(2_000, 1));
@@ -152,7 +152,7 @@ describe('CommandRunner', () => {
       h.runner.submit(
         command({
           type: 'scan',
-          paramsJson: JSON.stringify({ durationSeconds: 0.6, scope: dir, cpuShare: 0.1 }),
+          paramsJson: JSON.stringify({ durationSeconds: 0.6, paths: [dir], intensity: 'low' }),
         }),
       );
       const done = await outcome(h);
@@ -162,7 +162,7 @@ describe('CommandRunner', () => {
         bytesRead: 5_000,
         unreadable: 0,
         complete: true,
-        scope: dir,
+        paths: [dir],
       });
       const progress = h.updates.filter((u) => u.phase === 'COMMAND_PHASE_RUNNING');
       expect(progress.length).toBeGreaterThanOrEqual(2);

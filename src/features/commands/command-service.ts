@@ -36,6 +36,12 @@ export interface CreatedCommand {
   readonly replayed: boolean;
 }
 
+/** Where created and cancelled commands go next (the dispatcher). */
+export interface CommandHooks {
+  created(commands: readonly Command[]): void;
+  cancelRequested(commands: readonly Command[], reason: string): void;
+}
+
 export class CommandService {
   constructor(
     private readonly db: Database,
@@ -44,9 +50,17 @@ export class CommandService {
     private readonly events: EventFactory,
     private readonly ids: IdSource,
     private readonly clock: Clock,
+    private readonly hooks: CommandHooks,
   ) {}
 
   async create(context: RequestContext, body: unknown): Promise<CreatedCommand> {
+    const created = await this.createStored(context, body);
+    if (!created.replayed)
+      this.hooks.created(created.children.length > 0 ? created.children : [created.command]);
+    return created;
+  }
+
+  private createStored(context: RequestContext, body: unknown): Promise<CreatedCommand> {
     return this.auditor.run(
       context,
       { action: 'command.create', targetKind: 'command', targetId: null },
@@ -134,7 +148,7 @@ export class CommandService {
    * to confirm (or to finish first).
    */
   async cancel(context: RequestContext, id: string, reason = 'cancelled by operator'): Promise<Command> {
-    await this.auditor.run(
+    const outOnAgents = await this.auditor.run(
       context,
       { action: 'command.cancel', targetKind: 'command', targetId: id },
       async (stores) => {
@@ -160,6 +174,9 @@ export class CommandService {
             : [request, { id: c.id, to: 'cancelled', at: now, detail: 'never reached an agent' }];
         });
         const applied = await stores.commands.applyTransitions(writes);
+        const reachAgents = targets.filter(
+          (c) => cancelNeedsAgent(c.status as CommandStatus) && applied.includes(c.id),
+        );
         await stores.events.append(
           writes
             .filter((w) => applied.includes(w.id))
@@ -173,8 +190,11 @@ export class CommandService {
               ),
             ),
         );
+        return reachAgents;
       },
     );
+    // Commands already on an agent stop only when the agent confirms.
+    this.hooks.cancelRequested(outOnAgents, reason);
     return this.get(id);
   }
 

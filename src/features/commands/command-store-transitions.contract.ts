@@ -67,6 +67,19 @@ export function describeCommandTransitionsContract(database: () => Database): vo
       });
     });
 
+    it("applies an agent's report only to that agent's command", async () => {
+      const agentOf = (await db.commands.get('c1'))?.agentId ?? '';
+      expect(
+        await db.commands.applyTransitions([
+          { id: 'c1', to: 'scheduled', at: T + 1, agentId: 'someone-else' },
+        ]),
+      ).toEqual([]);
+      expect((await db.commands.get('c1'))?.status).toBe('queued');
+      expect(
+        await db.commands.applyTransitions([{ id: 'c1', to: 'scheduled', at: T + 1, agentId: agentOf }]),
+      ).toEqual(['c1']);
+    });
+
     it('refuses a write from an illegal predecessor: no id, no change, no history', async () => {
       const before = await db.commands.get('c1');
       expect(

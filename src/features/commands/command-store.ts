@@ -28,6 +28,8 @@ export interface CommandTransitionWrite {
   readonly progress?: CommandProgress;
   readonly result?: JsonValue;
   readonly error?: CommandFailure;
+  /** When set, the write applies only to a command of this agent (agent reports). */
+  readonly agentId?: string;
 }
 
 /** Progress on a command whose status does not change (running → running). */

@@ -58,7 +58,7 @@ function guardFor(predecessors: Readonly<Record<string, readonly string[]>>): Ra
 const statusGuard: RawBuilder<unknown> = sql`(commands.agent_id is not null and (${guardFor(COMMAND_PREDECESSORS)}))
   or (commands.agent_id is null and (${guardFor(PARENT_PREDECESSORS)}))`;
 
-const TRANSITION_COLUMNS = 7;
+const TRANSITION_COLUMNS = 8;
 const TRANSITIONS_PER_STATEMENT = Math.floor(MAX_BOUND_PARAMETERS / TRANSITION_COLUMNS);
 const HISTORY_COLUMNS = 5;
 const HISTORY_ROWS_PER_STATEMENT = Math.floor(MAX_BOUND_PARAMETERS / HISTORY_COLUMNS);
@@ -70,13 +70,13 @@ const jsonOrNull = (value: unknown): string | null => (value === undefined ? nul
 function transitionStatement(writes: readonly CommandTransitionWrite[]) {
   const values = writes.map(
     (w) =>
-      sql`(${w.id}, ${w.to}, ${w.at}, ${w.delivered === true ? 1 : 0}, ${jsonOrNull(w.progress)}, ${jsonOrNull(w.result)}, ${jsonOrNull(w.error)})`,
+      sql`(${w.id}, ${w.to}, ${w.at}, ${w.delivered === true ? 1 : 0}, ${jsonOrNull(w.progress)}, ${jsonOrNull(w.result)}, ${jsonOrNull(w.error)}, ${w.agentId ?? null})`,
   );
   // Casts: PostgreSQL types untyped VALUES parameters as text. A null progress, result or
   // error keeps what is stored; a JSON null result is the text "null", so it is stored.
   // The detail goes only to the history row.
   return sql<{ id: string; seq: number }>`
-    with v (id, status, at, delivered, progress, result, error)
+    with v (id, status, at, delivered, progress, result, error, agent)
       as (values ${sql.join(values)})
     update commands set
       status = v.status,
@@ -88,6 +88,7 @@ function transitionStatement(writes: readonly CommandTransitionWrite[]) {
       history_seq = commands.history_seq + 1
     from v
     where commands.id = v.id and (${statusGuard})
+      and (v.agent is null or commands.agent_id = v.agent)
     returning commands.id as id, commands.history_seq as seq`;
 }
 

@@ -14,6 +14,8 @@ import { bearerToken, type HandlerDeps } from './call-context.js';
 import type { StreamHub } from './stream-hub.js';
 import { toGrpcError } from './status.js';
 import { heartbeatFromWire } from './wire-mapping.js';
+import { receiptsFromWire, updatesFromWire } from './command-wire.js';
+import type { CommandDispatcher } from '../../features/commands/command-dispatcher.js';
 
 export interface ConnectDeps extends HandlerDeps {
   readonly sessions: SessionService;
@@ -26,6 +28,7 @@ export interface ConnectDeps extends HandlerDeps {
   readonly maxQueuedPerStream: number;
   /** Warn the agent this long before its session ends. */
   readonly expiryNoticeMs: number;
+  readonly commands: CommandDispatcher;
 }
 
 const METHOD = 'Connect';
@@ -87,7 +90,10 @@ async function open(
   const cleanup = () => {
     if (stream.isClosed && !deps.hub.get(stream.agentId)) return;
     stream.markClosed();
-    if (deps.hub.remove(stream)) deps.tracker.streamClosed(agent);
+    if (deps.hub.remove(stream)) {
+      deps.tracker.streamClosed(agent);
+      deps.commands.agentDisconnected(agent.id);
+    }
   };
   call.on('end', () => {
     cleanup();
@@ -105,6 +111,8 @@ async function open(
     },
   });
   scheduleExpiry(stream, deps);
+  // Whatever is still owed to this agent (queued, or sent and never acknowledged) goes out now.
+  deps.commands.agentConnected(session.agentId);
   return { stream, agent };
 }
 
@@ -141,6 +149,16 @@ class StreamSession {
       switch (message.kind) {
         case 'heartbeat':
           this.onHeartbeat(message);
+          return;
+        case 'commandReceipts':
+          this.deps.metrics.streamMessages.inc({ direction: 'in', kind: 'command_receipts' });
+          for (const report of receiptsFromWire(this.agent.id, message.commandReceipts))
+            this.deps.commands.report(report);
+          return;
+        case 'commandUpdates':
+          this.deps.metrics.streamMessages.inc({ direction: 'in', kind: 'command_updates' });
+          for (const report of updatesFromWire(this.agent.id, message.commandUpdates))
+            this.deps.commands.report(report);
           return;
         default:
           // A kind this server does not know (a newer agent): ignore it.

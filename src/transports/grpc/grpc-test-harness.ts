@@ -40,6 +40,7 @@ export async function startGrpcHarness(
     clock: systemClock,
     sessionTtlMs: options.sessionTtlMs ?? 3_600_000,
     connections: () => hub,
+    commandLink: () => hub,
   });
   const metrics = new CorralMetrics({
     counts: () => t.backends.db.agents.counts(),
@@ -70,6 +71,7 @@ export async function startGrpcHarness(
       maxStreams: options.maxStreams ?? 100,
       maxQueuedPerStream: 16,
       expiryNoticeMs: options.expiryNoticeMs ?? 60_000,
+      commands: t.services.dispatcher,
     },
   });
   t.services.tracker.onFlushed((durable) => hub.acknowledge(durable));

@@ -3,10 +3,13 @@
 // a Drain notice, a deadline, then close.
 import type { AgentConnections } from '../../features/agents/agent-connections.js';
 import type { DurableHeartbeat } from '../../features/health/fleet-tracker.js';
+import type { AgentPhase, CommandLink } from '../../features/commands/command-link.js';
+import type { Command } from '../../features/commands/command.js';
+import { commandToWire, PHASE_OUT } from './command-wire.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AgentStream } from './agent-stream.js';
 
-export class StreamHub implements AgentConnections {
+export class StreamHub implements AgentConnections, CommandLink {
   private readonly streams = new Map<string, AgentStream>();
   private draining = false;
 
@@ -53,6 +56,25 @@ export class StreamHub implements AgentConnections {
     for (const { agentId, sequence, health } of durable) {
       this.streams.get(agentId)?.send({ heartbeatAck: { sequence, health } });
     }
+  }
+
+  deliver(agentId: string, commands: readonly Command[]): boolean {
+    const stream = this.streams.get(agentId);
+    if (!stream || stream.isClosed) return false;
+    stream.send({ commands: { commands: commands.map(commandToWire) } });
+    return true;
+  }
+
+  cancel(agentId: string, commandId: string, reason: string): void {
+    this.streams.get(agentId)?.send({ cancel: { commandId, reason } });
+  }
+
+  confirmUpdates(agentId: string, receipts: readonly { commandId: string; phase: AgentPhase }[]): void {
+    this.streams.get(agentId)?.send({
+      updateReceipts: {
+        receipts: receipts.map((r) => ({ commandId: r.commandId, phase: PHASE_OUT[r.phase] })),
+      },
+    });
   }
 
   sessionRefreshed(agentId: string, expiresAt: number): void {

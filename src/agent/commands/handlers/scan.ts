@@ -1,8 +1,10 @@
-// `scan`: a realistic stand-in for a scan. For durationSeconds it works in
-// 100 ms slices: hashes buffers for cpuShare of each slice (CPU) and reads the
-// next file under `scope`, if given (I/O, bounded by maxFiles and
-// maxBytesPerFile, symbolic links not followed), then rests for the rest of
-// the slice. Progress is the share of the duration gone; cancel and deadline
+// `scan`: a realistic stand-in for a scan, with the parameters the server's
+// command type defines (paths, scope quick|full|memory, durationSeconds,
+// intensity). For durationSeconds it works in 100 ms slices: hashes buffers for
+// a share of each slice set by the intensity (CPU) and reads the next file
+// under the scanned roots (I/O: `paths`, else the working directory for a
+// quick scan, `/` for a full one, nothing for memory; bounded in files and
+// bytes, symbolic links not followed), then rests for the rest of the slice. Progress is the share of the duration gone; cancel and deadline
 // (through the signal) stop it within one slice. The simulator uses `light`
 // work: same pacing and progress, no CPU or I/O, so thousands can run at once.
 import { createHash, randomBytes } from 'node:crypto';
@@ -20,18 +22,22 @@ export interface ScanHandlerOptions {
 }
 
 const params = z.object({
+  paths: z.array(z.string().min(1).max(4_096)).min(1).max(100).optional(),
+  scope: z.enum(['quick', 'full', 'memory']).optional(),
   durationSeconds: z.number().min(0).max(3_600).default(10),
-  scope: z.string().min(1).max(4_096).optional(),
-  maxFiles: z.number().int().min(1).max(100_000).default(1_000),
-  maxBytesPerFile: z
-    .number()
-    .int()
-    .min(1)
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
-  cpuShare: z.number().min(0).max(1).default(0.25),
+  intensity: z.enum(['low', 'medium', 'high']).default('medium'),
 });
 type ScanParams = z.output<typeof params>;
+
+const CPU_SHARE = { low: 0.1, medium: 0.25, high: 0.6 } as const;
+const MAX_BYTES_PER_FILE = 1024 * 1024;
+
+/** Where a scan reads files, and how many at most. */
+function roots(p: ScanParams): { roots: string[]; maxFiles: number } {
+  if (p.paths) return { roots: p.paths, maxFiles: 1_000 };
+  if (p.scope === 'memory') return { roots: [], maxFiles: 0 };
+  return p.scope === 'full' ? { roots: ['/'], maxFiles: 5_000 } : { roots: [process.cwd()], maxFiles: 500 };
+}
 
 const SLICE_MS = 100;
 const MAX_ENTRIES_PER_DIRECTORY = 10_000;
@@ -47,14 +53,15 @@ async function scan(p: ScanParams, context: CommandContext, light: boolean) {
   const durationMs = p.durationSeconds * 1_000;
   const startedAt = clock.now();
   const digest = createHash('sha256');
-  const files = !light && p.scope !== undefined ? walk(p.scope, p.maxFiles) : undefined;
+  const where = roots(p);
+  const files = !light && where.roots.length > 0 ? walkAll(where.roots, where.maxFiles) : undefined;
   const totals = { filesScanned: 0, bytesRead: 0, unreadable: 0, blocksHashed: 0 };
   let filesLeft = files !== undefined;
   for (;;) {
     signal.throwIfAborted();
     const sliceStart = performance.now();
     if (!light) {
-      const budget = SLICE_MS * p.cpuShare;
+      const budget = SLICE_MS * CPU_SHARE[p.intensity];
       do {
         digest.update(BLOCK);
         totals.blocksHashed += 1;
@@ -62,7 +69,7 @@ async function scan(p: ScanParams, context: CommandContext, light: boolean) {
       if (files && filesLeft) {
         const next = await files.next();
         if (next.done) filesLeft = false;
-        else await readInto(next.value, p.maxBytesPerFile, digest, totals);
+        else await readInto(next.value, MAX_BYTES_PER_FILE, digest, totals);
       }
     }
     const elapsed = clock.now() - startedAt;
@@ -75,6 +82,7 @@ async function scan(p: ScanParams, context: CommandContext, light: boolean) {
     result: {
       ...totals,
       scope: p.scope ?? null,
+      paths: where.roots,
       complete: !filesLeft,
       digest: digest.digest('hex'),
       durationMs: clock.now() - startedAt,
@@ -107,6 +115,18 @@ async function readInto(
     }
   } catch {
     totals.unreadable += 1;
+  }
+}
+
+/** Regular files under each root in turn, at most maxFiles in all. */
+async function* walkAll(rootList: readonly string[], maxFiles: number): AsyncGenerator<string> {
+  let left = maxFiles;
+  for (const root of rootList) {
+    for await (const file of walk(root, left)) {
+      yield file;
+      left -= 1;
+      if (left <= 0) return;
+    }
   }
 }
 
