@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { Settings } from '../config/settings.js';
 import { EventFactory } from '../features/events/event-factory.js';
 import { StalenessSweep } from '../features/health/staleness-sweep.js';
+import { CommandSweep } from '../features/commands/command-sweep.js';
 import { CorralMetrics } from '../metrics/corral-metrics.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { AgentGrpcServer } from '../transports/grpc/agent-grpc-server.js';
@@ -54,6 +55,9 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     pendingAgentWrites: () => services.tracker.pendingCount,
     heartbeatsReceived: () => services.tracker.heartbeatsReceived,
     eventsPublished: () => services.relay.published,
+    commandCounts: cachedFor(2000, () => backends.db.commands.countsByStatus()),
+    commandsDelivered: () => services.dispatcher.delivered,
+    commandReportsStored: () => services.dispatcher.reportsStored,
   });
   const failed = (task: string) => (error: unknown) => {
     metrics.backgroundFailures.inc({ task });
@@ -69,6 +73,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       maxInactiveMs: settings.MAX_INACTIVE_TIME,
     },
   );
+  const commandSweep = new CommandSweep(backends.db, clock);
   const background = [
     new PeriodicTask(
       'heartbeat-flush',

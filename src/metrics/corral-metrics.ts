@@ -17,6 +17,10 @@ export interface FleetGauges {
   pendingAgentWrites(): number;
   heartbeatsReceived(): number;
   eventsPublished(): number;
+  /** Commands (not bulk parents) by status, from the store (cached briefly by the caller). */
+  commandCounts(): Promise<Readonly<Record<string, number>>>;
+  commandsDelivered(): number;
+  commandReportsStored(): number;
 }
 
 export class CorralMetrics {
@@ -112,6 +116,35 @@ export class CorralMetrics {
       collect() {
         this.reset();
         this.inc(fleet.eventsPublished());
+      },
+    });
+    new Gauge({
+      name: 'corral_commands',
+      help: 'Commands by lifecycle status (bulk parents excluded).',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        const counts = await fleet.commandCounts();
+        this.reset();
+        for (const [status, count] of Object.entries(counts)) this.set({ status }, count);
+      },
+    });
+    new Counter({
+      name: 'corral_commands_delivered_total',
+      help: 'Commands sent to agents, redeliveries included.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(fleet.commandsDelivered());
+      },
+    });
+    new Counter({
+      name: 'corral_command_reports_total',
+      help: 'Command receipts and updates from agents stored.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(fleet.commandReportsStored());
       },
     });
     new Gauge({

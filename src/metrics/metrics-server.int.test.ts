@@ -19,6 +19,9 @@ async function scrape() {
     pendingAgentWrites: () => 1,
     heartbeatsReceived: () => 42,
     eventsPublished: () => 7,
+    commandCounts: async () => ({ queued: 2, succeeded: 5 }),
+    commandsDelivered: () => 9,
+    commandReportsStored: () => 11,
   });
   metrics.grpcRequests.inc({ method: 'Connect' });
   metrics.grpcErrors.inc({ method: 'Heartbeat', code: '3' });
@@ -42,6 +45,9 @@ describe('metrics endpoint', () => {
       'corral_agents{status="online"} 3',
       'corral_agents{status="decommissioned"} 2',
       'corral_agents_by_health{health="degraded"} 1',
+      'corral_commands{status="succeeded"} 5',
+      'corral_commands_delivered_total 9',
+      'corral_command_reports_total 11',
       'corral_grpc_requests_total{method="Connect"} 1',
       'corral_grpc_errors_total{method="Heartbeat",code="3"} 1',
     ]) {

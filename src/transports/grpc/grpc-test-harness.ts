@@ -49,6 +49,9 @@ export async function startGrpcHarness(
     pendingAgentWrites: () => t.services.tracker.pendingCount,
     heartbeatsReceived: () => t.services.tracker.heartbeatsReceived,
     eventsPublished: () => 0,
+    commandCounts: () => t.backends.db.commands.countsByStatus(),
+    commandsDelivered: () => t.services.dispatcher.delivered,
+    commandReportsStored: () => t.services.dispatcher.reportsStored,
   });
   const settings = { heartbeatIntervalMs: 1000, sessionTtlMs: options.sessionTtlMs ?? 3_600_000 };
   const server = new AgentGrpcServer({

@@ -1,0 +1,49 @@
+// Ends commands that ran out of time: those that never reached an agent before
+// expiresAt become expired; those out on an agent past deadlineAt become
+// timed_out. Runs in the store, in bounded batches, with the same guards as
+// every other transition (a command that finished meanwhile is left alone).
+import type { Database } from '../../infra/store/stores.js';
+import type { Clock } from '../../shared/clock.js';
+
+export class CommandSweep {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly batchSize = 1000,
+  ) {}
+
+  /** Returns how many commands expired and timed out. */
+  async run(): Promise<{ expired: number; timedOut: number }> {
+    let expired = 0;
+    let timedOut = 0;
+    for (;;) {
+      const now = this.clock.now();
+      const [toExpire, toTimeOut] = await Promise.all([
+        this.db.commands.dueToExpire(now, this.batchSize),
+        this.db.commands.dueToTimeOut(now, this.batchSize),
+      ]);
+      if (toExpire.length === 0 && toTimeOut.length === 0) return { expired, timedOut };
+      const applied = await this.db.transaction((stores) =>
+        stores.commands.applyTransitions([
+          ...toExpire.map((id) => ({
+            id,
+            to: 'expired' as const,
+            at: now,
+            detail: 'did not reach an agent in time',
+          })),
+          ...toTimeOut.map((id) => ({
+            id,
+            to: 'timed_out' as const,
+            at: now,
+            detail: 'deadline passed',
+            error: { code: 'timed_out', message: 'deadline passed' },
+          })),
+        ]),
+      );
+      const appliedSet = new Set(applied);
+      expired += toExpire.filter((id) => appliedSet.has(id)).length;
+      timedOut += toTimeOut.filter((id) => appliedSet.has(id)).length;
+      if (toExpire.length < this.batchSize && toTimeOut.length < this.batchSize) return { expired, timedOut };
+    }
+  }
+}
