@@ -103,6 +103,12 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       async () => void (await services.relay.drain()),
       failed('outbox-relay'),
     ),
+    new PeriodicTask(
+      'command-sweep',
+      1000,
+      async () => void (await commandSweep.run()),
+      failed('command-sweep'),
+    ),
   ];
 
   const agentSettings = {
