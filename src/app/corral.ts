@@ -162,6 +162,8 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   };
   try {
     stops.push(() => backends.close());
+    // Stored before the backends close: agent reports received during the drain.
+    stops.push(() => services.dispatcher.flush());
     for (const task of background) {
       await task.start();
       stops.push(async () => {
