@@ -54,6 +54,15 @@ export function describeAgentStoreContract(name: string, open: () => Promise<Dat
         });
       });
 
+      it('tells which ids are enrolled and not decommissioned, in one call for many ids', async () => {
+        await db.agents.insert(newAgentFixture('a1'));
+        await db.agents.insert(newAgentFixture('a2'));
+        await db.agents.decommission('a2', ENROLLED_AT + 1);
+        const many = Array.from({ length: 40_000 }, (_, i) => `x${i}`);
+        expect(await db.agents.enrolledAmong(['a1', 'a2', 'ghost', ...many])).toEqual(new Set(['a1']));
+        expect(await db.agents.enrolledAmong([])).toEqual(new Set());
+      });
+
       it('answers undefined for an unknown id', async () => {
         expect(await db.agents.get('nobody')).toBeUndefined();
         expect(await db.agents.getCredentialHash('nobody')).toBeUndefined();

@@ -62,6 +62,8 @@ export interface AgentStore {
   insert(agent: NewAgent): Promise<void>;
   get(id: string): Promise<Agent | undefined>;
   getCredentialHash(id: string): Promise<string | undefined>;
+  /** Which of these ids are enrolled agents that are not decommissioned (one query per chunk, not per id). */
+  enrolledAmong(ids: readonly string[]): Promise<Set<string>>;
   /** Replaces an existing agent's facts (re-enrollment); bumps revision. */
   updateFacts(id: string, facts: AgentFacts, at: number): Promise<void>;
   /** A decommissioned agent enrolling anew: new facts and credential, status offline. */

@@ -3,11 +3,13 @@
 // lookups; the hot live-state and staleness writes are in sql-agent-live-states.ts.
 import { sql } from 'kysely';
 import {
+  chunks,
   containsPattern,
   fetchLimit,
   inTransaction,
   insertOnce,
   keysetPage,
+  MAX_BOUND_PARAMETERS,
   toJson,
   type SqlExecutor,
 } from '../../infra/store/sql/sql-helpers.js';
@@ -49,6 +51,21 @@ export class SqlAgentStore implements AgentStore {
       await replaceLabels(trx, agent.id, agent.labels);
       await replaceCapabilities(trx, agent.id, agent.capabilities);
     });
+  }
+
+  async enrolledAmong(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const part of chunks(ids, MAX_BOUND_PARAMETERS - 1)) {
+      if (part.length === 0) continue;
+      const rows = await this.db
+        .selectFrom('agents')
+        .select('id')
+        .where('id', 'in', part)
+        .where('status', '!=', Connectivity.Decommissioned)
+        .execute();
+      for (const row of rows) found.add(row.id);
+    }
+    return found;
   }
 
   async get(id: string): Promise<Agent | undefined> {

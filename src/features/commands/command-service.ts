@@ -204,16 +204,17 @@ export class CommandService {
       case 'agent':
       case 'agents': {
         const ids = target.kind === 'agent' ? [target.agentId] : [...target.agentIds];
-        const violations: FieldViolation[] = [];
-        for (const [i, agentId] of ids.entries()) {
-          const agent = await stores.agents.get(agentId);
-          if (!agent || agent.status === Connectivity.Decommissioned) {
-            violations.push({
-              field: target.kind === 'agent' ? 'target.agentId' : `target.agentIds.${i}`,
-              description: `no enrolled agent ${JSON.stringify(agentId)}`,
-            });
-          }
-        }
+        const enrolled = await stores.agents.enrolledAmong(ids);
+        const violations: FieldViolation[] = ids.flatMap((agentId, i) =>
+          enrolled.has(agentId)
+            ? []
+            : [
+                {
+                  field: target.kind === 'agent' ? 'target.agentId' : `target.agentIds.${i}`,
+                  description: `no enrolled agent ${JSON.stringify(agentId)}`,
+                },
+              ],
+        );
         if (violations.length > 0) throw invalidArgument('unknown target agents', violations);
         return ids;
       }
