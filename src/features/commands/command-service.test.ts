@@ -60,6 +60,10 @@ describe('CommandService.create', () => {
     expect(created.command.agentId).toBeNull();
     expect(created.children.map((c) => c.agentId).sort()).toEqual(['a1', 'a2']);
     expect(created.children.every((c) => c.parentId === created.command.id)).toBe(true);
+    expect(created.command.target).toEqual({ kind: 'selector', labels: { env: 'prod' } });
+    expect(created.children.map((c) => c.target)).toEqual(
+      created.children.map((c) => ({ kind: 'agent', agentId: c.agentId })),
+    );
     const children = await t.services.commands.list(
       { parentId: created.command.id },
       { limit: 10, order: 'asc' },

@@ -272,8 +272,13 @@ export class CommandService {
       };
     }
     const parent = newCommand(request, { id: this.ids.next(), requester, createdAt: now, agentId: null });
+    // Each child targets its one agent; the parent keeps the target as asked (a child copying a
+    // 10,000-agent list would store that list 10,000 times).
     const children = agentIds.map((agentId) =>
-      newCommand(request, { id: this.ids.next(), requester, createdAt: now, agentId, parentId: parent.id }),
+      newCommand(
+        { ...request, target: { kind: 'agent', agentId } },
+        { id: this.ids.next(), requester, createdAt: now, agentId, parentId: parent.id },
+      ),
     );
     return { command: parent, children };
   }
