@@ -58,7 +58,9 @@ const adminKey = `cak_${randomBytes(32).toString('base64url')}`;
 const apiUrl = `http://127.0.0.1:${apiPort}`;
 const children = [];
 const output = [];
-const server = spawn(process.execPath, [corral, 'serve'], {
+// Extra node flags for the server only, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+const serverNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const server = spawn(process.execPath, [...serverNodeArgs, corral, 'serve'], {
   env: {
     ...process.env,
     STORE_URL: `sqlite:${join(dir, 'corral.db')}`,
