@@ -43,6 +43,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     instanceId,
     connections: () => hub,
     commandLink: () => hub,
+    maintenanceMode: settings.MAINTENANCE_MODE,
     onDispatchError: (error) => logger.error({ err: error }, 'command dispatch failed'),
   });
   services.tracker.onFlushed((durable) => hub.acknowledge(durable));

@@ -11,6 +11,7 @@ import { EventFactory } from '../features/events/event-factory.js';
 import { EventLog } from '../features/events/event-log.js';
 import { OutboxRelay } from '../features/events/outbox-relay.js';
 import { StatusService } from '../features/fleet/status-service.js';
+import { MaintenanceMode } from '../features/fleet/maintenance-mode.js';
 import { DEFAULT_TRACKER_SETTINGS, FleetTracker } from '../features/health/fleet-tracker.js';
 import { HealthService } from '../features/health/health-service.js';
 import { SessionService } from '../features/sessions/session-service.js';
@@ -33,6 +34,8 @@ export interface ServiceOptions {
   readonly instanceId?: string;
   readonly connections?: () => AgentConnections;
   readonly commandLink?: () => CommandLink;
+  /** MAINTENANCE_MODE at start. */
+  readonly maintenanceMode?: boolean;
   /** Where background failures of the command dispatcher are reported. */
   readonly onDispatchError?: (error: unknown) => void;
 }
@@ -77,12 +80,15 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
   });
   const startedAt = clock.now();
   const commandTypes = createCommandTypeRegistry();
+  const maintenance = new MaintenanceMode(auditor, clock, options.maintenanceMode ?? false);
   const dispatcher = new CommandDispatcher(
     db,
     options.commandLink ?? (() => noCommandLink),
     clock,
     options.onDispatchError ?? (() => undefined),
   );
+  dispatcher.holdNonEmergency(maintenance.current.enabled);
+  maintenance.onChange((state) => dispatcher.holdNonEmergency(state.enabled));
   return {
     clock,
     agents,
@@ -99,7 +105,8 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     dispatcher,
     audit: new AuditLog(db),
     auditor,
-    status: new StatusService(agents, clock, {
+    maintenance,
+    status: new StatusService(() => maintenance.current, agents, clock, {
       version: CORRAL_VERSION,
       instanceId: options.instanceId ?? `${hostname()}-${process.pid}`,
       startedAt,

@@ -10,6 +10,7 @@ import type { FleetTracker } from '../features/health/fleet-tracker.js';
 import type { HealthService } from '../features/health/health-service.js';
 import type { SessionService } from '../features/sessions/session-service.js';
 import type { StatusService } from '../features/fleet/status-service.js';
+import type { MaintenanceMode } from '../features/fleet/maintenance-mode.js';
 import type { Clock } from '../shared/clock.js';
 
 export interface Services {
@@ -27,6 +28,8 @@ export interface Services {
   /** Records admin mutations; transports use it for requests refused before any service ran. */
   readonly auditor: Auditor;
   readonly status: StatusService;
+  /** Holds non-emergency command dispatch while on. */
+  readonly maintenance: MaintenanceMode;
   /** Whether every backend answers (for /readyz). */
   readiness(): Promise<{ ready: boolean; checks: Record<string, 'ok' | string> }>;
 }

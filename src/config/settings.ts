@@ -83,6 +83,7 @@ export const settingsSchema = z
     MAX_AGENT_STREAMS: z.coerce.number().int().min(1).default(19_000),
     MAX_PENDING_HEARTBEATS: z.coerce.number().int().min(100).default(200_000),
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+    MAINTENANCE_MODE: bool.prefault(false),
     INSTANCE_ID: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9._-]')

@@ -141,3 +141,27 @@ describe('commands end to end', () => {
     });
   });
 });
+
+describe('maintenance mode', () => {
+  it('holds non-emergency commands while on, lets emergencies through, and releases the rest when off', async () => {
+    const { secret } = await corral.services.enrollment.create(admin, { name: 'e2e' });
+    const client = agent('maint-1', secret);
+    await until(() => expect(client.stats.connected).toBe(true));
+    await corral.services.maintenance.set(admin, { enabled: true, reason: 'upgrade' });
+    expect((await corral.services.status.status()).maintenanceMode).toBe(true);
+    const { command: held } = await corral.services.commands.create(admin, {
+      type: 'ping',
+      target: { kind: 'agent', agentId: 'maint-1' },
+    });
+    const { command: urgent } = await corral.services.commands.create(admin, {
+      type: 'status',
+      priority: 'emergency',
+      target: { kind: 'agent', agentId: 'maint-1' },
+    });
+    await until(async () => expect(await statusOf(urgent.id)).toBe('succeeded'));
+    await corral.services.dispatcher.flush();
+    expect(await statusOf(held.id)).toBe('queued');
+    await corral.services.maintenance.set(admin, { enabled: false });
+    await until(async () => expect(await statusOf(held.id)).toBe('succeeded'));
+  });
+});

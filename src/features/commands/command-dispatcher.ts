@@ -77,6 +77,9 @@ export class CommandDispatcher {
   delivered = 0;
   reportsStored = 0;
 
+  /** While true, only emergency commands go out; the rest stay queued. */
+  private holding = false;
+
   constructor(
     private readonly db: Database,
     private readonly link: () => CommandLink,
@@ -84,6 +87,13 @@ export class CommandDispatcher {
     private readonly onError: (error: unknown) => void,
     private readonly settings: DispatcherSettings = DEFAULT_DISPATCHER_SETTINGS,
   ) {}
+
+  /** Maintenance mode: hold non-emergency dispatch, or release what was held to every connected agent. */
+  holdNonEmergency(hold: boolean): void {
+    const releasing = this.holding && !hold;
+    this.holding = hold;
+    if (releasing) for (const agentId of this.connected) void this.loadPending(agentId).catch(this.onError);
+  }
 
   /** An agent's stream opened here: everything still owed to it goes out. */
   agentConnected(agentId: string): void {
@@ -132,7 +142,10 @@ export class CommandDispatcher {
     if (pending.length > 0) this.queueDelivery(agentId, pending);
   }
 
-  private queueDelivery(agentId: string, commands: readonly Command[]): void {
+  private queueDelivery(agentId: string, all: readonly Command[]): void {
+    // Held commands stay queued in the store; releasing maintenance reloads them.
+    const commands = this.holding ? all.filter((c) => c.priority === 'emergency') : all;
+    if (commands.length === 0) return;
     const queued = this.toDeliver.get(agentId);
     if (queued) queued.push(...commands);
     else this.toDeliver.set(agentId, [...commands]);

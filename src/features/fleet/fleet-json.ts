@@ -1,5 +1,6 @@
 // Fleet statistics and system status as the admin API shows them.
 import { z } from 'zod';
+import type { MaintenanceState } from './maintenance-mode.js';
 import { isoTime, isoTimeSchema } from '../../transports/http/json-values.js';
 import type { FleetStatistics } from '../agents/agent-service.js';
 import type { SystemStatus } from './status-service.js';
@@ -47,5 +48,21 @@ export function systemStatusJson(status: SystemStatus): z.output<typeof systemSt
     maintenanceMode: status.maintenanceMode,
     backends: { store: status.backends.store, cache: status.backends.cache, bus: status.backends.bus },
     fleet: fleetStatisticsJson(status.fleet),
+  };
+}
+
+export const maintenanceJsonSchema = z.strictObject({
+  enabled: z.boolean(),
+  since: z.string().nullable().describe('When it was switched on (ISO 8601)'),
+  by: z.string().nullable().describe('Who switched it on'),
+  reason: z.string().nullable(),
+});
+
+export function maintenanceJson(state: MaintenanceState): z.output<typeof maintenanceJsonSchema> {
+  return {
+    enabled: state.enabled,
+    since: state.since === null ? null : new Date(state.since).toISOString(),
+    by: state.by,
+    reason: state.reason,
   };
 }

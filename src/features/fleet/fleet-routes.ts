@@ -3,11 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import { addRoute, type RouteDependencies, type RouteSpec } from '../../transports/http/route-kit.js';
 import { Role } from '../api-keys/api-key.js';
+import { maintenanceRequestSchema } from './maintenance-mode.js';
 import {
   fleetStatisticsJson,
   fleetStatisticsJsonSchema,
   systemStatusJson,
   systemStatusJsonSchema,
+  maintenanceJson,
+  maintenanceJsonSchema,
 } from './fleet-json.js';
 
 const getStatus = ({ services }: RouteDependencies): RouteSpec => ({
@@ -31,6 +34,25 @@ export async function fleetRoutes(app: FastifyInstance, deps: RouteDependencies)
     handler: async () => fleetStatisticsJson(await deps.services.agents.statistics()),
   });
   addRoute(app, getStatus(deps));
+}
+
+/** The seed's POST /api/admin/maintenance: switch maintenance mode (admin only, audited). */
+export async function seedMaintenanceRoutes(
+  app: FastifyInstance,
+  { services }: RouteDependencies,
+): Promise<void> {
+  addRoute(app, {
+    method: 'POST',
+    url: '/admin/maintenance',
+    role: Role.Admin,
+    summary: 'Switch maintenance mode on or off',
+    description: 'While on, commands other than emergencies stay queued; switching it off releases them.',
+    tags: ['status'],
+    body: maintenanceRequestSchema,
+    responses: { 200: { description: 'Maintenance mode as it is now', schema: maintenanceJsonSchema } },
+    problems: [400],
+    handler: async ({ body, context }) => maintenanceJson(await services.maintenance.set(context, body)),
+  });
 }
 
 /** The seed's GET /api/status; same handler and role as /api/v1/status. */

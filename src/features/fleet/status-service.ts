@@ -1,6 +1,7 @@
 // What /api/status reports: this instance, its backends, the fleet in numbers.
 import type { Clock } from '../../shared/clock.js';
 import type { AgentService, FleetStatistics } from '../agents/agent-service.js';
+import type { MaintenanceState } from './maintenance-mode.js';
 
 export interface SystemStatus {
   readonly service: 'corral';
@@ -22,6 +23,7 @@ export interface StatusFacts {
 
 export class StatusService {
   constructor(
+    private readonly maintenance: () => MaintenanceState,
     private readonly agents: AgentService,
     private readonly clock: Clock,
     private readonly facts: StatusFacts,
@@ -32,7 +34,7 @@ export class StatusService {
       service: 'corral',
       ...this.facts,
       uptimeSeconds: Math.floor((this.clock.now() - this.facts.startedAt) / 1000),
-      maintenanceMode: false,
+      maintenanceMode: this.maintenance().enabled,
       fleet: await this.agents.statistics(),
     };
   }

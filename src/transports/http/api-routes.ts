@@ -9,7 +9,7 @@ import { auditRoutes } from '../../features/audit/audit-routes.js';
 import { commandRoutes, seedCommandRoutes } from '../../features/commands/command-routes.js';
 import { enrollmentRoutes } from '../../features/enrollment/enrollment-routes.js';
 import { eventRoutes } from '../../features/events/event-routes.js';
-import { fleetRoutes, seedStatusRoutes } from '../../features/fleet/fleet-routes.js';
+import { fleetRoutes, seedMaintenanceRoutes, seedStatusRoutes } from '../../features/fleet/fleet-routes.js';
 import { healthRoutes } from '../../features/health/health-routes.js';
 import { sessionRoutes } from '../../features/sessions/session-routes.js';
 import { installAuthentication } from './auth.js';
@@ -42,5 +42,6 @@ export async function registerApiRoutes(api: FastifyInstance, deps: RouteDepende
   }
   await api.register(seedAgentRoutes, dependencies);
   await api.register(seedStatusRoutes, dependencies);
+  await api.register(seedMaintenanceRoutes, dependencies);
   await api.register(seedCommandRoutes, dependencies);
 }

@@ -90,6 +90,7 @@ beforeAll(async () => {
   await hit('GET', '/api/v1/events', { query: '?pageSize=500' });
   await hit('GET', '/api/v1/audit', { query: '?pageSize=500' });
   await hit('GET', '/api/status');
+  await hit('POST', '/api/admin/maintenance', { body: { enabled: false } });
   await hit('GET', '/api/agents');
   await hit('GET', '/api/agents/:id', { params: ids });
   await hit('GET', '/livez', { key: null });

@@ -98,6 +98,7 @@ describe('the OpenAPI document', () => {
       'GET /api/commands/:id',
       'PUT /api/commands/:id/cancel',
       'GET /api/status',
+      'POST /api/admin/maintenance',
       'GET /api/agents',
       'GET /api/agents/:id',
       'GET /livez',
