@@ -21,6 +21,7 @@ import { Role } from '../api-keys/api-key.js';
 import { COMMAND_TYPE_PATTERN, createCommandRequestSchema, type Command } from './command.js';
 import { COMMAND_JSON_STATUS_VALUES, commandJson, commandJsonSchema } from './command-json.js';
 import type { CommandService } from './command-service.js';
+import { emergencyRequestSchema } from './emergency.js';
 import type { CommandFilter } from './command-store.js';
 
 const TAGS = ['commands'];
@@ -194,6 +195,24 @@ export async function commandRoutes(app: FastifyInstance, deps: RouteDependencie
       return reply
         .code(created.replayed ? 200 : 201)
         .send({ command: commandJson(created.command), children });
+    },
+  });
+  addRoute(app, {
+    method: 'POST',
+    url: '/commands/emergency',
+    role: Role.Admin,
+    summary: 'Emergency shutdown, restart or isolate for the fleet or a selector',
+    description:
+      'One bulk command at emergency priority: ahead of every queue and through maintenance mode. `confirm` must repeat `action` exactly. Admin only; refusals are audited.',
+    tags: TAGS,
+    body: emergencyRequestSchema,
+    responses: { 201: { description: 'Created', schema: createdCommandJsonSchema } },
+    problems: [],
+    handler: async ({ body, context, reply }) => {
+      const created = await services.commands.emergency(context, body);
+      return reply
+        .code(201)
+        .send({ command: commandJson(created.command), children: created.children.map((c) => c.id) });
     },
   });
   addRoute(app, listCommands(deps));

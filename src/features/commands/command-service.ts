@@ -7,6 +7,7 @@ import type { Database, Stores } from '../../infra/store/stores.js';
 import type { Clock } from '../../shared/clock.js';
 import {
   invalidArgument,
+  isCorralError,
   notFound,
   permissionDenied,
   preconditionFailed,
@@ -22,6 +23,7 @@ import { cancelNeedsAgent, isTerminal, type CommandStatus } from './command-stat
 import type { CommandFilter, CommandTransitionWrite } from './command-store.js';
 import { EMERGENCY_TYPES, checkPriority, validateParams, type CommandTypeRegistry } from './command-types.js';
 import { newCommand, parseCreateCommandRequest, type Command, type CreateCommandRequest } from './command.js';
+import { emergencyParams, parseEmergencyRequest } from './emergency.js';
 
 /** Agents a selector or list target may expand to in one request. */
 const MAX_EXPANDED_AGENTS = 10_000;
@@ -130,6 +132,64 @@ export class CommandService {
         },
       }),
     );
+  }
+
+  /**
+   * Fleet- or selector-wide shutdown, restart or isolate at emergency priority
+   * (admin only, confirmed by repeating the action). One bulk command.
+   */
+  async emergency(context: RequestContext, body: unknown): Promise<CreatedCommand> {
+    const refuse = async (error: unknown): Promise<never> => {
+      // Refused before any command exists: audit the attempt itself.
+      const code = isCorralError(error) ? error.code : 'internal';
+      await this.auditor.refused(
+        context,
+        { action: 'command.emergency', targetKind: 'command', targetId: null },
+        code,
+      );
+      throw error;
+    };
+    if (!roleAllows(context.principal.role, Role.Admin)) {
+      return refuse(permissionDenied('emergency controls need the admin role'));
+    }
+    let request;
+    try {
+      request = parseEmergencyRequest(body);
+    } catch (error) {
+      return refuse(error);
+    }
+    const agentIds = request.scope.kind === 'fleet' ? await this.enrolledAgentIds() : [];
+    if (request.scope.kind === 'fleet' && agentIds.length === 0) {
+      return refuse(
+        invalidArgument('no agent to act on', [
+          { field: 'scope', description: 'the fleet has no enrolled agent' },
+        ]),
+      );
+    }
+    const target =
+      request.scope.kind === 'selector'
+        ? { kind: 'selector', labels: request.scope.labels }
+        : { kind: 'agents', agentIds };
+    return this.create(context, {
+      type: request.action,
+      priority: 'emergency',
+      params: emergencyParams(request),
+      target,
+    });
+  }
+
+  private async enrolledAgentIds(): Promise<string[]> {
+    const ids: string[] = [];
+    let afterId: string | undefined;
+    do {
+      const page = await this.db.agents.list(
+        { status: [Connectivity.Online, Connectivity.Offline, Connectivity.Inactive] },
+        { ...(afterId === undefined ? {} : { afterId }), limit: PAGE },
+      );
+      ids.push(...page.items.map((a) => a.id));
+      afterId = page.nextAfterId;
+    } while (afterId !== undefined);
+    return ids;
   }
 
   async get(id: string): Promise<Command> {

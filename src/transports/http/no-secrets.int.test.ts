@@ -76,6 +76,9 @@ beforeAll(async () => {
   const command = (await hit('POST', '/api/v1/commands', { body: ping })).response.json().command;
   const seedCommand = (await hit('POST', '/api/v1/commands', { body: ping })).response.json().command;
   await hit('GET', '/api/v1/commands');
+  await hit('POST', '/api/v1/commands/emergency', {
+    body: { action: 'isolate', scope: { kind: 'fleet' }, confirm: 'isolate', reason: 'drill' },
+  });
   await hit('GET', '/api/v1/commands/:id', { params: { id: command.id } });
   await hit('GET', '/api/v1/agents/:id/commands', { params: ids });
   await hit('POST', '/api/v1/commands/:id/cancel', { params: { id: command.id }, body: { reason: 'test' } });

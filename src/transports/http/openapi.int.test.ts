@@ -93,6 +93,7 @@ describe('the OpenAPI document', () => {
       'GET /api/v1/commands',
       'GET /api/v1/commands/:id',
       'POST /api/v1/commands/:id/cancel',
+      'POST /api/v1/commands/emergency',
       'GET /api/v1/agents/:id/commands',
       'GET /api/commands',
       'GET /api/commands/:id',
