@@ -10,11 +10,11 @@
 // then all switch to --heartbeat-interval for the measurement.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adminApi, freePort, procStats, sleep, waitReady } from '../scripts/lib/local-server.js';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,7 +33,6 @@ const agents = positive('agents', flags.agents);
 const processes = positive('processes', flags.processes);
 const measureMs = durationMs('measure', flags.measure);
 const rampUpMs = durationMs('ramp-up', flags['ramp-up']);
-const TICKS_PER_SECOND = 100;
 
 function positive(name, text) {
   const n = Number(text);
@@ -48,26 +47,6 @@ function durationMs(name, text) {
 function usage(message) {
   process.stderr.write(`bench:agents: ${message}\n`);
   process.exit(2);
-}
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** utime+stime in seconds and RSS in bytes of a live process, from /proc. */
-function procStats(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return { cpuSeconds, rssBytes: rssKb * 1024 };
 }
 
 async function scrape(metricsUrl) {
@@ -127,24 +106,12 @@ const cleanup = async () => {
 };
 
 try {
-  for (let i = 0; ; i++) {
-    if (i > 100) throw new Error('server did not become ready');
-    try {
-      if ((await fetch(`${apiUrl}/readyz`)).ok) break;
-    } catch {
-      // not yet
-    }
-    await sleep(200);
-  }
+  await waitReady(apiUrl);
   const baseline = procStats(server.pid);
-  const created = await fetch(`${apiUrl}/api/v1/enrollment-secrets`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench', maxUses: agents }),
+  const { secret } = await adminApi(apiUrl, adminKey)('POST', '/api/v1/enrollment-secrets', {
+    name: 'bench',
+    maxUses: agents,
   });
-  if (!created.ok)
-    throw new Error(`creating the enrollment secret failed: ${created.status} ${await created.text()}`);
-  const { secret } = await created.json();
 
   const started = Date.now();
   const simulators = [];

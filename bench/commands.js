@@ -8,11 +8,11 @@
 //   npm run bench:commands -- [--agents 1000] [--bulks 20] [--concurrency 4]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adminApi, freePort, procStats, sleep, waitReady } from '../scripts/lib/local-server.js';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -35,23 +35,6 @@ const positive = (name) => {
 const agents = positive('agents');
 const bulks = positive('bulks');
 const concurrency = positive('concurrency');
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-const procStats = (pid) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, rssBytes: rssKb * 1024 };
-};
-
 const dir = mkdtempSync(join(tmpdir(), 'corral-bench-commands-'));
 const [grpcPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
 const adminKey = `cak_${randomBytes(32).toString('base64url')}`;
@@ -76,15 +59,7 @@ const server = spawn(process.execPath, [...serverNodeArgs, corral, 'serve'], {
 children.push(server);
 server.stderr.on('data', (chunk) => output.push(`[server] ${chunk}`));
 
-const call = async (method, path, body) => {
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.json();
-};
+const call = adminApi(apiUrl, adminKey);
 const commandCounts = async () => {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
   const counts = {};
@@ -97,15 +72,7 @@ const commandCounts = async () => {
 };
 
 try {
-  for (let i = 0; ; i++) {
-    if (i > 100) throw new Error('server did not become ready');
-    try {
-      if ((await fetch(`${apiUrl}/readyz`)).ok) break;
-    } catch {
-      // not yet
-    }
-    await sleep(200);
-  }
+  await waitReady(apiUrl);
   const { secret } = await call('POST', '/api/v1/enrollment-secrets', { name: 'bench', maxUses: agents });
   const sim = spawn(
     process.execPath,

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adminApi, waitReady } from './lib/local-server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const corral = join(root, 'bin/corral.js');
@@ -40,30 +41,10 @@ server.on('exit', (code) => {
   process.exitCode = code ?? 0;
 });
 
-async function api(method, path, body) {
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
-
-async function waitReady() {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${apiUrl}/readyz`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('the server did not become ready in 20 s');
-}
+const api = adminApi(apiUrl, adminKey);
 
 try {
-  await waitReady();
+  await waitReady(apiUrl);
   const { secret } = await api('POST', '/api/v1/enrollment-secrets', { name: 'demo', maxUses: 1000 });
   process.stdout.write(
     `\nDemo: 25 simulated agents are joining.\n  export CORRAL_API_URL=${apiUrl} CORRAL_API_KEY=${adminKey}\n  npx corral agents ls\n  API docs: ${apiUrl}/api/v1/docs\nCtrl-C stops everything.\n\n`,

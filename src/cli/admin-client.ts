@@ -28,6 +28,26 @@ export class AdminApiError extends Error {
 export class AdminClient {
   constructor(private readonly target: AdminTarget) {}
 
+  /** Follows page tokens of a list endpoint until `limit` items (at most 500 per page). */
+  async getAll<T>(
+    path: string,
+    query: Record<string, string | string[] | undefined>,
+    limit: number,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.get<{ items: T[]; nextPageToken?: string }>(path, {
+        ...query,
+        pageSize: String(Math.min(500, limit - items.length)),
+        pageToken,
+      });
+      items.push(...page.items);
+      pageToken = page.nextPageToken;
+    } while (pageToken && items.length < limit);
+    return items;
+  }
+
   get<T>(path: string, query: Record<string, string | string[] | undefined> = {}): Promise<T> {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) {

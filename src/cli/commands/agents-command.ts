@@ -41,11 +41,9 @@ export function agentsCommand(): Command {
         for (const label of flags.label ?? [])
           if (!/^[^=]+=.*$/.test(label))
             throw new UsageError(`--label: ${JSON.stringify(label)} must be key=value`);
-        const client = adminClient(flags);
-        const items: AgentJson[] = [];
-        let pageToken: string | undefined;
-        do {
-          const page = await client.get<{ items: AgentJson[]; nextPageToken?: string }>('/agents', {
+        const items = await adminClient(flags).getAll<AgentJson>(
+          '/agents',
+          {
             status: flags.status,
             health: flags.health,
             type: flags.type,
@@ -53,12 +51,9 @@ export function agentsCommand(): Command {
             capability: flags.capability,
             label: flags.label,
             q: flags.search,
-            pageSize: String(Math.min(500, flags.limit - items.length)),
-            pageToken,
-          });
-          items.push(...page.items);
-          pageToken = page.nextPageToken;
-        } while (pageToken && items.length < flags.limit);
+          },
+          flags.limit,
+        );
         printRecords(flags.output, { items }, items, COLUMNS);
       },
     );

@@ -148,20 +148,15 @@ export function commandsCommand(): Command {
         .argParser(positiveInt('--limit')),
     )
     .action(async (flags: Flags & { status?: string; agent?: string; type?: string; limit: number }) => {
-      const client = adminClient(flags);
-      const items: CommandJson[] = [];
-      let pageToken: string | undefined;
-      do {
-        const page = await client.get<{ items: CommandJson[]; nextPageToken?: string }>('/commands', {
+      const items = await adminClient(flags).getAll<CommandJson>(
+        '/commands',
+        {
           status: flags.status,
           agentId: flags.agent,
           type: flags.type,
-          pageSize: String(Math.min(500, flags.limit - items.length)),
-          pageToken,
-        });
-        items.push(...page.items);
-        pageToken = page.nextPageToken;
-      } while (pageToken && items.length < flags.limit);
+        },
+        flags.limit,
+      );
       printRecords(flags.output, { items }, items, COLUMNS);
     });
 

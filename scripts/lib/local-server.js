@@ -1,0 +1,54 @@
+// Helpers the benchmarks and the demo share for driving a local `corral serve`:
+// free loopback ports, readiness, admin API calls and /proc figures.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A loopback port free right now. */
+export const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+/** Waits (up to 20 s) until GET <apiUrl>/readyz answers 200. */
+export async function waitReady(apiUrl) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${apiUrl}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error('the server did not become ready in 20 s');
+}
+
+/** A JSON admin API call with the given key; throws with the problem text on a non-2xx answer. */
+export function adminApi(apiUrl, adminKey) {
+  return async (method, path, body) => {
+    const response = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** utime+stime in seconds and RSS in bytes of a live process, from /proc. */
+export function procStats(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return { cpuSeconds, rssBytes: rssKb * 1024 };
+}
