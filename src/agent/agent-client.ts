@@ -5,7 +5,6 @@
 // jittered backoff, honouring the server's drain and retry hints. It stops on
 // stop() or when the server refuses the agent for good; observers follow it
 // through typed events and a stats snapshot.
-import { status } from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
 import type { Heartbeat } from '../gen/proto/corral/agent/v1/Heartbeat.js';
 import type { Clock } from '../shared/clock.js';
@@ -25,6 +24,7 @@ import { AgentStats } from './agent-stats.js';
 import type { AgentRpc } from './agent-rpc.js';
 import { GrpcAgentRpc, describeError, grpcCode } from './agent-rpc.js';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
+import { ReconnectPolicy } from './reconnect-policy.js';
 import { CommandChannel } from './commands/command-channel.js';
 import { builtinHandlers } from './commands/handlers/builtin-handlers.js';
 import { MemorySeenCommands } from './commands/seen-commands.js';
@@ -34,7 +34,6 @@ import type { StreamEnd } from './heartbeat-stream.js';
 import { ABRUPT_RESTART, runHeartbeatStream } from './heartbeat-stream.js';
 import { SessionKeeper } from './session-keeper.js';
 import { sleep } from './sleep.js';
-import { retryDelayOf } from './status-details.js';
 
 export type {
   AgentClientEvents,
@@ -54,7 +53,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   private readonly rpc: AgentRpc;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly backoff: Backoff;
+  private readonly reconnect: ReconnectPolicy;
   private readonly halt = new AbortController();
   private keeper: SessionKeeper | undefined;
   private running: Promise<void> | undefined;
@@ -68,13 +67,12 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   /** Aborting it ends the current stream with `restart`. */
   private restartControl: AbortController | undefined;
   /** Set by a reconnect request (update, restart, crash): the wait before the next stream. */
-  private reconnectDelayMs: number | undefined;
 
   constructor(private readonly options: AgentClientOptions) {
     super();
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
-    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF, options.random);
+    this.reconnect = new ReconnectPolicy(new Backoff(options.backoff ?? DEFAULT_BACKOFF, options.random));
     this.rpc = options.rpc ?? new GrpcAgentRpc(options);
     this.stopped = new Promise((resolve) => {
       this.settle = resolve;
@@ -152,7 +150,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   private requestReconnect(delayMs: number, reason: string): void {
     if (this.ending) return;
     this.logger.info({ reason, reconnectInMs: delayMs }, 'reconnect requested by a command');
-    this.reconnectDelayMs = delayMs;
+    this.reconnect.restartIn(delayMs);
     this.restartControl?.abort();
   }
 
@@ -167,7 +165,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     this.logger.warn('simulated crash: dropping the stream and all command state');
     this.commands.reset();
     this.keeper?.invalidate();
-    this.reconnectDelayMs = 0;
+    this.reconnect.restartIn(0);
     this.restartControl?.abort(ABRUPT_RESTART);
   }
 
@@ -177,7 +175,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       while (agentId !== undefined && !this.ending) {
         const end = await this.connectOnce(agentId);
         if (this.ending) break;
-        await this.wait(this.delayAfter(end), end);
+        await this.wait(this.reconnect.afterStream(end), end);
       }
     } catch (error) {
       if (!this.ending) this.fail(error);
@@ -236,7 +234,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       } catch (error) {
         // Only failed calls are worth retrying; a broken identity file is not.
         if (this.ending || isFatal(error) || grpcCode(error) === undefined) throw error;
-        await this.wait(this.retryDelay(error), { kind: 'failed', error, connectedForMs: 0 });
+        await this.wait(this.reconnect.afterError(error), { kind: 'failed', error, connectedForMs: 0 });
       }
     }
     return undefined;
@@ -323,34 +321,6 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     return end;
   }
 
-  /** How long to wait before the next connection, given how the last one ended. */
-  private delayAfter(end: StreamEnd): number {
-    this.backoff.connectionLasted(end.connectedForMs);
-    switch (end.kind) {
-      case 'drain':
-        // The server's delay plus jitter, so a drained fleet does not return in one burst.
-        return end.drain.retryAfterMs + this.backoff.next();
-      case 'restart': {
-        const delayMs = this.reconnectDelayMs ?? 0;
-        this.reconnectDelayMs = undefined;
-        return delayMs + this.backoff.next();
-      }
-      case 'failed':
-        return this.retryDelay(end.error);
-      default:
-        return this.backoff.next();
-    }
-  }
-
-  /** Backoff, stretched to the server's RetryInfo when it sent one (RESOURCE_EXHAUSTED, UNAVAILABLE). */
-  private retryDelay(error: unknown): number {
-    const delay = this.backoff.next();
-    const code = grpcCode(error);
-    const hinted =
-      code === status.RESOURCE_EXHAUSTED || code === status.UNAVAILABLE ? retryDelayOf(error) : undefined;
-    return hinted === undefined ? delay : Math.max(hinted, delay);
-  }
-
   private async wait(delayMs: number, end: StreamEnd): Promise<void> {
     if (this.ending) return;
     const error = end.kind === 'failed' ? describeError(end.error) : undefined;
@@ -363,7 +333,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     this.counters.state = AgentClientState.Waiting;
     this.emit('retrying', {
       delayMs,
-      attempt: this.backoff.attempt,
+      attempt: this.reconnect.attempt,
       ...(error === undefined ? {} : { error }),
     });
     await sleep(delayMs, this.halt.signal);
