@@ -3,10 +3,11 @@
 #   python3-grpcio, python3-protobuf    the Python conformance client's runtime
 #   protobuf-compiler                   protoc, which generates the client's stubs from proto/
 #   protobuf-compiler-grpc              /usr/bin/grpc_python_plugin, protoc's gRPC plugin for Python
+#   libprotobuf-dev                     the well-known types (google/protobuf/any.proto) protoc imports
 # Idempotent: when every package is already installed it does not touch apt at all.
 set -euo pipefail
 
-PACKAGES=(python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc)
+PACKAGES=(python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc libprotobuf-dev)
 
 is_installed() {
   [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == "installed" ]]
@@ -40,6 +41,10 @@ fi
 for tool in /usr/bin/protoc /usr/bin/grpc_python_plugin /usr/bin/python3; do
   [[ -x "$tool" ]] || { echo "system packages: $tool is missing" >&2; exit 1; }
 done
+[[ -f /usr/include/google/protobuf/any.proto ]] || {
+  echo "system packages: /usr/include/google/protobuf/any.proto is missing (libprotobuf-dev)" >&2
+  exit 1
+}
 /usr/bin/python3 -c 'import grpc, google.protobuf' || {
   echo "system packages: /usr/bin/python3 cannot import grpc and google.protobuf" >&2
   exit 1

@@ -52,3 +52,15 @@ export function procStats(pid) {
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   return { cpuSeconds, rssBytes: rssKb * 1024 };
 }
+
+/** Stops child processes in reverse start order: SIGTERM, up to `graceMs` to exit, then SIGKILL. */
+export async function stopAll(children, graceMs = 15_000) {
+  for (const child of [...children].reverse()) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -7,7 +7,12 @@ import type { CorralError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { AgentRpc, ConnectionOptions } from './agent-rpc.js';
 import type { BackoffOptions, RandomSource } from './backoff.js';
-import type { CommandHandler, FailureModes, TerminalPhase } from './commands/command-types.js';
+import type {
+  CommandHandler,
+  CommandUpdateRecord,
+  FailureModes,
+  TerminalPhase,
+} from './commands/command-types.js';
 import type { SeenCommands } from './commands/seen-commands.js';
 import type { StreamEnd } from './heartbeat-stream.js';
 import type { IdentityStore } from './identity-store.js';
@@ -38,7 +43,13 @@ export interface AgentClientOptions extends ConnectionOptions {
   readonly commandHandlers?: readonly CommandHandler[];
   /** Commands running at once (default 4). */
   readonly maxConcurrentCommands?: number;
-  /** How often receipts and updates are flushed while some wait (default 50 ms). */
+  /**
+   * Commands the agent takes at once, running plus waiting in its own queue;
+   * stated in every heartbeat so the server keeps no more than this out on it
+   * (default 4 × maxConcurrentCommands).
+   */
+  readonly commandCapacity?: number;
+  /** How long receipts and updates may wait to be sent together (default 5 ms). */
   readonly commandFlushIntervalMs?: number;
   /** Simulated misbehaviour (fail, slow down, crash, stall). */
   readonly failureModes?: FailureModes;
@@ -50,6 +61,11 @@ export interface AgentClientOptions extends ConnectionOptions {
    * its identity and seen command ids, and connects again.
    */
   readonly onCrash?: () => void;
+  /**
+   * The server stored one of this agent's command updates (its receipt
+   * arrived); called once per (command id, phase). Load tests time commands by it.
+   */
+  readonly onUpdateStored?: (update: CommandUpdateRecord) => void;
 }
 
 export const AgentClientState = {

@@ -26,6 +26,7 @@ import { GrpcAgentRpc, describeError, grpcCode } from './agent-rpc.js';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
 import { CommandChannel } from './commands/command-channel.js';
+import { DEFAULT_MAX_CONCURRENT_COMMANDS } from './commands/command-runner.js';
 import { builtinHandlers } from './commands/handlers/builtin-handlers.js';
 import { MemorySeenCommands } from './commands/seen-commands.js';
 import { loadOrEnroll } from './enrollment.js';
@@ -46,6 +47,8 @@ export { AgentClientState } from './agent-client-types.js';
 
 const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
 
+/** The default command capacity per command the agent runs at once: a little queue on the agent keeps it busy. */
+const COMMAND_CAPACITY_PER_SLOT = 4;
 export class AgentClient extends EventEmitter<AgentClientEvents> {
   /** Settles once the client has stopped, by stop() or because the server refused it; never rejects. */
   readonly stopped: Promise<AgentStopResult>;
@@ -138,6 +141,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
         this.emit('commandReceived', delivery);
       },
       onStalled: () => this.counters.commandStalled(),
+      onUpdateStored: options.onUpdateStored,
       onFinished: ({ commandId, type, phase, durationMs }) => {
         this.counters.commandFinished(phase);
         this.logger.debug({ commandId, type, phase, durationMs }, 'command finished');
@@ -346,6 +350,9 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       sequence: this.sequence,
       sentAtMs: this.clock.now(),
       metrics: sampleMetrics(this.options.metrics, this.logger),
+      commandCapacity:
+        this.options.commandCapacity ??
+        COMMAND_CAPACITY_PER_SLOT * (this.options.maxConcurrentCommands ?? DEFAULT_MAX_CONCURRENT_COMMANDS),
     });
   }
 

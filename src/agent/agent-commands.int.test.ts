@@ -159,7 +159,7 @@ describe('AgentClient commands against a scripted server', () => {
     return agent;
   }
 
-  it('receipts a batch at once, runs it to SUCCEEDED and forgets receipted updates', async () => {
+  it('acknowledges a batch at once, runs it to SUCCEEDED and forgets receipted updates', async () => {
     const agent = await connectedClient();
     const finished = vi.fn();
     agent.on('commandFinished', finished);
@@ -171,7 +171,9 @@ describe('AgentClient commands against a scripted server', () => {
     await until(() => {
       for (const id of ['c1', 'c2', 'c3']) expect(server.phases(id)).toContain('COMMAND_PHASE_SUCCEEDED');
     });
-    expect(server.receipts[0]).toEqual(['c1', 'c2', 'c3']);
+    // A receipt at most once each (an update sent in the same flush stands for it).
+    const receipted = server.receipts.flat();
+    expect(receipted).toEqual([...new Set(receipted)]);
     await until(() => expect(agent.stats.updatesUnacknowledged).toBe(0));
     expect(agent.stats).toMatchObject({ commandsReceived: 3, commandsSucceeded: 3, commandsActive: 0 });
     expect(finished).toHaveBeenCalledWith(
@@ -187,8 +189,9 @@ describe('AgentClient commands against a scripted server', () => {
     await until(() => expect(server.phases('once')).toContain('COMMAND_PHASE_SUCCEEDED'));
     server.drain();
     await until(() => expect(agent.stats.connects).toBe(2));
+    const receiptsBefore = server.receiptsFor('once');
     server.sendCommands({ commandId: 'once', type: 'ping', attempt: 2 });
-    await until(() => expect(server.receiptsFor('once')).toBe(2));
+    await until(() => expect(server.receiptsFor('once')).toBe(receiptsBefore + 1));
     expect(agent.stats).toMatchObject({ commandsReceived: 2, commandsDuplicate: 1, commandsSucceeded: 1 });
     // One run: the receipted outcome was never produced (or sent) again.
     expect(server.phases('once').filter((p) => p === 'COMMAND_PHASE_SUCCEEDED')).toHaveLength(1);
@@ -235,6 +238,18 @@ describe('AgentClient commands against a scripted server', () => {
     const acked = agent.stats.heartbeatsAcked;
     await until(() => expect(agent.stats.heartbeatsAcked).toBeGreaterThan(acked + 1));
     expect(server.phases('u1').filter((p) => p === 'COMMAND_PHASE_SUCCEEDED')).toHaveLength(2);
+  });
+
+  it('tells onUpdateStored about an update only once the server receipts it', async () => {
+    server.ackUpdates = false;
+    const stored = vi.fn<NonNullable<AgentClientOptions['onUpdateStored']>>();
+    await connectedClient({ onUpdateStored: stored });
+    server.sendCommands({ commandId: 's1', type: 'ping' });
+    await until(() => expect(server.phases('s1')).toContain('COMMAND_PHASE_SUCCEEDED'));
+    expect(stored).not.toHaveBeenCalled();
+    server.send({ updateReceipts: { receipts: [{ commandId: 's1', phase: 'COMMAND_PHASE_SUCCEEDED' }] } });
+    await until(() => expect(stored).toHaveBeenCalledTimes(1));
+    expect(stored.mock.calls[0]?.[0]).toMatchObject({ commandId: 's1', phase: 'COMMAND_PHASE_SUCCEEDED' });
   });
 
   it('reconnects after a restart command, its SUCCEEDED update sent first', async () => {
@@ -291,17 +306,21 @@ describe('runSimulation with commands', () => {
   });
 
   it('simulated agents run a light scan to SUCCEEDED with progress', async () => {
+    const stored: [string, string, string][] = [];
     const simulation = runSimulation({
       serverAddress: server.address,
       enrollmentSecret: server.secret,
       agents: 1,
       rampUpMs: 0,
       reportIntervalMs: 0,
+      onUpdateStored: (update, agentId) => stored.push([agentId, update.commandId, update.phase]),
     });
     try {
       await until(() => expect(simulation.stats().connected).toBe(1));
       server.sendCommands({ commandId: 'sim-scan', type: 'scan', paramsJson: '{"durationSeconds":0.3}' });
       await until(() => expect(server.phases('sim-scan')).toContain('COMMAND_PHASE_SUCCEEDED'));
+      // The scripted server receipts every update: the simulator names the agent whose update was stored.
+      await until(() => expect(stored).toContainEqual(['sim-1', 'sim-scan', 'COMMAND_PHASE_SUCCEEDED']));
     } finally {
       await simulation.stop();
     }

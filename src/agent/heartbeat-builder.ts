@@ -11,6 +11,8 @@ export interface HeartbeatInput {
   readonly sequence: number;
   readonly sentAtMs: number;
   readonly metrics: HeartbeatMetrics;
+  /** Commands the agent takes at once (0: not stated). */
+  readonly commandCapacity?: number;
 }
 
 const EMPTY_METRICS: HeartbeatMetrics = {
@@ -21,7 +23,13 @@ const EMPTY_METRICS: HeartbeatMetrics = {
   uptimeSeconds: 0,
 };
 
-export function buildHeartbeat({ agentId, sequence, sentAtMs, metrics: m }: HeartbeatInput): Heartbeat {
+export function buildHeartbeat({
+  agentId,
+  sequence,
+  sentAtMs,
+  metrics: m,
+  commandCapacity = 0,
+}: HeartbeatInput): Heartbeat {
   const finiteMetrics: Record<string, number> = {};
   for (const [name, value] of Object.entries(m.metrics ?? {})) {
     if (Number.isFinite(value)) finiteMetrics[name] = value;
@@ -38,6 +46,7 @@ export function buildHeartbeat({ agentId, sequence, sentAtMs, metrics: m }: Hear
     queueDepth: whole(m.queueDepth ?? 0),
     errorCount: whole(m.errorCount ?? 0),
     metrics: finiteMetrics,
+    commandCapacity: whole(commandCapacity),
   };
 }
 

@@ -31,12 +31,17 @@ describe('LatencyHistogram', () => {
   it('ignores nonsense, summarises and resets', () => {
     const histogram = new LatencyHistogram();
     expect(histogram.summary()).toEqual({ count: 0, p50: 0, p90: 0, p99: 0, max: 0 });
+    expect(histogram.mean).toBe(0);
     histogram.record(-1);
     histogram.record(Number.NaN);
     histogram.record(10);
     histogram.record(20);
     expect(histogram.summary()).toMatchObject({ count: 2, max: 20 });
+    expect(histogram.mean).toBe(15);
+    expect(histogram.max).toBe(20);
     histogram.reset();
     expect(histogram.count).toBe(0);
+    expect(histogram.mean).toBe(0);
+    expect(histogram.max).toBe(0);
   });
 });

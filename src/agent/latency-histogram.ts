@@ -1,6 +1,7 @@
 // A small fixed-memory latency histogram (5% wide logarithmic buckets), for
-// heartbeat round-trip times across thousands of simulated agents without
-// keeping every sample. Percentiles are accurate to one bucket.
+// heartbeat round-trip times across thousands of simulated agents and command
+// response times in load tests, without keeping every sample. Percentiles are
+// accurate to one bucket; the mean and the max are exact.
 
 const GROWTH = 1.05;
 const LOG_GROWTH = Math.log(GROWTH);
@@ -18,6 +19,7 @@ export interface LatencySummary {
 export class LatencyHistogram {
   private readonly counts = new Float64Array(BUCKETS);
   private total = 0;
+  private sum = 0;
   private largest = 0;
 
   record(ms: number): void {
@@ -25,11 +27,21 @@ export class LatencyHistogram {
     const index = Math.min(BUCKETS - 1, Math.floor(Math.log(ms + 1) / LOG_GROWTH));
     this.counts[index] = (this.counts[index] ?? 0) + 1;
     this.total += 1;
+    this.sum += ms;
     this.largest = Math.max(this.largest, ms);
   }
 
   get count(): number {
     return this.total;
+  }
+
+  /** The exact average (0 without samples). */
+  get mean(): number {
+    return this.total === 0 ? 0 : this.sum / this.total;
+  }
+
+  get max(): number {
+    return this.largest;
   }
 
   /** The latency below which `p` percent of samples fall (upper edge of its bucket, capped at the max seen). */
@@ -58,6 +70,7 @@ export class LatencyHistogram {
   reset(): void {
     this.counts.fill(0);
     this.total = 0;
+    this.sum = 0;
     this.largest = 0;
   }
 }

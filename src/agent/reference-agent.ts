@@ -25,6 +25,8 @@ export interface ReferenceAgentConfig {
   readonly caFile?: string;
   /** Commands running at once (default 4). */
   readonly maxConcurrentCommands?: number;
+  /** Commands taken at once, running plus queued, stated to the server (default 4 × concurrency). */
+  readonly commandCapacity?: number;
   readonly failureModes?: FailureModes;
   /** The simulated crash is due (failureModes.crashAfter); `corral agent` exits the process. */
   readonly onCrash?: () => void;
@@ -57,6 +59,7 @@ export function startReferenceAgent(config: ReferenceAgentConfig, logger: Logger
       ...(config.maxConcurrentCommands === undefined
         ? {}
         : { maxConcurrentCommands: config.maxConcurrentCommands }),
+      ...(config.commandCapacity === undefined ? {} : { commandCapacity: config.commandCapacity }),
       ...(config.failureModes === undefined ? {} : { failureModes: config.failureModes }),
       ...(config.onCrash === undefined ? {} : { onCrash: config.onCrash }),
       userAgent: `corral-reference-agent/${CORRAL_VERSION}`,

@@ -10,7 +10,7 @@ import { invalidArgument } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { silentLogger } from '../shared/logger.js';
 import { AgentClient } from './agent-client.js';
-import type { FailureModes } from './commands/command-types.js';
+import type { CommandUpdateRecord, FailureModes } from './commands/command-types.js';
 import { builtinHandlers } from './commands/handlers/builtin-handlers.js';
 import type { BackoffOptions, RandomSource } from './backoff.js';
 import { MemoryIdentityStore } from './identity-store.js';
@@ -52,9 +52,15 @@ export interface SimulationOptions {
    * its connection and restarts in place with its identity (and seen ids).
    */
   readonly failureModes?: FailureModes;
+  /** Commands each agent runs at once (default 4). */
+  readonly maxConcurrentCommands?: number;
+  /** Commands each agent takes at once, running plus queued (default 4 × concurrency). */
+  readonly commandCapacity?: number;
   readonly backoff?: BackoffOptions;
   readonly logger?: Logger;
   readonly random?: RandomSource;
+  /** The server stored a command update of the agent `agentId` (see AgentClientOptions.onUpdateStored). */
+  readonly onUpdateStored?: (update: CommandUpdateRecord, agentId: string) => void;
 }
 
 export interface SimulationHandle {
@@ -177,6 +183,8 @@ class Simulation implements SimulationHandle {
       uptimeSeconds: () => (performance.now() - startedAt) / 1_000,
     });
     const facts = simulatedFacts(this.options.idPrefix ?? 'sim', n);
+    const { agentId } = facts;
+    const { onUpdateStored } = this.options;
     const client = new AgentClient({
       serverAddress: this.options.serverAddress,
       tls: this.options.tls,
@@ -190,9 +198,18 @@ class Simulation implements SimulationHandle {
       heartbeatIntervalMs: this.heartbeatInterval(),
       commandHandlers: this.handlers,
       ...(this.options.failureModes === undefined ? {} : { failureModes: this.options.failureModes }),
+      ...(this.options.maxConcurrentCommands === undefined
+        ? {}
+        : { maxConcurrentCommands: this.options.maxConcurrentCommands }),
+      ...(this.options.commandCapacity === undefined
+        ? {}
+        : { commandCapacity: this.options.commandCapacity }),
+      ...(onUpdateStored === undefined
+        ? {}
+        : { onUpdateStored: (update: CommandUpdateRecord) => onUpdateStored(update, agentId) }),
       backoff: this.options.backoff,
       random: this.random,
-      logger: this.logger.child({ agentId: facts.agentId }),
+      logger: this.logger.child({ agentId }),
     });
     this.counters.watch(client);
     client.on('stopped', () => {
@@ -206,7 +223,7 @@ class Simulation implements SimulationHandle {
   }
 }
 
-export function simulatedFacts(prefix: string, n: number): AgentFacts {
+export function simulatedFacts(prefix: string, n: number): AgentFacts & { readonly agentId: string } {
   const type = AGENT_TYPES[n % AGENT_TYPES.length] ?? 'monitor';
   return {
     agentId: `${prefix}-${n}`,

@@ -6,7 +6,6 @@ import type { AddressInfo } from 'node:net';
 import type { Settings } from '../config/settings.js';
 import { EventFactory } from '../features/events/event-factory.js';
 import { StalenessSweep } from '../features/health/staleness-sweep.js';
-import { CommandSweep } from '../features/commands/command-sweep.js';
 import { CorralMetrics } from '../metrics/corral-metrics.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { AgentGrpcServer } from '../transports/grpc/agent-grpc-server.js';
@@ -35,20 +34,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   const instanceId = settings.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
   const backends = await openBackends(settings, logger, clock);
   const hub = new StreamHub(clock);
-  const services = createServices(backends, {
-    clock,
-    sessionTtlMs: settings.SESSION_TIMEOUT,
-    heartbeatEventIntervalMs: settings.HEARTBEAT_EVENT_SAMPLE_INTERVAL,
-    maxPendingAgents: settings.MAX_PENDING_HEARTBEATS,
-    instanceId,
-    connections: () => hub,
-    commandLink: () => hub,
-    maintenanceMode: settings.MAINTENANCE_MODE,
-    onDispatchError: (error) => logger.error({ err: error }, 'command dispatch failed'),
-  });
-  services.tracker.onFlushed((durable) => hub.acknowledge(durable));
-  const { generatedKey } = await services.apiKeys.bootstrap(settings.ADMIN_API_KEY);
-
+  // Gauges read the services at scrape time; the services report counts as they happen.
   const metrics = new CorralMetrics({
     counts: cachedFor(2000, () => backends.db.agents.counts()),
     connectedStreams: () => hub.connectedCount(),
@@ -59,7 +45,44 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     commandCounts: cachedFor(2000, () => backends.db.commands.countsByStatus()),
     commandsDelivered: () => services.dispatcher.delivered,
     commandReportsStored: () => services.dispatcher.reportsStored,
+    queueDepths: () => ({
+      placement: services.scheduler.waiting,
+      dispatch: services.dispatcher.depth().waiting,
+    }),
   });
+  const services = createServices(backends, {
+    clock,
+    sessionTtlMs: settings.SESSION_TIMEOUT,
+    heartbeatEventIntervalMs: settings.HEARTBEAT_EVENT_SAMPLE_INTERVAL,
+    maxPendingAgents: settings.MAX_PENDING_HEARTBEATS,
+    instanceId,
+    connections: () => hub,
+    commandLink: () => hub,
+    maintenanceMode: settings.MAINTENANCE_MODE,
+    onDispatchError: (error) => logger.error({ err: error }, 'command dispatch failed'),
+    scheduling: {
+      strategy: settings.LOAD_BALANCING_STRATEGY,
+      maxAgentLoad: settings.MAX_AGENT_LOAD,
+      queueSize: settings.COMMAND_QUEUE_SIZE,
+      maxCommandsPerAgent: settings.MAX_COMMANDS_PER_AGENT,
+    },
+    commandObserver: {
+      received: (type) => metrics.commandsReceived.inc({ type }),
+      finished: (type, status, seconds) => {
+        metrics.commandsExecuted.inc({ type, status });
+        metrics.commandExecutionTime.observe({ type }, seconds);
+      },
+    },
+  });
+  services.tracker.onFlushed((durable) => hub.acknowledge(durable));
+  const { generatedKey } = await services.apiKeys.bootstrap(settings.ADMIN_API_KEY);
+  const commandTypes = await services.commandTypes.load();
+  for (const { name, reason } of commandTypes.skipped)
+    logger.warn(
+      { commandType: name, reason },
+      'stored command type no longer passes the meta-schema; not loaded',
+    );
+
   const failed = (task: string) => (error: unknown) => {
     metrics.backgroundFailures.inc({ task });
     logger.error({ err: error, task }, 'background task failed');
@@ -74,7 +97,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       maxInactiveMs: settings.MAX_INACTIVE_TIME,
     },
   );
-  const commandSweep = new CommandSweep(backends.db, clock);
+  await services.scheduler.restore();
   const background = [
     new PeriodicTask(
       'heartbeat-flush',
@@ -107,8 +130,23 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     new PeriodicTask(
       'command-sweep',
       1000,
-      async () => void (await commandSweep.run()),
+      async () => void (await services.sweep.run()),
       failed('command-sweep'),
+    ),
+    new PeriodicTask(
+      'bulk-rollup',
+      500,
+      async () => void (await services.rollup.run()),
+      failed('bulk-rollup'),
+    ),
+    new PeriodicTask(
+      'placement',
+      500,
+      async () => {
+        services.scheduler.wake();
+        await services.scheduler.settled();
+      },
+      failed('placement'),
     ),
   ];
 

@@ -15,10 +15,14 @@ import { MaintenanceMode } from '../features/fleet/maintenance-mode.js';
 import { DEFAULT_TRACKER_SETTINGS, FleetTracker } from '../features/health/fleet-tracker.js';
 import { HealthService } from '../features/health/health-service.js';
 import { SessionService } from '../features/sessions/session-service.js';
-import { CommandService } from '../features/commands/command-service.js';
-import { createCommandTypeRegistry } from '../features/commands/command-types.js';
-import { CommandDispatcher } from '../features/commands/command-dispatcher.js';
+import { CommandTypeService } from '../features/commands/command-type-service.js';
 import { noCommandLink, type CommandLink } from '../features/commands/command-link.js';
+import {
+  createCommandServices,
+  DEFAULT_SCHEDULING_SETTINGS,
+  type CommandParts,
+  type SchedulingSettings,
+} from './create-command-services.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { TimeOrderedIds, type IdSource } from '../shared/ids.js';
 import type { Backends } from './backends.js';
@@ -36,15 +40,19 @@ export interface ServiceOptions {
   readonly commandLink?: () => CommandLink;
   /** MAINTENANCE_MODE at start. */
   readonly maintenanceMode?: boolean;
-  /** Where background failures of the command dispatcher are reported. */
+  /** Where background failures of the command dispatcher and scheduler are reported. */
   readonly onDispatchError?: (error: unknown) => void;
+  /** LOAD_BALANCING_STRATEGY, MAX_AGENT_LOAD, COMMAND_QUEUE_SIZE, MAX_COMMANDS_PER_AGENT. */
+  readonly scheduling?: SchedulingSettings;
+  /** Told of commands received and finished (metrics). */
+  readonly commandObserver?: CommandParts['observer'];
 }
 
 /** Builds the services over opened backends (used by startCorral and by tests). */
-export type CorralServices = Services & {
-  readonly relay: OutboxRelay;
-  readonly dispatcher: CommandDispatcher;
-};
+export type CorralServices = Services &
+  Omit<ReturnType<typeof createCommandServices>, 'commands' | 'commandStats'> & {
+    readonly relay: OutboxRelay;
+  };
 
 export function createServices(backends: Backends, options: ServiceOptions): CorralServices {
   const clock = options.clock ?? systemClock;
@@ -79,16 +87,22 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     ttlMs: options.sessionTtlMs,
   });
   const startedAt = clock.now();
-  const commandTypes = createCommandTypeRegistry();
+  const commandTypes = new CommandTypeService(db, auditor, events, clock);
   const maintenance = new MaintenanceMode(auditor, clock, options.maintenanceMode ?? false);
-  const dispatcher = new CommandDispatcher(
+  const commandParts = createCommandServices({
     db,
-    options.commandLink ?? (() => noCommandLink),
+    auditor,
+    events,
+    ids,
     clock,
-    options.onDispatchError ?? (() => undefined),
-  );
-  dispatcher.holdNonEmergency(maintenance.current.enabled);
-  maintenance.onChange((state) => dispatcher.holdNonEmergency(state.enabled));
+    tracker,
+    maintenance,
+    registry: () => commandTypes.registry(),
+    link: options.commandLink ?? (() => noCommandLink),
+    scheduling: options.scheduling ?? DEFAULT_SCHEDULING_SETTINGS,
+    observer: options.commandObserver ?? {},
+    onError: options.onDispatchError ?? (() => undefined),
+  });
   return {
     clock,
     agents,
@@ -98,11 +112,8 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     health: new HealthService(agents, tracker),
     apiKeys: new ApiKeyService(db, cache, auditor, ids, clock),
     events: new EventLog(db),
-    commands: new CommandService(db, () => commandTypes, auditor, events, ids, clock, {
-      created: (commands) => dispatcher.commandsCreated(commands),
-      cancelRequested: (commands, reason) => dispatcher.cancelRequested(commands, reason),
-    }),
-    dispatcher,
+    ...commandParts,
+    commandTypes,
     audit: new AuditLog(db),
     auditor,
     maintenance,

@@ -3,6 +3,8 @@ import type { AgentService } from '../features/agents/agent-service.js';
 import type { ApiKeyService } from '../features/api-keys/api-key-service.js';
 import type { AuditLog } from '../features/audit/audit-log.js';
 import type { CommandService } from '../features/commands/command-service.js';
+import type { CommandStatistics } from '../features/commands/command-stats.js';
+import type { CommandTypeService } from '../features/commands/command-type-service.js';
 import type { Auditor } from '../features/audit/audited.js';
 import type { EnrollmentService } from '../features/enrollment/enrollment-service.js';
 import type { EventLog } from '../features/events/event-log.js';
@@ -22,8 +24,11 @@ export interface Services {
   readonly tracker: FleetTracker;
   readonly apiKeys: ApiKeyService;
   readonly events: EventLog;
-  /** Commands: create, read, cancel (dispatch and delivery are not wired yet). */
+  /** Commands: create, read, cancel. */
   readonly commands: CommandService;
+  readonly commandStats: CommandStatistics;
+  /** Command types: built-ins and registered custom:<name> types; holds the registry `commands` validates with. */
+  readonly commandTypes: CommandTypeService;
   readonly audit: AuditLog;
   /** Records admin mutations; transports use it for requests refused before any service ran. */
   readonly auditor: Auditor;

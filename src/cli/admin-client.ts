@@ -62,8 +62,12 @@ export class AdminClient {
     return this.request<T>('POST', path, body, headers);
   }
 
-  delete<T>(path: string): Promise<T> {
-    return this.request<T>('DELETE', path);
+  put<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return this.request<T>('PUT', path, body, headers);
+  }
+
+  delete<T>(path: string, headers: Record<string, string> = {}): Promise<T> {
+    return this.request<T>('DELETE', path, undefined, headers);
   }
 
   private async request<T>(

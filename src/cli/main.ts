@@ -6,6 +6,7 @@ import { AdminApiError } from './admin-client.js';
 import { agentCommand } from './commands/agent-command.js';
 import { agentsCommand } from './commands/agents-command.js';
 import { commandsCommand } from './commands/commands-command.js';
+import { loadtestCommand } from './commands/loadtest-command.js';
 import { secretsCommand } from './commands/secrets-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { simulateCommand } from './commands/simulate-command.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
     .addCommand(serveCommand())
     .addCommand(agentCommand())
     .addCommand(simulateCommand())
+    .addCommand(loadtestCommand())
     .addCommand(agentsCommand())
     .addCommand(commandsCommand())
     .addCommand(secretsCommand());

@@ -84,6 +84,17 @@ export const settingsSchema = z
     MAX_PENDING_HEARTBEATS: z.coerce.number().int().min(100).default(200_000),
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
     MAINTENANCE_MODE: bool.prefault(false),
+    MAX_AGENT_LOAD: z.coerce
+      .number({ error: 'must be a number between 0 and 1' })
+      .min(0, 'must be between 0 and 1')
+      .max(1, 'must be between 0 and 1')
+      .default(0.8),
+    LOAD_BALANCING_STRATEGY: z
+      .string()
+      .regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a strategy name such as least_loaded')
+      .default('least_loaded'),
+    COMMAND_QUEUE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+    MAX_COMMANDS_PER_AGENT: z.coerce.number().int().min(1).max(10_000).default(32),
     INSTANCE_ID: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9._-]')

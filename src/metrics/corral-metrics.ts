@@ -3,7 +3,12 @@
 // Seed 004's names map as: agent_connections → corral_agent_connections,
 // grpc_requests → corral_grpc_requests_total, grpc_errors → corral_grpc_errors_total,
 // system_memory_usage / system_cpu_usage → corral_process_resident_memory_bytes /
-// corral_process_cpu_seconds_total (prom-client default metrics).
+// corral_process_cpu_seconds_total (prom-client default metrics),
+// agent_commands_received → corral_agent_commands_received_total{type},
+// agent_commands_executed → corral_agent_commands_executed_total{type,status},
+// command_execution_time → corral_command_execution_time_seconds{type},
+// message_queue_depth → corral_message_queue_depth{queue} (this instance's
+// in-memory command queues; the broker's queues are the broker's to export).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface FleetGauges {
@@ -21,6 +26,8 @@ export interface FleetGauges {
   commandCounts(): Promise<Readonly<Record<string, number>>>;
   commandsDelivered(): number;
   commandReportsStored(): number;
+  /** Commands waiting in this instance's queues, by queue (placement, dispatch). */
+  queueDepths(): Readonly<Record<string, number>>;
 }
 
 export class CorralMetrics {
@@ -71,6 +78,28 @@ export class CorralMetrics {
     name: 'corral_http_requests_total',
     help: 'Admin API requests, by method, route pattern and status code.',
     labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly commandsReceived = new Counter({
+    name: 'corral_agent_commands_received_total',
+    help: 'Per-agent commands accepted (created, or placed under a bulk parent), by type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly commandsExecuted = new Counter({
+    name: 'corral_agent_commands_executed_total',
+    help: 'Commands that ended after reaching an agent connected to this instance, by type and final status.',
+    labelNames: ['type', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly commandExecutionTime = new Histogram({
+    name: 'corral_command_execution_time_seconds',
+    help: 'Time from sending a command to its agent to its final status being stored, by type.',
+    labelNames: ['type'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
 
@@ -145,6 +174,16 @@ export class CorralMetrics {
       collect() {
         this.reset();
         this.inc(fleet.commandReportsStored());
+      },
+    });
+    new Gauge({
+      name: 'corral_message_queue_depth',
+      help: "Commands waiting in this instance's queues: placement (capability targets) and dispatch (agents' lanes).",
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [queue, depth] of Object.entries(fleet.queueDepths())) this.set({ queue }, depth);
       },
     });
     new Gauge({

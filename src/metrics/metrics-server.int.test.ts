@@ -22,6 +22,7 @@ async function scrape() {
     commandCounts: async () => ({ queued: 2, succeeded: 5 }),
     commandsDelivered: () => 9,
     commandReportsStored: () => 11,
+    queueDepths: () => ({ placement: 2, dispatch: 3 }),
   });
   metrics.grpcRequests.inc({ method: 'Connect' });
   metrics.grpcErrors.inc({ method: 'Heartbeat', code: '3' });

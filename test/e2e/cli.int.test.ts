@@ -45,7 +45,7 @@ describe('corral CLI', () => {
   it('prints help with every command and exits 0', async () => {
     const run = await corral(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'agent', 'simulate', 'agents', 'secrets', 'commands'])
+    for (const command of ['serve', 'agent', 'simulate', 'loadtest', 'agents', 'secrets', 'commands'])
       expect(run.stdout).toContain(command);
   });
 
@@ -111,6 +111,15 @@ describe('corral CLI', () => {
     const run = await corral(['commands', 'ls', '-o', 'json'], admin);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ items: [] });
+  });
+
+  it('shows command statistics as JSON', async () => {
+    const run = await corral(['commands', 'stats', '-o', 'json'], admin);
+    expect(run.code, run.stderr).toBe(0);
+    const stats = JSON.parse(run.stdout);
+    expect(stats.unfinished).toBe(0);
+    expect(stats.byStatus.succeeded).toBe(0);
+    expect(stats.instance).toMatchObject({ waitingForPlacement: 0, outOnAgents: 0 });
   });
 
   it('reports a command for an unknown agent with exit 1 naming target.agentId', async () => {

@@ -55,9 +55,22 @@ describe('CommandChannel', () => {
     await until(() =>
       expect(sink.updates().filter(([, p]) => p === 'COMMAND_PHASE_SUCCEEDED')).toHaveLength(3),
     );
-    expect(sink.receipts()).toEqual([['a', 'b', 'c']]);
+    // Each command is acknowledged once: by a receipt, or by an update sent in the same flush.
+    const receipted = sink.receipts().flat();
+    expect(receipted).toEqual([...new Set(receipted)]);
+    expect(sink.receipts().length).toBeLessThanOrEqual(1);
     // Batched: far fewer update messages than updates (3 RUNNING + 3 SUCCEEDED).
     expect(sink.messages.filter((m) => m.commandUpdates).length).toBeLessThan(6);
+  });
+
+  it('sends receipts for commands that wait in its queue, not for those an update already answers', async () => {
+    const { channel: c } = channel({ maxConcurrent: 1 });
+    const sink = new FakeSink();
+    c.attach(sink);
+    const scan = { type: 'scan', paramsJson: '{"durationSeconds":60}' };
+    await c.onCommands(['a', 'b', 'c'].map((id) => command({ commandId: id, ...scan })));
+    await until(() => expect(sink.updates()).toContainEqual(['a', 'COMMAND_PHASE_RUNNING']));
+    await until(() => expect(sink.receipts()).toEqual([['b', 'c']]));
   });
 
   it('re-sends unreceipted updates on a new stream, and forgets receipted ones', async () => {
@@ -75,6 +88,23 @@ describe('CommandChannel', () => {
     expect(c.outbox.size).toBe(0);
   });
 
+  it('reports each update the server stored, once, when its receipt arrives', async () => {
+    const stored = vi.fn<NonNullable<CommandChannelOptions['onUpdateStored']>>();
+    const { channel: c } = channel({ onUpdateStored: stored });
+    const sink = new FakeSink();
+    c.attach(sink);
+    await c.onCommands([command({ commandId: 'a' })]);
+    await until(() => expect(sink.updates()).toContainEqual(['a', 'COMMAND_PHASE_SUCCEEDED']));
+    expect(stored).not.toHaveBeenCalled();
+    const receipt = { receipts: [{ commandId: 'a', phase: 'COMMAND_PHASE_SUCCEEDED' as const }] };
+    c.onUpdateReceipts(receipt);
+    c.onUpdateReceipts(receipt);
+    expect(stored).toHaveBeenCalledTimes(1);
+    expect(stored).toHaveBeenCalledWith(
+      expect.objectContaining({ commandId: 'a', phase: 'COMMAND_PHASE_SUCCEEDED' }),
+    );
+  });
+
   it('waits while the stream is not writable', async () => {
     const { channel: c } = channel();
     const sink = new FakeSink();
@@ -84,7 +114,9 @@ describe('CommandChannel', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(sink.messages).toEqual([]);
     sink.open = true;
-    await until(() => expect(sink.receipts()).toEqual([['a']]));
+    // The command ran meanwhile: its update is its receipt.
+    await until(() => expect(sink.updates()).toContainEqual(['a', 'COMMAND_PHASE_SUCCEEDED']));
+    expect(sink.receipts().flat()).not.toContain('a');
   });
 
   it('cancels a running command on the server’s request', async () => {

@@ -17,7 +17,7 @@ import type { CommandDelivery } from './command-inbox.js';
 import { CommandInbox } from './command-inbox.js';
 import type { CommandFinished } from './command-runner.js';
 import { CommandRunner } from './command-runner.js';
-import type { CommandHandler, CommandHooks, FailureModes } from './command-types.js';
+import type { CommandHandler, CommandHooks, CommandUpdateRecord, FailureModes } from './command-types.js';
 import type { SeenCommands } from './seen-commands.js';
 import type { UpdateOutboxOptions } from './update-outbox.js';
 import { UpdateOutbox } from './update-outbox.js';
@@ -48,9 +48,16 @@ export interface CommandChannelOptions {
   readonly onDelivered?: (delivery: CommandDelivery) => void;
   readonly onFinished?: (finished: CommandFinished) => void;
   readonly onStalled?: (command: AgentCommand__Output) => void;
+  /**
+   * The server stored one of our updates (its CommandUpdateReceipt arrived):
+   * once per (command id, phase). For a terminal phase, the moment the
+   * command's outcome became durable as far as the agent can tell.
+   */
+  readonly onUpdateStored?: (update: CommandUpdateRecord) => void;
 }
 
-export const DEFAULT_FLUSH_INTERVAL_MS = 50;
+/** Short enough to keep command latency low, long enough to batch receipts and updates under load. */
+export const DEFAULT_FLUSH_INTERVAL_MS = 5;
 /** Keeps one CommandUpdates message well under the 1 MiB message cap in the usual case. */
 const MAX_UPDATES_PER_MESSAGE = 256;
 
@@ -98,7 +105,9 @@ export class CommandChannel {
   }
 
   onUpdateReceipts(receipts: CommandUpdateReceipts__Output): void {
-    this.outbox.acknowledge(receipts.receipts);
+    const stored = this.outbox.acknowledge(receipts.receipts);
+    const { onUpdateStored } = this.options;
+    if (onUpdateStored) for (const update of stored) onUpdateStored(update);
   }
 
   /** Why the agent is isolated, if it is. */
@@ -121,9 +130,11 @@ export class CommandChannel {
       this.schedule(this.flushIntervalMs);
       return;
     }
-    const commandIds = this.inbox.takeReceipts();
-    if (commandIds.length > 0) sink.write({ commandReceipts: { commandIds } });
     const updates = this.outbox.take(this.clock.now(), MAX_UPDATES_PER_MESSAGE);
+    // An update tells the server the agent has the command: no receipt needed beside it.
+    const updated = new Set(updates.map((update) => update.commandId));
+    const commandIds = this.inbox.takeReceipts().filter((id) => !updated.has(id));
+    if (commandIds.length > 0) sink.write({ commandReceipts: { commandIds } });
     if (updates.length > 0) sink.write({ commandUpdates: { updates } });
     this.scheduleNext();
   }

@@ -42,6 +42,23 @@ describe('UpdateOutbox', () => {
     expect(outbox.nextDueAtMs()).toBeUndefined();
   });
 
+  it('returns what a receipt forgot, once, and nothing for an update never sent', () => {
+    const outbox = new UpdateOutbox();
+    outbox.add(succeeded('a'));
+    outbox.add(running('b', 10));
+    outbox.take(0);
+    outbox.add(succeeded('c'));
+    const receipts = ['a', 'c'].map((commandId) => ({
+      commandId,
+      phase: 'COMMAND_PHASE_SUCCEEDED' as const,
+    }));
+    expect(outbox.acknowledge(receipts)).toEqual([succeeded('a')]);
+    expect(outbox.acknowledge(receipts)).toEqual([]);
+    expect(outbox.acknowledge([{ commandId: 'b', phase: 'COMMAND_PHASE_RUNNING' }])).toEqual([
+      running('b', 10),
+    ]);
+  });
+
   it('re-sends everything unacknowledged after a reconnect', () => {
     const outbox = new UpdateOutbox();
     outbox.add(running('a', 30));

@@ -63,14 +63,20 @@ export class UpdateOutbox {
   }
 
   /**
-   * Forgets what the server stored. A receipt only covers an update already
-   * sent: newer progress written since stays until its own receipt.
+   * Forgets what the server stored and returns those updates, each once: a
+   * repeated receipt finds nothing left. A receipt only covers an update
+   * already sent: newer progress written since stays until its own receipt.
    */
-  acknowledge(receipts: readonly CommandUpdateReceipt__Output[]): void {
+  acknowledge(receipts: readonly CommandUpdateReceipt__Output[]): CommandUpdateRecord[] {
+    const stored: CommandUpdateRecord[] = [];
     for (const { commandId, phase } of receipts) {
       const key = keyOf(commandId, phase);
-      if (this.entries.get(key)?.sentAtMs !== undefined) this.entries.delete(key);
+      const entry = this.entries.get(key);
+      if (entry?.sentAtMs === undefined) continue;
+      this.entries.delete(key);
+      stored.push(entry.update);
     }
+    return stored;
   }
 
   /** A new stream: everything unacknowledged is due again. */

@@ -81,6 +81,8 @@ describe('parseAgentFlags', () => {
     ['stall rate above 1', { stallRate: '2' }, /--stall-rate/],
     ['negative added latency', { addedLatency: '-1s' }, /--added-latency/],
     ['fractional crash count', { crashAfter: '1.5' }, /--crash-after/],
+    ['zero concurrency', { maxConcurrentCommands: '0' }, /--max-concurrent-commands/],
+    ['capacity that is not a number', { commandCapacity: 'lots' }, /--command-capacity/],
   ])('rejects %s with a UsageError naming the flag', (_case, flags, message) => {
     const attempt = () => parseAgentFlags({ ...base, ...flags });
     expect(attempt).toThrow(UsageError);
@@ -93,6 +95,14 @@ describe('parseAgentFlags', () => {
         .failureModes,
     ).toEqual({ failRate: 0, addedLatencyMs: 2_000, crashAfter: 1, stallRate: 0.25 });
     expect(parseAgentFlags(base).failureModes).toBeUndefined();
+  });
+
+  it('reads the command limits', () => {
+    expect(parseAgentFlags({ ...base, maxConcurrentCommands: '2', commandCapacity: '6' })).toMatchObject({
+      maxConcurrentCommands: 2,
+      commandCapacity: 6,
+    });
+    expect(parseAgentFlags(base)).not.toHaveProperty('commandCapacity');
   });
 
   it('accepts gRPC resolver targets as they are', () => {

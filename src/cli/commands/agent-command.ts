@@ -11,7 +11,7 @@ import { createLogger } from '../../shared/logger.js';
 import { UsageError } from '../usage-error.js';
 import * as flag from './agent-flags.js';
 
-export interface AgentFlags extends flag.FailureFlags {
+export interface AgentFlags extends flag.FailureFlags, flag.CommandLimitFlags {
   readonly server?: string;
   readonly enrollSecret?: string;
   readonly stateDir: string;
@@ -56,7 +56,7 @@ export function agentCommand(run: AgentRunner = runAgent): Command {
     .option('--ca-file <file>', 'PEM CA bundle to verify the server (implies --tls)')
     .option('--log-level <level>', `one of ${flag.LOG_LEVELS.join(', ')}`, 'info');
   return flag
-    .addFailureFlags(command, `the process exits with code ${CRASH_EXIT_CODE}`)
+    .addFailureFlags(flag.addCommandLimitFlags(command), `the process exits with code ${CRASH_EXIT_CODE}`)
     .addHelpText(
       'after',
       `\nThe enrollment secret can also come from ${flag.ENROLL_SECRET_ENV} (preferable: flags are visible to other users).\n` +
@@ -85,6 +85,7 @@ export function parseAgentFlags(flags: AgentFlags): AgentCommandConfig {
     ...flag.heartbeatIntervalOption(flags.heartbeatInterval),
     tls: flags.tls === true || caFile !== undefined,
     ...(caFile === undefined ? {} : { caFile }),
+    ...flag.commandLimitsOption(flags),
     ...flag.failureModesOption(flags),
     logLevel: flag.logLevel('--log-level', flags.logLevel),
   };

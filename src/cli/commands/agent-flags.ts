@@ -1,4 +1,4 @@
-// Validation of the flags `corral agent` and `corral simulate` share. Each
+// Validation of the flags `corral agent`, `simulate` and `loadtest` share. Each
 // reader turns one raw flag value into a typed one or throws a UsageError that
 // names the flag, so a typo never gets as far as the network.
 import type { Command } from 'commander';
@@ -11,6 +11,7 @@ import { UsageError } from '../usage-error.js';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 export const ENROLL_SECRET_ENV = 'CORRAL_ENROLL_SECRET';
+export const ONE_DAY_MS = 86_400_000;
 /** Heartbeat interval overrides: faster is a bug, slower makes the agent look dead. */
 export const HEARTBEAT_BOUNDS = { minMs: 100, maxMs: 3_600_000 } as const;
 
@@ -46,6 +47,21 @@ export function duration(flag: string, value: string, bounds: { minMs: number; m
     throw new UsageError(`${flag}: ${JSON.stringify(value)} is out of range (${range})`);
   }
   return ms;
+}
+
+/** A progress report interval: 0 (no reports) or at least 100 ms, at most a day. */
+export function reportInterval(flag: string, value: string): number {
+  const ms = duration(flag, value, { minMs: 0, maxMs: ONE_DAY_MS });
+  if (ms !== 0 && ms < 100) throw new UsageError(`${flag}: must be 0 or at least 100ms`);
+  return ms;
+}
+
+/** A prefix for simulated agent ids `<prefix>-1` … `<prefix>-<agents>`. */
+export function idPrefix(flag: string, value: string, agents: number): string {
+  const prefix = agentId(flag, value);
+  if (`${prefix}-${agents}`.length > 128)
+    throw new UsageError(`${flag}: too long for 128-character agent ids`);
+  return prefix;
 }
 
 export function wholeNumber(flag: string, value: string, min: number, max: number): number {
@@ -128,6 +144,19 @@ export function enrollmentSecret(flag: string, value: string | undefined): strin
   return value;
 }
 
+/** A JSON object, e.g. command parameters. */
+export function jsonObject(flag: string, value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new UsageError(`${flag}: not valid JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new UsageError(`${flag}: must be a JSON object, e.g. '{"durationSeconds":1}'`);
+  return parsed as Record<string, unknown>;
+}
+
 /** Commander collector for repeatable flags. */
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -198,4 +227,46 @@ export function failureModesOption(flags: FailureFlags): { failureModes?: Failur
     modes.crashAfter = wholeNumber('--crash-after', flags.crashAfter, 1, MAX_CRASH_AFTER);
   if (flags.stallRate !== undefined) modes.stallRate = rate('--stall-rate', flags.stallRate);
   return Object.keys(modes).length === 0 ? {} : { failureModes: modes };
+}
+
+export interface CommandLimitFlags {
+  readonly maxConcurrentCommands?: string;
+  readonly commandCapacity?: string;
+}
+
+export const MAX_CONCURRENT_COMMANDS = 1_000;
+export const MAX_COMMAND_CAPACITY = 10_000;
+
+/** Adds --max-concurrent-commands and --command-capacity to an agent command. */
+export function addCommandLimitFlags(command: Command): Command {
+  return command
+    .option('--max-concurrent-commands <n>', 'commands the agent runs at once (default 4)')
+    .option(
+      '--command-capacity <n>',
+      'commands the agent takes at once, running plus queued; told to the server (default 4 x concurrency)',
+    );
+}
+
+/** The command limits, when given, as the option object both agent commands spread. */
+export function commandLimitsOption(flags: CommandLimitFlags): {
+  maxConcurrentCommands?: number;
+  commandCapacity?: number;
+} {
+  return {
+    ...(flags.maxConcurrentCommands === undefined
+      ? {}
+      : {
+          maxConcurrentCommands: wholeNumber(
+            '--max-concurrent-commands',
+            flags.maxConcurrentCommands,
+            1,
+            MAX_CONCURRENT_COMMANDS,
+          ),
+        }),
+    ...(flags.commandCapacity === undefined
+      ? {}
+      : {
+          commandCapacity: wholeNumber('--command-capacity', flags.commandCapacity, 1, MAX_COMMAND_CAPACITY),
+        }),
+  };
 }

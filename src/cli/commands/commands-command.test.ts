@@ -31,6 +31,36 @@ describe('sendRequestBody', () => {
     });
   });
 
+  it('builds a capability target for the scheduler, with count, labels and a locality hint', () => {
+    expect(sendRequestBody({ type: 'scan', capability: 'scan' })).toEqual({
+      type: 'scan',
+      target: { kind: 'capability', capability: 'scan', count: 1 },
+    });
+    expect(
+      sendRequestBody({
+        type: 'scan',
+        capability: 'scan',
+        count: '5',
+        labels: 'env=prod',
+        near: '10.1.0.0/16',
+      }),
+    ).toEqual({
+      type: 'scan',
+      target: {
+        kind: 'capability',
+        capability: 'scan',
+        count: 5,
+        labels: { env: 'prod' },
+        near: { kind: 'cidr', cidr: '10.1.0.0/16' },
+      },
+    });
+    const near = (text: string) =>
+      (sendRequestBody({ type: 'ping', capability: 'x', near: text }).target as { near: unknown }).near;
+    expect(near('10.1.2.3')).toEqual({ kind: 'ip', ip: '10.1.2.3' });
+    expect(near('segment=dmz')).toEqual({ kind: 'segment', segment: 'dmz' });
+    expect(near('label:rack=r1')).toEqual({ kind: 'label', key: 'rack', value: 'r1' });
+  });
+
   it.each([
     [{ type: 'ping' }, 'exactly one of'],
     [{ type: 'ping', agent: 'a', selector: 'x=y' }, 'exactly one of'],
@@ -40,6 +70,12 @@ describe('sendRequestBody', () => {
     [{ type: 'ping', agent: 'a', params: '[1]' }, '--params'],
     [{ type: 'ping', agent: 'a', timeout: 'soon' }, '--timeout'],
     [{ type: 'ping', agent: 'a', timeout: '500ms' }, '--timeout'],
+    [{ type: 'ping', agent: 'a', capability: 'scan' }, 'exactly one of'],
+    [{ type: 'ping', agent: 'a', count: '2' }, 'go with --capability'],
+    [{ type: 'ping', capability: 'scan', count: '0' }, '--count'],
+    [{ type: 'ping', capability: 'scan', labels: 'env' }, '--labels'],
+    [{ type: 'ping', capability: 'scan', near: 'somewhere' }, '--near'],
+    [{ type: 'ping', capability: 'scan', near: 'label:rack' }, '--near'],
   ])('refuses %j naming %s', (flags, text) => {
     expect(() => sendRequestBody(flags)).toThrow(UsageError);
     expect(() => sendRequestBody(flags)).toThrow(text);

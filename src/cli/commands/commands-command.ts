@@ -1,7 +1,7 @@
-// `corral commands send|ls|get|cancel|watch`: commands through the admin API.
-// `send` builds the create request from flags (one of --agent, --agents,
-// --selector); `watch` polls a command until it finishes, reporting each status
-// change on stderr and the final command on stdout.
+// `corral commands send|ls|get|cancel|watch|stats`: commands through the admin
+// API. `send` builds the create request from flags (one of --agent, --agents,
+// --selector, --capability); `watch` polls a command until it finishes,
+// reporting each status change on stderr and the final command on stdout.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { COMMAND_JSON_STATUS_VALUES } from '../../features/commands/command-json.js';
@@ -13,6 +13,8 @@ import { adminClient, withAdminOptions, type AdminFlags } from '../admin-options
 import { outputOption, printRecords, type OutputFormat } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import { positiveInt } from './agents-command.js';
+import { jsonObject } from './agent-flags.js';
+import { commandTypesCommand } from './command-types-command.js';
 
 type Flags = AdminFlags & { output: OutputFormat };
 interface CommandJson extends Record<string, unknown> {
@@ -29,6 +31,10 @@ export interface SendFlags {
   readonly agent?: string;
   readonly agents?: string;
   readonly selector?: string;
+  readonly capability?: string;
+  readonly count?: string;
+  readonly labels?: string;
+  readonly near?: string;
   readonly params?: string;
   readonly priority?: string;
   readonly timeout?: string;
@@ -36,18 +42,17 @@ export interface SendFlags {
 
 /** The create-command body `send` posts; bad flags are UsageErrors naming the flag. */
 export function sendRequestBody(flags: SendFlags): Record<string, unknown> {
-  const targets = [flags.agent, flags.agents, flags.selector].filter((t) => t !== undefined);
-  if (targets.length !== 1) throw new UsageError('give exactly one of --agent, --agents or --selector');
-  const target =
-    flags.agent !== undefined
-      ? { kind: 'agent', agentId: flags.agent }
-      : flags.agents !== undefined
-        ? { kind: 'agents', agentIds: commaItems('--agents', flags.agents) }
-        : { kind: 'selector', labels: selectorLabels(flags.selector ?? '') };
+  const targets = [flags.agent, flags.agents, flags.selector, flags.capability].filter(
+    (t) => t !== undefined,
+  );
+  if (targets.length !== 1)
+    throw new UsageError('give exactly one of --agent, --agents, --selector or --capability');
+  if (flags.capability === undefined && (flags.count ?? flags.labels ?? flags.near) !== undefined)
+    throw new UsageError('--count, --labels and --near go with --capability');
   return {
     type: flags.type,
-    target,
-    ...(flags.params === undefined ? {} : { params: paramsObject(flags.params) }),
+    target: sendTarget(flags),
+    ...(flags.params === undefined ? {} : { params: jsonObject('--params', flags.params) }),
     ...(flags.priority === undefined ? {} : { priority: flags.priority }),
     ...(flags.timeout === undefined ? {} : { timeoutSeconds: timeoutSeconds(flags.timeout) }),
   };
@@ -62,26 +67,14 @@ function commaItems(flag: string, text: string): string[] {
   return items;
 }
 
-function selectorLabels(text: string): Record<string, string> {
+function selectorLabels(text: string, flag = '--selector'): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const pair of commaItems('--selector', text)) {
+  for (const pair of commaItems(flag, text)) {
     const match = /^([^=]+)=(.*)$/.exec(pair);
-    if (!match?.[1]) throw new UsageError(`--selector: ${JSON.stringify(pair)} must be key=value`);
+    if (!match?.[1]) throw new UsageError(`${flag}: ${JSON.stringify(pair)} must be key=value`);
     labels[match[1].trim()] = (match[2] ?? '').trim();
   }
   return labels;
-}
-
-function paramsObject(text: string): unknown {
-  let params: unknown;
-  try {
-    params = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--params: not valid JSON: ${(error as Error).message}`);
-  }
-  if (params === null || typeof params !== 'object' || Array.isArray(params))
-    throw new UsageError('--params: must be a JSON object, e.g. \'{"scope":"full"}\'');
-  return params;
 }
 
 function timeoutSeconds(text: string): number {
@@ -96,6 +89,33 @@ function timeoutSeconds(text: string): number {
 }
 
 /** A refusal that names only the target: the flags were fine, the fleet does not hold what they named. */
+function sendTarget(flags: SendFlags): Record<string, unknown> {
+  if (flags.agent !== undefined) return { kind: 'agent', agentId: flags.agent };
+  if (flags.agents !== undefined) return { kind: 'agents', agentIds: commaItems('--agents', flags.agents) };
+  if (flags.selector !== undefined) return { kind: 'selector', labels: selectorLabels(flags.selector) };
+  return {
+    kind: 'capability',
+    capability: flags.capability,
+    count: flags.count === undefined ? 1 : positiveInt('--count')(flags.count),
+    ...(flags.labels === undefined ? {} : { labels: selectorLabels(flags.labels, '--labels') }),
+    ...(flags.near === undefined ? {} : { near: localityHint(flags.near) }),
+  };
+}
+
+/** `--near 10.1.2.3`, `10.1.0.0/16`, `segment=dmz` or `label:key=value`. */
+function localityHint(text: string): Record<string, string> {
+  if (text.startsWith('segment=')) return { kind: 'segment', segment: text.slice('segment='.length) };
+  if (text.startsWith('label:')) {
+    const [key, ...value] = text.slice('label:'.length).split('=');
+    if (!key || value.length === 0)
+      throw new UsageError('--near label:<key>=<value>: give a key and a value');
+    return { kind: 'label', key, value: value.join('=') };
+  }
+  if (text.includes('/')) return { kind: 'cidr', cidr: text };
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(text)) return { kind: 'ip', ip: text };
+  throw new UsageError('--near: give an IPv4 address, a CIDR block, segment=<name> or label:<key>=<value>');
+}
+
 const isTargetRefusal = (error: unknown): error is AdminApiError =>
   error instanceof AdminApiError &&
   error.status === 400 &&
@@ -108,13 +128,22 @@ export function commandsCommand(): Command {
   withAdminOptions(
     commands
       .command('send')
-      .description('send a command to one agent, a list of agents or the agents a selector matches'),
+      .description(
+        'send a command to one agent, a list of agents, the agents a selector matches, or N agents with a capability',
+      ),
   )
     .addOption(outputOption())
     .requiredOption('--type <type>', 'command type, e.g. ping, scan, custom:name')
     .option('--agent <id>', 'one agent')
     .option('--agents <ids>', 'comma list of agents')
     .option('--selector <k=v,...>', 'every enrolled agent with these labels')
+    .option('--capability <name>', 'let the scheduler pick --count agents that have this capability')
+    .option('--count <n>', 'with --capability: how many agents (default 1)')
+    .option('--labels <k=v,...>', 'with --capability: only agents with these labels')
+    .option(
+      '--near <where>',
+      'with --capability: prefer agents near an IPv4 address, CIDR, segment=<name> or label:<k>=<v>',
+    )
     .option('--params <json>', 'parameters as a JSON object')
     .addOption(new Option('--priority <priority>', 'queue priority').choices(COMMAND_PRIORITY_VALUES))
     .option('--timeout <duration>', 'must finish within, e.g. 10m (default 1h)')
@@ -185,6 +214,26 @@ export function commandsCommand(): Command {
 
   withAdminOptions(
     commands
+      .command('stats')
+      .description('commands by status, and what the answering instance holds in memory'),
+  )
+    .addOption(outputOption())
+    .action(async (flags: Flags) => {
+      const stats = await adminClient(flags).get<{
+        byStatus: Record<string, number>;
+        unfinished: number;
+        instance: Record<string, number>;
+      }>('/commands/stats');
+      const rows = [
+        ...Object.entries(stats.byStatus).map(([name, value]) => ({ name: `status ${name}`, value })),
+        { name: 'unfinished', value: stats.unfinished },
+        ...Object.entries(stats.instance).map(([name, value]) => ({ name: `instance ${name}`, value })),
+      ];
+      printRecords(flags.output, stats, rows, ['name', 'value']);
+    });
+
+  withAdminOptions(
+    commands
       .command('watch')
       .description('follow a command until it finishes; exits 1 if it has not by --timeout')
       .argument('<id>', 'command id'),
@@ -217,5 +266,6 @@ export function commandsCommand(): Command {
       }
     });
 
+  commands.addCommand(commandTypesCommand());
   return commands;
 }

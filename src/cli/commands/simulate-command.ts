@@ -13,7 +13,7 @@ import { outputOption, printRecords } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import * as flag from './agent-flags.js';
 
-export interface SimulateFlags extends flag.FailureFlags {
+export interface SimulateFlags extends flag.FailureFlags, flag.CommandLimitFlags {
   readonly server?: string;
   readonly enrollSecret?: string;
   readonly agents?: string;
@@ -38,8 +38,6 @@ export interface SimulateConfig {
 
 export type SimulateRunner = (config: SimulateConfig) => Promise<void>;
 
-const ONE_DAY_MS = 86_400_000;
-
 export function simulateCommand(run: SimulateRunner = runSimulate): Command {
   const command = new Command('simulate')
     .description('simulate a fleet of agents in this process (load tests, demos)')
@@ -61,7 +59,10 @@ export function simulateCommand(run: SimulateRunner = runSimulate): Command {
     .option('--shared-connection', 'multiplex all agents over one connection instead of one each')
     .option('--log-level <level>', `agent logs on stderr: one of ${flag.LOG_LEVELS.join(', ')}`, 'error');
   return flag
-    .addFailureFlags(command, 'the agent drops its connection and restarts with its identity')
+    .addFailureFlags(
+      flag.addCommandLimitFlags(command),
+      'the agent drops its connection and restarts with its identity',
+    )
     .addHelpText(
       'after',
       '\nEach agent opens its own TCP connection unless --shared-connection: raise the open-files limit\n' +
@@ -82,24 +83,23 @@ export function parseSimulateFlags(flags: SimulateFlags): SimulateConfig {
   if (enrollmentSecret === undefined) {
     throw new UsageError(`--enroll-secret (or ${flag.ENROLL_SECRET_ENV}) is required`);
   }
-  const idPrefix = flag.agentId('--id-prefix', flags.idPrefix);
-  if (`${idPrefix}-${agents}`.length > 128)
-    throw new UsageError('--id-prefix: too long for 128-character agent ids');
+  const idPrefix = flag.idPrefix('--id-prefix', flags.idPrefix, agents);
   const caFile = flags.caFile === undefined ? undefined : flag.readableFile('--ca-file', flags.caFile);
   return {
     simulation: {
       serverAddress: flag.serverAddress('--server', flags.server),
       enrollmentSecret,
       agents,
-      rampUpMs: flag.duration('--ramp-up', flags.rampUp, { minMs: 0, maxMs: ONE_DAY_MS }),
+      rampUpMs: flag.duration('--ramp-up', flags.rampUp, { minMs: 0, maxMs: flag.ONE_DAY_MS }),
       ...flag.heartbeatIntervalOption(flags.heartbeatInterval),
       ...warmup(flags),
       idPrefix,
       durationMs: flag.duration('--duration', flags.duration, { minMs: 0 }),
-      reportIntervalMs: reportInterval(flags.reportInterval),
+      reportIntervalMs: flag.reportInterval('--report-interval', flags.reportInterval),
       tls: flags.tls === true || caFile !== undefined,
       ...(caFile === undefined ? {} : { caFile }),
       separateConnections: flags.sharedConnection !== true,
+      ...flag.commandLimitsOption(flags),
       ...flag.failureModesOption(flags),
     },
     output: flags.output,
@@ -114,12 +114,6 @@ function warmup(flags: SimulateFlags): { warmupIntervalMs?: number } {
   return {
     warmupIntervalMs: flag.duration('--warmup-interval', flags.warmupInterval, flag.HEARTBEAT_BOUNDS),
   };
-}
-
-function reportInterval(value: string): number {
-  const ms = flag.duration('--report-interval', value, { minMs: 0, maxMs: ONE_DAY_MS });
-  if (ms !== 0 && ms < 100) throw new UsageError('--report-interval: must be 0 or at least 100ms');
-  return ms;
 }
 
 /** One progress line for stderr. */

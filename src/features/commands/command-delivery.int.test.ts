@@ -51,11 +51,12 @@ function agent(
   secret: string,
   identity = new MemoryIdentityStore(),
   seen = new MemorySeenCommands(),
+  capabilities = ['scan'],
 ): AgentClient {
   const client = new AgentClient({
     serverAddress: `127.0.0.1:${corral.grpcPort}`,
     enrollmentSecret: secret,
-    facts: { agentId, name: agentId, type: 'scanner', capabilities: ['scan'], labels: {} },
+    facts: { agentId, name: agentId, type: 'scanner', capabilities, labels: {} },
     identityStore: identity,
     seenCommands: seen,
     metrics: () => ({ cpuPercent: 5, memoryPercent: 10, memoryRssBytes: 1, load1: 0, uptimeSeconds: 1 }),
@@ -139,6 +140,41 @@ describe('commands end to end', () => {
     await until(async () => {
       for (const child of children) expect(await statusOf(child.id)).toBe('succeeded');
     });
+  });
+});
+
+describe('capability targets', () => {
+  it('places the children on distinct capable agents, runs them, and rolls the parent up', async () => {
+    const { secret } = await corral.services.enrollment.create(admin, { name: 'e2e' });
+    const fleet = [
+      agent('cap-1', secret),
+      agent('cap-2', secret),
+      agent('cap-3', secret),
+      agent('plain-1', secret, undefined, undefined, ['monitor']),
+    ];
+    await until(() => expect(fleet.every((c) => c.stats.connected)).toBe(true));
+    const { command, children } = await corral.services.commands.create(admin, {
+      type: 'ping',
+      target: { kind: 'capability', capability: 'scan', count: 2 },
+    });
+    expect(children.map((c) => c.agentId)).toEqual([null, null]);
+    await until(async () => {
+      for (const child of children) expect(await statusOf(child.id)).toBe('succeeded');
+    });
+    const placed = await Promise.all(children.map((c) => corral.services.commands.get(c.id)));
+    const agents = placed.map((c) => c.agentId);
+    expect(new Set(agents).size).toBe(2);
+    for (const agentId of agents) expect(['cap-1', 'cap-2', 'cap-3']).toContain(agentId);
+    expect(placed[0]?.history.map((h) => h.status)).toEqual([
+      'queued',
+      'scheduled',
+      'dispatched',
+      'acknowledged',
+      'running',
+      'succeeded',
+    ]);
+    expect(placed[0]?.history[1]?.detail).toMatch(/^placed on cap-\d \(least_loaded\)$/);
+    await until(async () => expect(await statusOf(command.id)).toBe('succeeded'));
   });
 });
 

@@ -5,6 +5,7 @@ import { isoTime, isoTimeSchema } from '../../transports/http/json-values.js';
 import { COMMAND_PRIORITY_VALUES } from './command-priority.js';
 import { COMMAND_STATUS_VALUES } from './command-state.js';
 import type { Command } from './command.js';
+import type { ChildCounts } from './command-store.js';
 
 /** Every status a command shows: the lifecycle's, plus a bulk parent's partially_failed. */
 export const COMMAND_JSON_STATUS_VALUES = [...COMMAND_STATUS_VALUES, 'partially_failed'] as const;
@@ -22,6 +23,14 @@ const targetJsonSchema = z
       capability: z.string(),
       count: z.number().int(),
       labels: labels.optional(),
+      near: z
+        .union([
+          z.strictObject({ kind: z.literal('ip'), ip: z.string() }),
+          z.strictObject({ kind: z.literal('cidr'), cidr: z.string() }),
+          z.strictObject({ kind: z.literal('label'), key: z.string(), value: z.string() }),
+          z.strictObject({ kind: z.literal('segment'), segment: z.string() }),
+        ])
+        .optional(),
     }),
   ])
   .describe('What the command was sent to, as requested');
@@ -32,7 +41,10 @@ export const commandJsonSchema = z.strictObject({
   params: z.record(z.string(), z.json()),
   priority: z.enum(COMMAND_PRIORITY_VALUES),
   target: targetJsonSchema,
-  agentId: z.string().nullable().describe('The agent it runs on; null on a bulk parent'),
+  agentId: z
+    .string()
+    .nullable()
+    .describe('The agent it runs on; null on a bulk parent, and on a capability child not placed yet'),
   parentId: z.string().nullable().describe('The bulk parent of a per-agent command'),
   requester: z.string().describe('Who asked, e.g. api-key:ops-1'),
   idempotencyKey: z.string().nullable(),
@@ -44,6 +56,13 @@ export const commandJsonSchema = z.strictObject({
   progress: z.strictObject({ percent: z.number(), message: z.string() }).nullable(),
   result: z.json().nullable(),
   error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+  children: z
+    .strictObject({
+      total: z.number().int(),
+      byStatus: z.record(z.string(), z.number().int()),
+    })
+    .nullable()
+    .describe("A bulk parent's per-agent commands, by status; null on any other command"),
   history: z.array(
     z.strictObject({
       status: z.enum(COMMAND_JSON_STATUS_VALUES),
@@ -54,7 +73,8 @@ export const commandJsonSchema = z.strictObject({
 });
 export type CommandJson = z.output<typeof commandJsonSchema>;
 
-export function commandJson(command: Command): CommandJson {
+/** `children` is a bulk parent's children counts (see CommandService.withChildren); omitted: null. */
+export function commandJson(command: Command, children?: ChildCounts): CommandJson {
   return {
     id: command.id,
     type: command.type,
@@ -73,6 +93,15 @@ export function commandJson(command: Command): CommandJson {
     progress: command.progress,
     result: command.result,
     error: command.error,
+    children:
+      children === undefined
+        ? null
+        : {
+            total: Object.values(children).reduce((sum, n) => sum + (n ?? 0), 0),
+            byStatus: Object.fromEntries(
+              Object.entries(children).filter(([, n]) => n !== undefined),
+            ) as Record<string, number>,
+          },
     history: command.history.map((entry) => ({
       status: entry.status,
       at: isoTime(entry.at),

@@ -1,7 +1,7 @@
 // Admin API routes for commands: create (the Idempotency-Key header is the
 // body's idempotencyKey, kept durably by the command service), list with
-// filters, read, cancel, and one agent's commands. The seed's /api/commands
-// paths reuse the same specs. Commands stay queued until dispatch is wired.
+// filters, read, cancel, one agent's commands, and statistics. The seed's
+// /api/commands paths reuse the same specs.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { invalidArgument } from '../../shared/errors.js';
@@ -18,7 +18,7 @@ import {
 } from '../../transports/http/route-kit.js';
 import { validate } from '../agents/agent.js';
 import { Role } from '../api-keys/api-key.js';
-import { COMMAND_TYPE_PATTERN, createCommandRequestSchema, type Command } from './command.js';
+import { COMMAND_TYPE_PATTERN, createCommandRequestSchema, isBulkParent, type Command } from './command.js';
 import { COMMAND_JSON_STATUS_VALUES, commandJson, commandJsonSchema } from './command-json.js';
 import type { CommandService } from './command-service.js';
 import { emergencyRequestSchema } from './emergency.js';
@@ -90,7 +90,7 @@ function withHeaderKey(body: unknown, header: string | string[] | undefined): un
 
 /** Ids of a bulk parent's per-agent commands, oldest first. */
 async function childIds(commands: CommandService, parent: Command): Promise<string[]> {
-  if (parent.agentId !== null) return [];
+  if (!isBulkParent(parent)) return [];
   const ids: string[] = [];
   let afterId: string | undefined;
   do {
@@ -118,7 +118,16 @@ async function listPage(commands: CommandService, query: ListQuery) {
   // The order is part of what the page token is bound to: a cursor means nothing in the other order.
   const bound = { ...filter, order: query.order };
   const page = await commands.list(filter, { ...pageRequest(query, bound), order: query.order });
-  return pageResponse(page, bound, commandJson);
+  const shown = await commands.withChildren(page.items);
+  return pageResponse({ items: shown, nextAfterId: page.nextAfterId }, bound, (c) =>
+    commandJson(c.command, c.children),
+  );
+}
+
+/** One command as the API shows it: a bulk parent with its children's counts. */
+async function shown(commands: CommandService, command: Command) {
+  const [withChildren] = await commands.withChildren([command]);
+  return commandJson(command, withChildren?.children);
 }
 
 const listCommands = ({ services }: RouteDependencies): RouteSpec<z.ZodType, typeof listCommandsQuery> => ({
@@ -142,7 +151,7 @@ const getCommand = ({ services }: RouteDependencies): RouteSpec<typeof idParams,
   params: idParams,
   responses: { 200: { description: 'The command', schema: commandJsonSchema } },
   problems: [404],
-  handler: async ({ params }) => commandJson(await services.commands.get(params.id)),
+  handler: async ({ params }) => shown(services.commands, await services.commands.get(params.id)),
 });
 
 const cancelCommand = ({ services }: RouteDependencies): RouteSpec<typeof idParams, z.ZodType> => ({
@@ -159,19 +168,44 @@ const cancelCommand = ({ services }: RouteDependencies): RouteSpec<typeof idPara
   problems: [404, 412],
   handler: async ({ params, body, context }) => {
     const parsed = validate(cancelBodySchema, body ?? undefined);
-    return commandJson(await services.commands.cancel(context, params.id, parsed?.reason));
+    return shown(services.commands, await services.commands.cancel(context, params.id, parsed?.reason));
   },
+});
+
+const commandStatsSchema = z.strictObject({
+  byStatus: z.record(z.string(), z.number().int()).describe('Per-agent commands by status, fleet-wide'),
+  unfinished: z.number().int().describe('Per-agent commands not yet in a terminal status'),
+  instance: z
+    .strictObject({
+      waitingForPlacement: z.number().int().describe('Capability children waiting for the scheduler'),
+      waitingForDispatch: z.number().int().describe("Commands waiting in connected agents' lanes"),
+      outOnAgents: z.number().int().describe('Commands sent and not finished'),
+      delivered: z.number().int().describe('Deliveries since start, redeliveries included'),
+      reportsStored: z.number().int().describe('Agent receipts and updates stored since start'),
+    })
+    .describe('What the instance that answered holds in memory'),
 });
 
 export async function commandRoutes(app: FastifyInstance, deps: RouteDependencies): Promise<void> {
   const { services } = deps;
+  addRoute(app, {
+    method: 'GET',
+    url: '/commands/stats',
+    role: Role.Viewer,
+    summary: 'Command statistics',
+    tags: TAGS,
+    responses: {
+      200: { description: 'Counts by status and what this instance holds', schema: commandStatsSchema },
+    },
+    handler: async () => services.commandStats.read(),
+  });
   addRoute(app, {
     method: 'POST',
     url: '/commands',
     role: Role.Operator,
     summary: 'Create a command',
     description:
-      'Sends a command to one agent, a list of agents or the agents a label selector matches (one per-agent command each, under a bulk parent). Emergency commands (priority emergency, or an emergency type such as isolate) need the **admin** role. 201 for a new command; 200 when the Idempotency-Key replays an earlier one. Commands stay queued until dispatch to agents is available.',
+      'Sends a command to one agent, a list of agents, the agents a label selector matches, or `count` agents with a capability that the scheduler chooses (one per-agent command each, under a bulk parent). Emergency commands (priority emergency, or an emergency type such as isolate) need the **admin** role. 201 for a new command; 200 when the Idempotency-Key replays an earlier one; 429 with Retry-After when the placement queue (COMMAND_QUEUE_SIZE) has no room for a capability target.',
     tags: TAGS,
     headers: createHeaders,
     body: createCommandRequestSchema,
@@ -194,7 +228,7 @@ export async function commandRoutes(app: FastifyInstance, deps: RouteDependencie
       if (created.replayed) reply.header('idempotent-replayed', 'true');
       return reply
         .code(created.replayed ? 200 : 201)
-        .send({ command: commandJson(created.command), children });
+        .send({ command: await shown(services.commands, created.command), children });
     },
   });
   addRoute(app, {
@@ -210,9 +244,10 @@ export async function commandRoutes(app: FastifyInstance, deps: RouteDependencie
     problems: [],
     handler: async ({ body, context, reply }) => {
       const created = await services.commands.emergency(context, body);
-      return reply
-        .code(201)
-        .send({ command: commandJson(created.command), children: created.children.map((c) => c.id) });
+      return reply.code(201).send({
+        command: await shown(services.commands, created.command),
+        children: created.children.map((c) => c.id),
+      });
     },
   });
   addRoute(app, listCommands(deps));

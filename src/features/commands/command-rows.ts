@@ -1,14 +1,10 @@
-// Mapping between commands and their SQL rows: the commands row, its
-// command_history rows, and reading a page's history in one query.
+// Mapping between commands and their SQL rows. A command's history lives in
+// its row (the `history` column): comma-separated JSON entries, oldest first,
+// without the enclosing brackets, so a transition appends to it in the same
+// UPDATE that moves the status (sql-command-transitions.ts).
 import type { Insertable, Selectable } from 'kysely';
-import type { CommandHistoryTable, CommandsTable } from '../../infra/store/sql/db-schema.js';
-import {
-  chunks,
-  fromJson,
-  MAX_BOUND_PARAMETERS,
-  toJson,
-  type SqlExecutor,
-} from '../../infra/store/sql/sql-helpers.js';
+import type { CommandsTable } from '../../infra/store/sql/db-schema.js';
+import { fromJson, toJson } from '../../infra/store/sql/sql-helpers.js';
 import { PRIORITY_RANK, type CommandPriority } from './command-priority.js';
 import type { AggregateStatus, CommandStatus } from './command-state.js';
 import type {
@@ -21,7 +17,6 @@ import type {
   JsonValue,
 } from './command.js';
 
-/** Every commands column but history_seq, which only the transition write uses. */
 export const COMMAND_COLUMNS = [
   'id',
   'type',
@@ -40,14 +35,31 @@ export const COMMAND_COLUMNS = [
   'progress',
   'result',
   'error',
+  'history',
 ] as const satisfies readonly (keyof CommandsTable)[];
 
 export type CommandRow = Pick<Selectable<CommandsTable>, (typeof COMMAND_COLUMNS)[number]>;
-type HistoryRow = Selectable<CommandHistoryTable>;
 
 const nullableJson = <T>(text: string | null): T | null => (text === null ? null : fromJson<T>(text));
 
-export function toCommand(row: CommandRow, history: readonly CommandHistoryEntry[]): Command {
+/** History entries as the column holds them: `{…},{…}`. */
+export function historyText(entries: readonly CommandHistoryEntry[]): string {
+  return entries
+    .map((entry) =>
+      toJson(
+        entry.detail === undefined
+          ? { status: entry.status, at: entry.at }
+          : { status: entry.status, at: entry.at, detail: entry.detail },
+      ),
+    )
+    .join(',');
+}
+
+function parseHistory(text: string): CommandHistoryEntry[] {
+  return text === '' ? [] : fromJson<CommandHistoryEntry[]>(`[${text}]`);
+}
+
+export function toCommand(row: CommandRow): Command {
   return {
     id: row.id,
     type: row.type,
@@ -66,7 +78,7 @@ export function toCommand(row: CommandRow, history: readonly CommandHistoryEntry
     progress: nullableJson<CommandProgress>(row.progress),
     result: nullableJson<JsonValue>(row.result),
     error: nullableJson<CommandFailure>(row.error),
-    history,
+    history: parseHistory(row.history),
   };
 }
 
@@ -97,53 +109,6 @@ export function commandRow(command: Command): Insertable<CommandsTable> {
     result: command.result === null ? null : toJson(command.result),
     error: command.error === null ? null : toJson(command.error),
     updated_at: command.createdAt,
-    history_seq: initialHistory(command).length,
+    history: historyText(initialHistory(command)),
   };
-}
-
-export function historyRows(command: Command): Insertable<CommandHistoryTable>[] {
-  return initialHistory(command).map((entry, index) => ({
-    command_id: command.id,
-    seq: index + 1,
-    status: entry.status,
-    at: entry.at,
-    detail: entry.detail ?? null,
-  }));
-}
-
-const toEntry = (row: HistoryRow): CommandHistoryEntry => ({
-  status: row.status as CommandStatus | AggregateStatus,
-  at: row.at,
-  ...(row.detail !== null && { detail: row.detail }),
-});
-
-const HISTORY_IDS_PER_QUERY = MAX_BOUND_PARAMETERS;
-
-/** The history of each command in `ids`, oldest first: one query (per chunk of ids), not one per command. */
-export async function historiesOf(
-  db: SqlExecutor,
-  ids: readonly string[],
-): Promise<Map<string, CommandHistoryEntry[]>> {
-  const histories = new Map<string, CommandHistoryEntry[]>(ids.map((id) => [id, []]));
-  for (const part of chunks([...new Set(ids)], HISTORY_IDS_PER_QUERY)) {
-    const rows = await db
-      .selectFrom('command_history')
-      .selectAll()
-      .where('command_id', 'in', part)
-      .orderBy('command_id')
-      .orderBy('seq')
-      .execute();
-    for (const row of rows) histories.get(row.command_id)?.push(toEntry(row));
-  }
-  return histories;
-}
-
-/** Rows to commands, each with its full history. */
-export async function withHistories(db: SqlExecutor, rows: readonly CommandRow[]): Promise<Command[]> {
-  if (rows.length === 0) return [];
-  const histories = await historiesOf(
-    db,
-    rows.map((row) => row.id),
-  );
-  return rows.map((row) => toCommand(row, histories.get(row.id) ?? []));
 }

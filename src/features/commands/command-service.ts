@@ -1,7 +1,8 @@
 // Commands as operators see them: create (validated, idempotent, targets
-// expanded into one command per agent under a bulk parent), read, list, cancel.
-// Every change commits with its events and audit entry. Dispatch and delivery
-// (the scheduler, the stream, receipts and results) build on this.
+// expanded into one command per agent under a bulk parent; a capability
+// target into children the scheduler places), read, list, cancel. Every change
+// commits with its events and audit entry; the hooks hand the result to
+// dispatch and placement.
 import { createHash } from 'node:crypto';
 import type { Database, Stores } from '../../infra/store/stores.js';
 import type { Clock } from '../../shared/clock.js';
@@ -11,22 +12,33 @@ import {
   notFound,
   permissionDenied,
   preconditionFailed,
-  type FieldViolation,
+  resourceExhausted,
 } from '../../shared/errors.js';
 import type { IdSource } from '../../shared/ids.js';
 import { roleAllows, Role } from '../api-keys/api-key.js';
 import type { Auditor, RequestContext } from '../audit/audited.js';
-import { Connectivity } from '../health/health-model.js';
 import { EventType } from '../events/event.js';
 import type { EventFactory } from '../events/event-factory.js';
 import { cancelNeedsAgent, isTerminal, type CommandStatus } from './command-state.js';
-import type { CommandFilter, CommandTransitionWrite } from './command-store.js';
+import { byCommand, statusChangedEvents } from './command-events.js';
+import type {
+  AppliedTransition,
+  ChildCounts,
+  CommandFilter,
+  CommandTransitionWrite,
+} from './command-store.js';
+import { enrolledAgentIds, resolveTarget, type ResolvedTarget } from './command-targets.js';
 import { EMERGENCY_TYPES, checkPriority, validateParams, type CommandTypeRegistry } from './command-types.js';
-import { newCommand, parseCreateCommandRequest, type Command, type CreateCommandRequest } from './command.js';
+import {
+  isBulkParent,
+  MAX_TARGET_AGENTS,
+  newCommand,
+  parseCreateCommandRequest,
+  type Command,
+  type CreateCommandRequest,
+} from './command.js';
 import { emergencyParams, parseEmergencyRequest } from './emergency.js';
 
-/** Agents a selector or list target may expand to in one request. */
-const MAX_EXPANDED_AGENTS = 10_000;
 const PAGE = 500;
 
 export interface CreatedCommand {
@@ -38,11 +50,19 @@ export interface CreatedCommand {
   readonly replayed: boolean;
 }
 
-/** Where created and cancelled commands go next (the dispatcher). */
+/** Where created and cancelled commands go next (the dispatcher and the scheduler). */
 export interface CommandHooks {
+  /** New per-agent commands, and children that wait for placement (no agent yet). */
   created(commands: readonly Command[]): void;
   cancelRequested(commands: readonly Command[], reason: string): void;
+  /** Commands that ended here (cancelled before reaching an agent). */
+  ended(transitions: readonly AppliedTransition[]): void;
+  /** How many more children of capability targets the scheduler's queue takes now. */
+  placementRoom(): number;
 }
+
+/** When to retry a create refused because the placement queue is full. */
+const PLACEMENT_RETRY_MS = 1_000;
 
 export class CommandService {
   constructor(
@@ -93,8 +113,9 @@ export class CommandService {
             return { command: earlier.command, children: [], replayed: true };
           }
         }
-        const agentIds = await this.expandTarget(stores, validated);
-        const created = this.build(validated, agentIds, context.principal.actor, now);
+        const resolved = await resolveTarget(stores, validated.target);
+        if (resolved.kind === 'unplaced') this.checkPlacementRoom(resolved.count);
+        const created = this.build(validated, resolved, context.principal.actor, now);
         await stores.commands.insertMany([created.command, ...created.children]);
         if (validated.idempotencyKey !== null) {
           await stores.commands.rememberIdempotencyKey(
@@ -158,7 +179,8 @@ export class CommandService {
     } catch (error) {
       return refuse(error);
     }
-    const agentIds = request.scope.kind === 'fleet' ? await this.enrolledAgentIds() : [];
+    const agentIds =
+      request.scope.kind === 'fleet' ? await enrolledAgentIds(this.db, {}, MAX_TARGET_AGENTS) : [];
     if (request.scope.kind === 'fleet' && agentIds.length === 0) {
       return refuse(
         invalidArgument('no agent to act on', [
@@ -178,20 +200,6 @@ export class CommandService {
     });
   }
 
-  private async enrolledAgentIds(): Promise<string[]> {
-    const ids: string[] = [];
-    let afterId: string | undefined;
-    do {
-      const page = await this.db.agents.list(
-        { status: [Connectivity.Online, Connectivity.Offline, Connectivity.Inactive] },
-        { ...(afterId === undefined ? {} : { afterId }), limit: PAGE },
-      );
-      ids.push(...page.items.map((a) => a.id));
-      afterId = page.nextAfterId;
-    } while (afterId !== undefined);
-    return ids;
-  }
-
   async get(id: string): Promise<Command> {
     const command = await this.db.commands.get(id);
     if (!command) throw notFound('command', id);
@@ -202,22 +210,30 @@ export class CommandService {
     return this.db.commands.list(filter, page);
   }
 
+  /** Each bulk parent among `commands` with its children's counts by status (one query). */
+  async withChildren(commands: readonly Command[]): Promise<{ command: Command; children?: ChildCounts }[]> {
+    const parents = commands.filter(isBulkParent).map((c) => c.id);
+    const counts = parents.length > 0 ? await this.db.commands.childCounts(parents) : new Map();
+    return commands.map((command) =>
+      isBulkParent(command) ? { command, children: counts.get(command.id) ?? {} } : { command },
+    );
+  }
+
   /**
    * Asks for a command (and, for a bulk parent, every child) to stop. Commands
    * no agent has received are cancelled at once; the others wait for the agent
    * to confirm (or to finish first).
    */
   async cancel(context: RequestContext, id: string, reason = 'cancelled by operator'): Promise<Command> {
-    const outOnAgents = await this.auditor.run(
+    const { reachAgents, ended } = await this.auditor.run(
       context,
       { action: 'command.cancel', targetKind: 'command', targetId: id },
       async (stores) => {
         const command = await stores.commands.get(id);
         if (!command) throw notFound('command', id);
-        const targets =
-          command.agentId === null
-            ? (await this.childrenOf(stores, id)).filter((c) => !isTerminal(c.status as CommandStatus))
-            : [command];
+        const targets = isBulkParent(command)
+          ? (await this.childrenOf(stores, id)).filter((c) => !isTerminal(c.status as CommandStatus))
+          : [command];
         if (targets.length === 0 || targets.every((c) => isTerminal(c.status as CommandStatus))) {
           throw preconditionFailed(`command ${JSON.stringify(id)} has already finished (${command.status})`);
         }
@@ -234,94 +250,27 @@ export class CommandService {
             : [request, { id: c.id, to: 'cancelled', at: now, detail: 'never reached an agent' }];
         });
         const applied = await stores.commands.applyTransitions(writes);
-        const reachAgents = targets.filter(
-          (c) => cancelNeedsAgent(c.status as CommandStatus) && applied.includes(c.id),
-        );
         await stores.events.append(
-          writes
-            .filter((w) => applied.includes(w.id))
-            .map((w) =>
-              this.events.make(
-                EventType.CommandStatusChanged,
-                { kind: 'command', id: w.id },
-                context.principal.actor,
-                { to: w.to, detail: w.detail },
-                now,
-              ),
-            ),
+          statusChangedEvents(this.events, applied, context.principal.actor, now, reason),
         );
-        return reachAgents;
+        const appliedIds = new Set(applied.map((t) => t.id));
+        return {
+          reachAgents: targets.filter(
+            (c) => cancelNeedsAgent(c.status as CommandStatus) && appliedIds.has(c.id),
+          ),
+          ended: byCommand(applied).filter((t) => t.path.at(-1) === 'cancelled'),
+        };
       },
     );
     // Commands already on an agent stop only when the agent confirms.
-    this.hooks.cancelRequested(outOnAgents, reason);
+    this.hooks.cancelRequested(reachAgents, reason);
+    this.hooks.ended(ended);
     return this.get(id);
-  }
-
-  private async expandTarget(stores: Stores, request: CreateCommandRequest): Promise<string[]> {
-    const target = request.target;
-    switch (target.kind) {
-      case 'agent':
-      case 'agents': {
-        const ids = target.kind === 'agent' ? [target.agentId] : [...target.agentIds];
-        const enrolled = await stores.agents.enrolledAmong(ids);
-        const violations: FieldViolation[] = ids.flatMap((agentId, i) =>
-          enrolled.has(agentId)
-            ? []
-            : [
-                {
-                  field: target.kind === 'agent' ? 'target.agentId' : `target.agentIds.${i}`,
-                  description: `no enrolled agent ${JSON.stringify(agentId)}`,
-                },
-              ],
-        );
-        if (violations.length > 0) throw invalidArgument('unknown target agents', violations);
-        return ids;
-      }
-      case 'selector': {
-        const ids: string[] = [];
-        let afterId: string | undefined;
-        do {
-          const page = await stores.agents.list(
-            {
-              labels: target.labels,
-              status: [Connectivity.Online, Connectivity.Offline, Connectivity.Inactive],
-            },
-            { ...(afterId === undefined ? {} : { afterId }), limit: PAGE },
-          );
-          ids.push(...page.items.map((a) => a.id));
-          afterId = page.nextAfterId;
-        } while (afterId !== undefined && ids.length <= MAX_EXPANDED_AGENTS);
-        if (ids.length > MAX_EXPANDED_AGENTS)
-          throw invalidArgument('selector matches too many agents', [
-            { field: 'target.labels', description: `matches more than ${MAX_EXPANDED_AGENTS} agents` },
-          ]);
-        if (ids.length === 0)
-          throw invalidArgument('selector matches no agent', [
-            { field: 'target.labels', description: 'matches no enrolled agent' },
-          ]);
-        return ids;
-      }
-      case 'group':
-        throw invalidArgument('group targets are not available yet', [
-          {
-            field: 'target.kind',
-            description: 'groups arrive with the configuration issue; use a selector or agent list',
-          },
-        ]);
-      case 'capability':
-        throw invalidArgument('capability targets are not available yet', [
-          {
-            field: 'target.kind',
-            description: 'placement by the scheduler is not wired yet; use a selector or agent list',
-          },
-        ]);
-    }
   }
 
   private build(
     request: CreateCommandRequest,
-    agentIds: readonly string[],
+    resolved: ResolvedTarget,
     requester: string,
     now: number,
   ): { command: Command; children: Command[] } {
@@ -332,15 +281,28 @@ export class CommandService {
       };
     }
     const parent = newCommand(request, { id: this.ids.next(), requester, createdAt: now, agentId: null });
-    // Each child targets its one agent; the parent keeps the target as asked (a child copying a
-    // 10,000-agent list would store that list 10,000 times).
-    const children = agentIds.map((agentId) =>
+    const child = (agentId: string | null) =>
       newCommand(
-        { ...request, target: { kind: 'agent', agentId } },
+        // Each child targets its one agent; the parent keeps the target as asked (a child copying a
+        // 10,000-agent list would store that list 10,000 times). Unplaced children keep the capability.
+        agentId === null ? request : { ...request, target: { kind: 'agent', agentId } },
         { id: this.ids.next(), requester, createdAt: now, agentId, parentId: parent.id },
-      ),
-    );
+      );
+    const children =
+      resolved.kind === 'agents'
+        ? resolved.agentIds.map(child)
+        : Array.from({ length: resolved.count }, () => child(null));
     return { command: parent, children };
+  }
+
+  /** Capability children wait in the scheduler's bounded queue; refuse what it cannot take now. */
+  private checkPlacementRoom(count: number): void {
+    const room = this.hooks.placementRoom();
+    if (count > room)
+      throw resourceExhausted(
+        `the placement queue has room for ${room} more commands, this needs ${count} (COMMAND_QUEUE_SIZE)`,
+        PLACEMENT_RETRY_MS,
+      );
   }
 
   private async childrenOf(stores: Stores, parentId: string): Promise<Command[]> {

@@ -182,3 +182,9 @@ export function aggregateStatus(children: readonly CommandStatus[]): AggregateSt
   if (children.every((s) => s === first)) return first as AggregateStatus;
   return children.includes('succeeded') ? 'partially_failed' : 'failed';
 }
+
+/** aggregateStatus over counts of children by status (statuses with a zero or no count are absent). */
+export function aggregateOfCounts(counts: Readonly<Partial<Record<CommandStatus, number>>>): AggregateStatus {
+  const present = COMMAND_STATUS_VALUES.filter((status) => (counts[status] ?? 0) > 0);
+  return aggregateStatus(present);
+}

@@ -24,10 +24,13 @@ export function describeCommandTransitionsContract(database: () => Database): vo
     });
 
     const statuses = async (id: string) => (await db.commands.get(id))?.history.map((h) => h.status);
+    /** The ids of the applied writes, in input order. */
+    const applied = async (writes: readonly CommandTransitionWrite[]) =>
+      (await db.commands.applyTransitions(writes)).map((a) => a.id);
 
     it('applies legal writes, returns their ids in order and appends one history entry each', async () => {
       expect(
-        await db.commands.applyTransitions([
+        await applied([
           { id: 'c2', to: 'scheduled', at: T + 1, detail: 'placed on agent-1' },
           { id: 'c1', to: 'cancel_requested', at: T + 2 },
         ]),
@@ -69,21 +72,15 @@ export function describeCommandTransitionsContract(database: () => Database): vo
 
     it("applies an agent's report only to that agent's command", async () => {
       const agentOf = (await db.commands.get('c1'))?.agentId ?? '';
-      expect(
-        await db.commands.applyTransitions([
-          { id: 'c1', to: 'scheduled', at: T + 1, agentId: 'someone-else' },
-        ]),
-      ).toEqual([]);
+      expect(await applied([{ id: 'c1', to: 'scheduled', at: T + 1, agentId: 'someone-else' }])).toEqual([]);
       expect((await db.commands.get('c1'))?.status).toBe('queued');
-      expect(
-        await db.commands.applyTransitions([{ id: 'c1', to: 'scheduled', at: T + 1, agentId: agentOf }]),
-      ).toEqual(['c1']);
+      expect(await applied([{ id: 'c1', to: 'scheduled', at: T + 1, agentId: agentOf }])).toEqual(['c1']);
     });
 
     it('refuses a write from an illegal predecessor: no id, no change, no history', async () => {
       const before = await db.commands.get('c1');
       expect(
-        await db.commands.applyTransitions([
+        await applied([
           { id: 'c1', to: 'acknowledged', at: T + 1, delivered: true, result: 'late' },
           { id: 'c2', to: 'scheduled', at: T + 1 },
           { id: 'c3', to: 'running', at: T + 1 },
@@ -103,14 +100,14 @@ export function describeCommandTransitionsContract(database: () => Database): vo
       const writes = ids.flatMap((id) =>
         [...COMMAND_STATUS_VALUES, 'partially_failed' as const].map((to) => ({ id, to, at: T + 9_999 })),
       );
-      expect(await db.commands.applyTransitions(writes)).toEqual([]);
+      expect(await applied(writes)).toEqual([]);
       expect(await Promise.all(ids.map((id) => db.commands.get(id)))).toEqual(before);
     });
 
     it('counts a redelivery (dispatched → dispatched) and records it', async () => {
       await moveTo(db, ['c1'], 'dispatched');
       expect(
-        await db.commands.applyTransitions([
+        await applied([
           { id: 'c1', to: 'dispatched', at: T + 50, delivered: true, detail: 'redelivered after reconnect' },
         ]),
       ).toEqual(['c1']);
@@ -126,7 +123,7 @@ export function describeCommandTransitionsContract(database: () => Database): vo
 
     it('applies several writes for one command within one batch in the order given', async () => {
       expect(
-        await db.commands.applyTransitions([
+        await applied([
           { id: 'c1', to: 'scheduled', at: T + 1 },
           { id: 'c2', to: 'scheduled', at: T + 1 },
           { id: 'c1', to: 'acknowledged', at: T + 2 },
@@ -156,7 +153,7 @@ export function describeCommandTransitionsContract(database: () => Database): vo
         ...ids.map((id) => ({ id, to: 'dispatched' as const, at: T + 2, delivered: true })),
         ...ids.map((id) => ({ id, to: 'running' as const, at: T + 3 })),
       ];
-      expect(await db.commands.applyTransitions(writes)).toEqual(ids.concat(ids));
+      expect(await applied(writes)).toEqual(ids.concat(ids));
       expect((await db.commands.countsByStatus()).dispatched).toBe(4_500);
       expect(await db.commands.get('big-04499')).toMatchObject({
         deliveries: 1,
@@ -168,8 +165,56 @@ export function describeCommandTransitionsContract(database: () => Database): vo
       });
     });
 
+    it('passes through the statuses named in via, from the first the stored status may move to', async () => {
+      await moveTo(db, ['c1', 'c2'], 'dispatched');
+      await moveTo(db, ['c3'], 'running');
+      const report = (id: string) => ({
+        id,
+        to: 'succeeded' as const,
+        via: ['acknowledged', 'running'] as const,
+        at: T + 9_000,
+        result: { ok: true },
+        detail: 'done',
+      });
+      await db.commands.applyTransitions([{ id: 'c2', to: 'cancel_requested', at: T + 8_000 }]);
+      expect(await db.commands.applyTransitions(['c1', 'c2', 'c3'].map(report))).toEqual([
+        { id: 'c1', agentId: 'agent-1', from: 'dispatched', path: ['acknowledged', 'running', 'succeeded'] },
+        { id: 'c2', agentId: 'agent-1', from: 'cancel_requested', path: ['succeeded'] },
+        { id: 'c3', agentId: 'agent-1', from: 'running', path: ['succeeded'] },
+      ]);
+      expect((await db.commands.get('c1'))?.history.slice(-3)).toEqual([
+        { status: 'acknowledged', at: T + 9_000 },
+        { status: 'running', at: T + 9_000 },
+        { status: 'succeeded', at: T + 9_000, detail: 'done' },
+      ]);
+      expect(await db.commands.get('c2')).toMatchObject({ status: 'succeeded', result: { ok: true } });
+      expect(await statuses('c3')).toEqual([
+        'queued',
+        'scheduled',
+        'dispatched',
+        'acknowledged',
+        'running',
+        'succeeded',
+      ]);
+    });
+
+    it('refuses a via path with an illegal step, and reports several writes of one command separately', async () => {
+      expect(await applied([{ id: 'c1', to: 'succeeded', via: ['scheduled'], at: T + 1 }])).toEqual([]);
+      expect(await statuses('c1')).toEqual(['queued']);
+      expect(
+        await db.commands.applyTransitions([
+          { id: 'c1', to: 'dispatched', via: ['scheduled'], at: T + 1, delivered: true },
+          { id: 'c1', to: 'running', via: ['acknowledged'], at: T + 2 },
+        ]),
+      ).toEqual([
+        { id: 'c1', agentId: 'agent-1', from: 'queued', path: ['scheduled', 'dispatched'] },
+        { id: 'c1', agentId: 'agent-1', from: 'dispatched', path: ['acknowledged', 'running'] },
+      ]);
+      expect(await db.commands.get('c1')).toMatchObject({ status: 'running', deliveries: 1 });
+    });
+
     it('returns nothing for no writes', async () => {
-      expect(await db.commands.applyTransitions([])).toEqual([]);
+      expect(await applied([])).toEqual([]);
     });
 
     describe('bulk parents', () => {
@@ -178,8 +223,7 @@ export function describeCommandTransitionsContract(database: () => Database): vo
       });
 
       it('move forward through aggregate statuses, each change recorded once', async () => {
-        const write = (to: CommandTransitionWrite['to'], at: number) =>
-          db.commands.applyTransitions([{ id: 'p1', to, at }]);
+        const write = (to: CommandTransitionWrite['to'], at: number) => applied([{ id: 'p1', to, at }]);
         expect(await write('running', T + 1)).toEqual(['p1']);
         expect(await write('running', T + 2)).toEqual([]);
         expect(await write('queued', T + 3)).toEqual([]);
@@ -196,13 +240,13 @@ export function describeCommandTransitionsContract(database: () => Database): vo
             at: T + 2,
           }),
         );
-        expect(await db.commands.applyTransitions(writes)).toEqual([]);
+        expect(await applied(writes)).toEqual([]);
         expect(await statuses('p2')).toEqual(['queued', 'cancelled']);
       });
 
       it('take no machine-only status, and commands take no partially_failed', async () => {
         expect(
-          await db.commands.applyTransitions([
+          await applied([
             { id: 'p1', to: 'scheduled', at: T + 1 },
             { id: 'p1', to: 'cancel_requested', at: T + 1 },
             { id: 'c1', to: 'partially_failed', at: T + 1 },
@@ -252,7 +296,7 @@ export function describeCommandTransitionsContract(database: () => Database): vo
                 held.deliveries += write.delivered ? 1 : 0;
                 expected.push(write.id);
               }
-              expect(await db.commands.applyTransitions(batch)).toEqual(expected);
+              expect(await applied(batch)).toEqual(expected);
             }
             for (const id of ids) {
               const stored = await db.commands.get(id);

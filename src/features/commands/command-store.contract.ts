@@ -197,8 +197,8 @@ export function describeCommandStoreContract(name: string, open: () => Promise<D
       });
     });
 
-    describe('pendingForAgent', () => {
-      it('returns queued, scheduled and unacknowledged commands: emergency first, then priority, then oldest', async () => {
+    describe("one agent's backlog and outstanding commands", () => {
+      beforeEach(async () => {
         await db.commands.insertMany([
           commandFixture('c1', { priority: 'low' }),
           commandFixture('c2', { priority: 'normal' }),
@@ -210,21 +210,97 @@ export function describeCommandStoreContract(name: string, open: () => Promise<D
           commandFixture('c8', { priority: 'emergency', expiresAt: T + 10 }),
           commandFixture('c9', { priority: 'emergency' }),
           commandFixture('c10', { priority: 'emergency' }),
+          commandFixture('c11', { expiresAt: T + 10 }),
+          commandFixture('c12'),
         ]);
-        await moveTo(db, ['c3'], 'dispatched');
+        await moveTo(db, ['c3', 'c11'], 'dispatched');
         await moveTo(db, ['c6'], 'scheduled');
         await moveTo(db, ['c9'], 'acknowledged');
         await moveTo(db, ['c10'], 'cancel_requested');
-        const pending = await db.commands.pendingForAgent('agent-1', T + 10, 10);
-        expect(pending.map((c) => c.id)).toEqual(['c4', 'c6', 'c5', 'c2', 'c3', 'c1']);
-        expect(pending[4]).toEqual(await db.commands.get('c3'));
-        expect((await db.commands.pendingForAgent('agent-1', T + 10, 2)).map((c) => c.id)).toEqual([
+        await moveTo(db, ['c12'], 'succeeded');
+      });
+
+      it('backlog: queued and scheduled, unexpired; emergency first, then priority, then oldest', async () => {
+        const backlog = await db.commands.backlogForAgent('agent-1', T + 10, 10);
+        expect(backlog.map((c) => c.id)).toEqual(['c4', 'c6', 'c5', 'c2', 'c1']);
+        expect(backlog[1]).toEqual(await db.commands.get('c6'));
+        expect((await db.commands.backlogForAgent('agent-1', T + 10, 2)).map((c) => c.id)).toEqual([
           'c4',
           'c6',
         ]);
-        expect((await db.commands.pendingForAgent('agent-1', T + 9, 1)).map((c) => c.id)).toEqual(['c4']);
-        expect((await db.commands.pendingForAgent('agent-1', T + 9, 10)).map((c) => c.id)).toContain('c8');
-        expect(await db.commands.pendingForAgent('agent-1', EXPIRES_AT, 10)).toEqual([]);
+        expect((await db.commands.backlogForAgent('agent-1', T + 9, 10)).map((c) => c.id)).toContain('c8');
+        expect(await db.commands.backlogForAgent('agent-1', EXPIRES_AT, 10)).toEqual([]);
+      });
+
+      it('outstanding: dispatched (unexpired), acknowledged, running and cancel_requested, oldest first', async () => {
+        expect((await db.commands.outstandingOnAgent('agent-1', T + 10, 10)).map((c) => c.id)).toEqual([
+          'c10',
+          'c3',
+          'c9',
+        ]);
+        expect((await db.commands.outstandingOnAgent('agent-1', T + 9, 10)).map((c) => c.id)).toEqual([
+          'c10',
+          'c11',
+          'c3',
+          'c9',
+        ]);
+        expect(await db.commands.outstandingOnAgent('agent-2', T, 10)).toEqual([]);
+        expect((await db.commands.outstandingOnAgent('agent-1', T, 1)).map((c) => c.id)).toEqual(['c10']);
+      });
+    });
+
+    describe('children waiting for placement', () => {
+      it('lists unplaced, queued, unexpired children by priority; placing one takes it off', async () => {
+        await db.commands.insertMany([
+          parentFixture('p', []),
+          commandFixture('u1', { parentId: 'p', agentId: null }),
+          commandFixture('u2', { parentId: 'p', agentId: null, priority: 'high' }),
+          commandFixture('u3', { parentId: 'p', agentId: null, expiresAt: T + 5 }),
+          commandFixture('u4', { parentId: 'p', agentId: null }),
+          commandFixture('placed', { parentId: 'p', agentId: 'a1' }),
+        ]);
+        await db.commands.applyTransitions([{ id: 'u4', to: 'cancel_requested', at: T + 1 }]);
+        expect((await db.commands.unplacedChildren(T + 5, 10)).map((c) => c.id)).toEqual(['u2', 'u1']);
+        expect((await db.commands.unplacedChildren(T, 10)).map((c) => c.id)).toEqual(['u2', 'u1', 'u3']);
+        expect(
+          await db.commands.applyTransitions([
+            { id: 'u1', to: 'scheduled', at: T + 2, assignAgentId: 'a2', detail: 'placed' },
+            { id: 'placed', to: 'scheduled', at: T + 2, assignAgentId: 'a3' },
+            { id: 'p', to: 'running', at: T + 2, assignAgentId: 'a3' },
+          ]),
+        ).toEqual([{ id: 'u1', agentId: 'a2', from: 'queued', path: ['scheduled'] }]);
+        expect(await db.commands.get('u1')).toMatchObject({ agentId: 'a2', status: 'scheduled' });
+        expect(await db.commands.get('placed')).toMatchObject({ agentId: 'a1', status: 'queued' });
+        expect((await db.commands.unplacedChildren(T, 10)).map((c) => c.id)).toEqual(['u2', 'u3']);
+        expect((await db.commands.backlogForAgent('a2', T, 10)).map((c) => c.id)).toEqual(['u1']);
+        expect((await db.commands.countsByStatus()).queued).toBe(3);
+        expect((await db.commands.openParents(10)).map((c) => c.id)).toEqual(['p']);
+      });
+    });
+
+    describe('bulk parents', () => {
+      it('lists open parents and counts their children by status', async () => {
+        await db.commands.insertMany([
+          parentFixture('p1', ['a1', 'a2']),
+          parentFixture('p2', ['a1']),
+          parentFixture('p3', ['a1']),
+          commandFixture('c1', { parentId: 'p1', agentId: 'a1' }),
+          commandFixture('c2', { parentId: 'p1', agentId: 'a2' }),
+          commandFixture('c3', { parentId: 'p2', agentId: 'a1' }),
+        ]);
+        await moveTo(db, ['c1', 'c3'], 'succeeded');
+        await db.commands.applyTransitions([
+          { id: 'p1', to: 'running', at: T + 1 },
+          { id: 'p2', to: 'succeeded', at: T + 1 },
+        ]);
+        expect((await db.commands.openParents(10)).map((c) => c.id)).toEqual(['p1', 'p3']);
+        expect((await db.commands.openParents(1)).map((c) => c.id)).toEqual(['p1']);
+        expect(await db.commands.childCounts(['p1', 'p2', 'p3', 'p1'])).toEqual(
+          new Map([
+            ['p1', { succeeded: 1, queued: 1 }],
+            ['p2', { succeeded: 1 }],
+          ]),
+        );
       });
     });
 

@@ -17,10 +17,20 @@ export interface CommandFilter {
   readonly until?: number;
 }
 
+/** A status a command row may hold: the lifecycle's, or a bulk parent's aggregate. */
+export type TransitionStatus = CommandStatus | AggregateStatus;
+
 /** One status change to store, with what came with it. */
 export interface CommandTransitionWrite {
   readonly id: string;
-  readonly to: CommandStatus | AggregateStatus;
+  readonly to: TransitionStatus;
+  /**
+   * Statuses the command may pass through on the way to `to`, in order: the
+   * write starts at the first of `[...via, to]` the stored status may move to
+   * and records every status it passes (an agent's `succeeded` for a command
+   * still stored as dispatched: via acknowledged, running).
+   */
+  readonly via?: readonly CommandStatus[];
   readonly at: number;
   readonly detail?: string;
   /** Set with dispatch and redelivery: the delivery counter goes up by one. */
@@ -30,7 +40,21 @@ export interface CommandTransitionWrite {
   readonly error?: CommandFailure;
   /** When set, the write applies only to a command of this agent (agent reports). */
   readonly agentId?: string;
+  /** Places a child that has no agent yet on this one (the scheduler); refused for any other command. */
+  readonly assignAgentId?: string;
 }
+
+/** A write that was applied: the status it found and the statuses it recorded, the last being its `to`. */
+export interface AppliedTransition {
+  readonly id: string;
+  /** The command's agent; null for a bulk parent. */
+  readonly agentId: string | null;
+  readonly from: TransitionStatus;
+  readonly path: readonly TransitionStatus[];
+}
+
+/** How many of a bulk parent's children are in each status. */
+export type ChildCounts = Readonly<Partial<Record<CommandStatus, number>>>;
 
 /** Progress on a command whose status does not change (running → running). */
 export interface CommandProgressWrite {
@@ -61,19 +85,35 @@ export interface CommandStore {
   ): Promise<{ items: Command[]; nextAfterId: string | undefined }>;
   /**
    * Applies status changes in batches. A write is applied only when the stored
-   * status is a legal predecessor of `to` (COMMAND_PREDECESSORS; aggregate
-   * statuses of bulk parents may replace each other); each applied write adds a
-   * history entry. Returns the ids of the writes that were applied, in order.
+   * status may move to it (COMMAND_PREDECESSORS, through `via` where given;
+   * aggregate statuses of bulk parents by PARENT_PREDECESSORS); each status it
+   * passes adds a history entry. Several writes for one command apply in order.
+   * Returns one entry per applied write, in input order.
    */
-  applyTransitions(writes: readonly CommandTransitionWrite[]): Promise<string[]>;
+  applyTransitions(writes: readonly CommandTransitionWrite[]): Promise<AppliedTransition[]>;
   /** Updates progress of commands still running (or cancel_requested); other rows are left alone. */
   applyProgress(writes: readonly CommandProgressWrite[]): Promise<void>;
   /**
-   * Commands of one agent still to be delivered or re-delivered: queued,
-   * scheduled, or dispatched but unacknowledged, not expired at `nowMs`;
-   * emergency first, then by priority, then oldest first.
+   * Commands of one agent waiting to be sent (queued or scheduled), not expired
+   * at `nowMs`: emergency first, then by priority, then oldest first.
    */
-  pendingForAgent(agentId: string, nowMs: number, limit: number): Promise<Command[]>;
+  backlogForAgent(agentId: string, nowMs: number, limit: number): Promise<Command[]>;
+  /**
+   * Commands out on one agent: dispatched and not expired at `nowMs` (to be
+   * sent again: never acknowledged), acknowledged, running or cancel_requested.
+   * Oldest first.
+   */
+  outstandingOnAgent(agentId: string, nowMs: number, limit: number): Promise<Command[]>;
+  /**
+   * Children of capability targets the scheduler has not placed yet (no agent,
+   * queued, not expired at `nowMs`): emergency first, then priority, then
+   * oldest.
+   */
+  unplacedChildren(nowMs: number, limit: number): Promise<Command[]>;
+  /** Bulk parents whose aggregate is not final (queued or running), oldest first. */
+  openParents(limit: number): Promise<Command[]>;
+  /** Per parent, its children by status (parents without children are absent). */
+  childCounts(parentIds: readonly string[]): Promise<Map<string, ChildCounts>>;
   /** Ids of commands that never reached an agent and whose expiry passed (queued, scheduled, dispatched). */
   dueToExpire(nowMs: number, limit: number): Promise<string[]>;
   /** Ids of commands out on an agent whose deadline passed (dispatched, acknowledged, running, cancel_requested). */

@@ -1,14 +1,21 @@
 // Ends commands that ran out of time: those that never reached an agent before
 // expiresAt become expired; those out on an agent past deadlineAt become
 // timed_out. Runs in the store, in bounded batches, with the same guards as
-// every other transition (a command that finished meanwhile is left alone).
+// every other transition (a command that finished meanwhile is left alone),
+// and records each change as an outbox event.
 import type { Database } from '../../infra/store/stores.js';
 import type { Clock } from '../../shared/clock.js';
+import type { EventFactory } from '../events/event-factory.js';
+import { statusChangedEvents, SYSTEM_ACTOR } from './command-events.js';
+import type { AppliedTransition, CommandTransitionWrite } from './command-store.js';
 
 export class CommandSweep {
   constructor(
     private readonly db: Database,
+    private readonly events: EventFactory,
     private readonly clock: Clock,
+    /** Told what ended, so the dispatcher frees the agents' windows. */
+    private readonly ended: (applied: readonly AppliedTransition[]) => void = () => undefined,
     private readonly batchSize = 1000,
   ) {}
 
@@ -23,26 +30,30 @@ export class CommandSweep {
         this.db.commands.dueToTimeOut(now, this.batchSize),
       ]);
       if (toExpire.length === 0 && toTimeOut.length === 0) return { expired, timedOut };
-      const applied = await this.db.transaction((stores) =>
-        stores.commands.applyTransitions([
-          ...toExpire.map((id) => ({
-            id,
-            to: 'expired' as const,
-            at: now,
-            detail: 'did not reach an agent in time',
-          })),
-          ...toTimeOut.map((id) => ({
-            id,
-            to: 'timed_out' as const,
-            at: now,
-            detail: 'deadline passed',
-            error: { code: 'timed_out', message: 'deadline passed' },
-          })),
-        ]),
-      );
-      const appliedSet = new Set(applied);
-      expired += toExpire.filter((id) => appliedSet.has(id)).length;
-      timedOut += toTimeOut.filter((id) => appliedSet.has(id)).length;
+      const writes: CommandTransitionWrite[] = [
+        ...toExpire.map((id) => ({
+          id,
+          to: 'expired' as const,
+          at: now,
+          detail: 'did not reach an agent in time',
+        })),
+        ...toTimeOut.map((id) => ({
+          id,
+          to: 'timed_out' as const,
+          at: now,
+          detail: 'deadline passed',
+          error: { code: 'timed_out', message: 'deadline passed' },
+        })),
+      ];
+      const applied = await this.db.transaction(async (stores) => {
+        const done = await stores.commands.applyTransitions(writes);
+        if (done.length > 0)
+          await stores.events.append(statusChangedEvents(this.events, done, SYSTEM_ACTOR, now));
+        return done;
+      });
+      this.ended(applied);
+      expired += applied.filter((t) => t.path.at(-1) === 'expired').length;
+      timedOut += applied.filter((t) => t.path.at(-1) === 'timed_out').length;
       if (toExpire.length < this.batchSize && toTimeOut.length < this.batchSize) return { expired, timedOut };
     }
   }

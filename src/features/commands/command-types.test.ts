@@ -6,6 +6,7 @@ import {
   checkPriority,
   createCommandTypeRegistry,
   EMERGENCY_TYPES,
+  MAX_SCHEMA_BYTES,
   parseCustomCommandType,
   registerCustomCommandType,
   validateParams,
@@ -222,8 +223,14 @@ describe('custom command types', () => {
     let deep: object = { type: 'string' };
     for (let i = 0; i < 9; i++) deep = { type: 'object', properties: { a: deep } };
     expect(fields(() => parseCustomCommandType({ name: 'deep', schema: deep }))).toEqual(['schema']);
-    const huge = { name: 'huge', schema: { type: 'object', description: 'x'.repeat(MAX_PARAMS_BYTES) } };
-    expect(fields(() => parseCustomCommandType(huge))).toEqual(['(root)']);
+    const huge = { name: 'huge', schema: { type: 'object', description: 'x'.repeat(MAX_SCHEMA_BYTES) } };
+    expect(fields(() => parseCustomCommandType(huge))).toEqual(['schema']);
+    const bigExample = {
+      name: 'big',
+      schema: { type: 'object' },
+      example: { x: 'x'.repeat(MAX_PARAMS_BYTES) },
+    };
+    expect(fields(() => parseCustomCommandType(bigExample))).toEqual(['(root)']);
   });
 
   it('rebuilds the same validation from a stored registration', () => {

@@ -10,7 +10,8 @@
 //   enum, minLength, maxLength              on string
 //   enum, minimum, maximum                  on number / integer
 // Property names are 1-64 characters of [A-Za-z0-9_] starting with a letter (so no `__proto__` tricks),
-// nesting is at most MAX_SCHEMA_DEPTH, and the document at most MAX_PARAMS_BYTES. The checked document is
+// nesting is at most MAX_SCHEMA_DEPTH, the schema at most MAX_SCHEMA_BYTES and the whole registration at
+// most MAX_PARAMS_BYTES. The checked document is
 // converted by zod's own `z.fromJSONSchema` (semi-experimental in zod 4, so command-types.test.ts pins
 // every keyword we rely on).
 import { z } from 'zod';
@@ -157,6 +158,8 @@ export function validateParams(registry: CommandTypeRegistry, type: string, para
 export const CUSTOM_TYPE_PREFIX = 'custom:';
 export const CUSTOM_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
 export const MAX_SCHEMA_DEPTH = 8;
+/** Largest `schema` document (serialised JSON) a custom type may have. */
+export const MAX_SCHEMA_BYTES = 64 * 1024;
 const PROPERTY_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /** One node of the supported JSON Schema subset (see the header). */
@@ -267,6 +270,11 @@ export interface CustomCommandType {
 /** Checks an operator's registration body; the result is what a store keeps. */
 export function parseCustomCommandType(body: unknown): CustomCommandType {
   refuseUnsafeJson(body);
+  const schema = (body as { schema?: unknown } | null)?.schema;
+  if (Buffer.byteLength(JSON.stringify(schema) ?? '', 'utf8') > MAX_SCHEMA_BYTES)
+    throw invalidArgument('invalid input', [
+      { field: 'schema', description: `must be at most ${MAX_SCHEMA_BYTES} bytes of JSON` },
+    ]);
   if (Buffer.byteLength(JSON.stringify(body) ?? '', 'utf8') > MAX_PARAMS_BYTES)
     throw invalidArgument('invalid input', [
       { field: '(root)', description: `must be at most ${MAX_PARAMS_BYTES} bytes of JSON` },

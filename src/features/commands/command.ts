@@ -3,7 +3,8 @@
 // lifecycle lives in command-state.ts.
 import { z } from 'zod';
 import { invalidArgument, preconditionFailed, type FieldViolation } from '../../shared/errors.js';
-import { agentIdSchema, capabilitiesSchema, labelsSchema, validate } from '../agents/agent.js';
+import { agentIdSchema, capabilitiesSchema, LABEL_KEY, labelsSchema, validate } from '../agents/agent.js';
+import type { LocalityHint } from '../scheduling/strategy.js';
 import { COMMAND_PRIORITY_VALUES, type CommandPriority } from './command-priority.js';
 import { transition, type AggregateStatus, type CommandEvent, type CommandStatus } from './command-state.js';
 
@@ -32,6 +33,8 @@ export type CommandTarget =
       /** How many matching agents to pick. */
       readonly count: number;
       readonly labels?: Readonly<Record<string, string>>;
+      /** Prefer agents near this (the locality strategy; the others rank by it too where they can). */
+      readonly near?: LocalityHint;
     };
 
 export interface CommandProgress {
@@ -57,7 +60,10 @@ export interface Command {
   readonly params: JsonObject;
   readonly priority: CommandPriority;
   readonly target: CommandTarget;
-  /** The one agent a child (or single-agent) command runs on; null on a bulk parent. */
+  /**
+   * The one agent a single command or a child runs on; null on a bulk parent,
+   * and on a child of a capability target until the scheduler places it.
+   */
   readonly agentId: string | null;
   /** The bulk parent of a child command. */
   readonly parentId: string | null;
@@ -79,6 +85,10 @@ export interface Command {
   readonly error: CommandFailure | null;
   readonly history: readonly CommandHistoryEntry[];
 }
+
+/** A bulk parent: fans out to children and holds their aggregate status; it runs nowhere itself. */
+export const isBulkParent = (command: Pick<Command, 'agentId' | 'parentId'>): boolean =>
+  command.agentId === null && command.parentId === null;
 
 /** Deepest nesting accepted in a JSON body; deeper input would only exhaust the stack of recursive checks. */
 export const MAX_JSON_DEPTH = 64;
@@ -136,6 +146,25 @@ export const COMMAND_TYPE_PATTERN = /^(custom:)?[a-z][a-z0-9_-]{0,62}$/;
 
 const selectorLabels = labelsSchema.refine((labels) => Object.keys(labels).length > 0, 'at least one label');
 
+const localitySchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ kind: z.literal('ip'), ip: z.ipv4({ error: 'must be an IPv4 address a.b.c.d' }) }).strict(),
+    z
+      .object({ kind: z.literal('cidr'), cidr: z.cidrv4({ error: 'must be an IPv4 block a.b.c.d/n' }) })
+      .strict(),
+    z
+      .object({
+        kind: z.literal('label'),
+        key: z.string().regex(LABEL_KEY, 'label keys are 1-64 characters of [A-Za-z0-9._/-]'),
+        value: z.string().max(256, 'must be at most 256 characters'),
+      })
+      .strict(),
+    z.object({ kind: z.literal('segment'), segment: z.string().min(1).max(256) }).strict(),
+  ],
+  { error: 'must have kind ip, cidr, label or segment' },
+) satisfies z.ZodType<LocalityHint>;
+
 export const targetSchema = z.discriminatedUnion(
   'kind',
   [
@@ -167,6 +196,7 @@ export const targetSchema = z.discriminatedUnion(
           .min(1, 'must be at least 1')
           .max(MAX_CAPABILITY_COUNT, `must be at most ${MAX_CAPABILITY_COUNT}`),
         labels: labelsSchema.optional(),
+        near: localitySchema.optional(),
       })
       .strict(),
   ],

@@ -1,11 +1,15 @@
-// CommandStore over SQL (any Kysely dialect). A command is one commands row
-// plus append-only command_history rows; the batched transition and progress
-// writes are in sql-command-transitions.ts, row mapping in command-rows.ts.
+// CommandStore over SQL (any Kysely dialect). A command is one commands row,
+// its history included; the batched transition and progress writes are in
+// sql-command-transitions.ts, row mapping in command-rows.ts.
 //
-// Bulk parents are the rows with no agent_id (a child, or a single-agent
-// command, always names its agent). They hold an aggregate status, so the
-// per-agent queue, the sweeps and countsByStatus leave them out.
+// Bulk parents are the rows with neither agent_id nor parent_id (a single
+// command names its agent; a child names its parent, and its agent once
+// placed). They hold an aggregate status, so the per-agent queue, the sweeps
+// and countsByStatus leave them out.
+import { sql, type ExpressionBuilder } from 'kysely';
+import type { DB } from '../../infra/store/sql/db-schema.js';
 import {
+  batches,
   checkedLimit,
   chunks,
   fetchLimit,
@@ -18,8 +22,10 @@ import {
 import { alreadyExists } from '../../shared/errors.js';
 import { COMMAND_STATUS_VALUES, type CommandStatus } from './command-state.js';
 import type { Command } from './command.js';
-import { COMMAND_COLUMNS, commandRow, historyRows, withHistories } from './command-rows.js';
+import { COMMAND_COLUMNS, commandRow, toCommand } from './command-rows.js';
 import type {
+  AppliedTransition,
+  ChildCounts,
   CommandFilter,
   CommandProgressWrite,
   CommandStore,
@@ -27,13 +33,23 @@ import type {
 } from './command-store.js';
 import { writeProgress, writeTransitions } from './sql-command-transitions.js';
 
-const COMMAND_INSERT_COLUMNS = 20;
-const COMMANDS_PER_INSERT = Math.floor(MAX_BOUND_PARAMETERS / COMMAND_INSERT_COLUMNS);
-const HISTORY_ROWS_PER_INSERT = Math.floor(MAX_BOUND_PARAMETERS / 5);
+const COMMANDS_PER_INSERT = 256;
 
-const PENDING: readonly CommandStatus[] = ['queued', 'scheduled', 'dispatched'];
-const EXPIRABLE: readonly CommandStatus[] = ['queued', 'scheduled', 'dispatched'];
-const TIMEABLE: readonly CommandStatus[] = ['dispatched', 'acknowledged', 'running', 'cancel_requested'];
+// Each mirrors the condition of a partial index (migration 0005) and is written with literals: the
+// planner uses a partial index only for a query whose WHERE repeats the index's condition.
+const BACKLOG = statusIn(['queued', 'scheduled']);
+const OUTSTANDING = statusIn(['dispatched', 'acknowledged', 'running', 'cancel_requested']);
+const EXPIRABLE = statusIn(['queued', 'scheduled', 'dispatched']);
+const TIMEABLE = OUTSTANDING;
+const OPEN_AGGREGATE = statusIn(['queued', 'running']);
+
+function statusIn(statuses: readonly CommandStatus[]) {
+  return sql<boolean>`status in (${sql.join(statuses.map((status) => sql.lit(status)))})`;
+}
+
+/** Every row but a bulk parent's: commands with an agent, and children still waiting for placement. */
+const notBulkParent = (eb: ExpressionBuilder<DB, 'commands'>) =>
+  eb.or([eb('agent_id', 'is not', null), eb('parent_id', 'is not', null)]);
 
 export class SqlCommandStore implements CommandStore {
   constructor(private readonly db: SqlExecutor) {}
@@ -41,14 +57,11 @@ export class SqlCommandStore implements CommandStore {
   async insertMany(commands: readonly Command[]): Promise<void> {
     if (commands.length === 0) return;
     await inTransaction(this.db, async (trx) => {
-      for (const part of chunks(commands, COMMANDS_PER_INSERT)) {
+      for (const part of batches(commands, COMMANDS_PER_INSERT)) {
         await insertOnce(
           () => trx.insertInto('commands').values(part.map(commandRow)).execute(),
           () => alreadyExists('a command with one of these ids already exists'),
         );
-      }
-      for (const rows of chunks(commands.flatMap(historyRows), HISTORY_ROWS_PER_INSERT)) {
-        await trx.insertInto('command_history').values(rows).execute();
       }
     });
   }
@@ -59,7 +72,7 @@ export class SqlCommandStore implements CommandStore {
       .select(COMMAND_COLUMNS)
       .where('id', '=', id)
       .executeTakeFirst();
-    return row && (await withHistories(this.db, [row]))[0];
+    return row && toCommand(row);
   }
 
   async findByIdempotencyKey(
@@ -109,10 +122,10 @@ export class SqlCommandStore implements CommandStore {
     if (page.afterId !== undefined) query = query.where('id', page.order === 'asc' ? '>' : '<', page.afterId);
     const rows = await query.orderBy('id', page.order).limit(fetchLimit(page.limit)).execute();
     const { items, nextAfterId } = keysetPage(rows, page.limit);
-    return { items: await withHistories(this.db, items), nextAfterId };
+    return { items: items.map(toCommand), nextAfterId };
   }
 
-  applyTransitions(writes: readonly CommandTransitionWrite[]): Promise<string[]> {
+  applyTransitions(writes: readonly CommandTransitionWrite[]): Promise<AppliedTransition[]> {
     return writeTransitions(this.db, writes);
   }
 
@@ -120,18 +133,79 @@ export class SqlCommandStore implements CommandStore {
     return writeProgress(this.db, writes);
   }
 
-  async pendingForAgent(agentId: string, nowMs: number, limit: number): Promise<Command[]> {
+  async backlogForAgent(agentId: string, nowMs: number, limit: number): Promise<Command[]> {
     const rows = await this.db
       .selectFrom('commands')
       .select(COMMAND_COLUMNS)
       .where('agent_id', '=', agentId)
-      .where('status', 'in', PENDING)
+      .where(BACKLOG)
       .where('expires_at', '>', nowMs)
       .orderBy('priority_rank')
       .orderBy('id')
       .limit(checkedLimit(limit))
       .execute();
-    return withHistories(this.db, rows);
+    return rows.map(toCommand);
+  }
+
+  async outstandingOnAgent(agentId: string, nowMs: number, limit: number): Promise<Command[]> {
+    const rows = await this.db
+      .selectFrom('commands')
+      .select(COMMAND_COLUMNS)
+      .where('agent_id', '=', agentId)
+      .where(OUTSTANDING)
+      .where((eb) => eb.or([eb('status', '!=', 'dispatched'), eb('expires_at', '>', nowMs)]))
+      .orderBy('id')
+      .limit(checkedLimit(limit))
+      .execute();
+    return rows.map(toCommand);
+  }
+
+  async unplacedChildren(nowMs: number, limit: number): Promise<Command[]> {
+    const rows = await this.db
+      .selectFrom('commands')
+      .select(COMMAND_COLUMNS)
+      .where(EXPIRABLE)
+      .where('status', '=', 'queued')
+      .where('agent_id', 'is', null)
+      .where('parent_id', 'is not', null)
+      .where('expires_at', '>', nowMs)
+      .orderBy('priority_rank')
+      .orderBy('id')
+      .limit(checkedLimit(limit))
+      .execute();
+    return rows.map(toCommand);
+  }
+
+  async openParents(limit: number): Promise<Command[]> {
+    const rows = await this.db
+      .selectFrom('commands')
+      .select(COMMAND_COLUMNS)
+      .where('agent_id', 'is', null)
+      .where('parent_id', 'is', null)
+      .where(OPEN_AGGREGATE)
+      .orderBy('id')
+      .limit(checkedLimit(limit))
+      .execute();
+    return rows.map(toCommand);
+  }
+
+  async childCounts(parentIds: readonly string[]): Promise<Map<string, ChildCounts>> {
+    const counts = new Map<string, Partial<Record<CommandStatus, number>>>();
+    for (const part of chunks([...new Set(parentIds)], MAX_BOUND_PARAMETERS)) {
+      const rows = await this.db
+        .selectFrom('commands')
+        .select(['parent_id', 'status', (eb) => eb.fn.countAll().as('n')])
+        .where('parent_id', 'in', part)
+        .groupBy(['parent_id', 'status'])
+        .execute();
+      for (const row of rows) {
+        if (row.parent_id === null) continue;
+        const byStatus = counts.get(row.parent_id) ?? {};
+        byStatus[row.status as CommandStatus] = Number(row.n);
+        counts.set(row.parent_id, byStatus);
+      }
+    }
+    return counts;
   }
 
   /** Oldest expiry first. Bulk parents are left out: their status follows their children. */
@@ -139,9 +213,9 @@ export class SqlCommandStore implements CommandStore {
     const rows = await this.db
       .selectFrom('commands')
       .select('id')
-      .where('status', 'in', EXPIRABLE)
+      .where(EXPIRABLE)
       .where('expires_at', '<=', nowMs)
-      .where('agent_id', 'is not', null)
+      .where(notBulkParent)
       .orderBy('expires_at')
       .orderBy('id')
       .limit(checkedLimit(limit))
@@ -154,9 +228,9 @@ export class SqlCommandStore implements CommandStore {
     const rows = await this.db
       .selectFrom('commands')
       .select('id')
-      .where('status', 'in', TIMEABLE)
+      .where(TIMEABLE)
       .where('deadline_at', '<=', nowMs)
-      .where('agent_id', 'is not', null)
+      .where(notBulkParent)
       .orderBy('deadline_at')
       .orderBy('id')
       .limit(checkedLimit(limit))
@@ -169,7 +243,7 @@ export class SqlCommandStore implements CommandStore {
     const rows = await this.db
       .selectFrom('commands')
       .select(['status', (eb) => eb.fn.countAll().as('n')])
-      .where('agent_id', 'is not', null)
+      .where(notBulkParent)
       .groupBy('status')
       .execute();
     const counts: Record<string, number> = Object.fromEntries(COMMAND_STATUS_VALUES.map((s) => [s, 0]));

@@ -12,7 +12,7 @@ export const eventJsonSchema = z.strictObject({
   schemaVersion: z.number().int(),
   occurredAt: isoTimeSchema,
   subject: z.strictObject({
-    kind: z.enum(['agent', 'session', 'enrollment_secret', 'api_key', 'command']),
+    kind: z.enum(['agent', 'session', 'enrollment_secret', 'api_key', 'command', 'command_type']),
     id: z.string(),
   }),
   actor: z.string(),

@@ -13,6 +13,9 @@ export const EventType = {
   SessionEnded: 'session_ended',
   CommandCreated: 'command_created',
   CommandStatusChanged: 'command_status_changed',
+  CommandTypeRegistered: 'command_type_registered',
+  CommandTypeUpdated: 'command_type_updated',
+  CommandTypeDeleted: 'command_type_deleted',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
@@ -25,7 +28,7 @@ export interface EventEnvelope<T = Record<string, unknown>> {
   readonly schemaVersion: number;
   readonly occurredAt: number;
   readonly subject: {
-    readonly kind: 'agent' | 'session' | 'enrollment_secret' | 'api_key' | 'command';
+    readonly kind: 'agent' | 'session' | 'enrollment_secret' | 'api_key' | 'command' | 'command_type';
     readonly id: string;
   };
   /** Who caused it: `api_key:<id>`, `agent:<id>` or `system`. */

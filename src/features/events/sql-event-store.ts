@@ -3,14 +3,13 @@
 import type { Selectable } from 'kysely';
 import type { EventsTable } from '../../infra/store/sql/db-schema.js';
 import {
+  batches,
   checkedLimit,
-  chunks,
   fetchLimit,
   fromJson,
   inTransaction,
   insertOnce,
   keysetPage,
-  MAX_BOUND_PARAMETERS,
   toJson,
   type SqlExecutor,
 } from '../../infra/store/sql/sql-helpers.js';
@@ -18,9 +17,9 @@ import { alreadyExists } from '../../shared/errors.js';
 import type { EventEnvelope, EventType } from './event.js';
 import type { EventFilter, EventStore } from './event-store.js';
 
-const EVENT_COLUMNS = 9;
+const EVENTS_PER_INSERT = 256;
 /** Ids per markPublished statement; relay batches are usually far smaller. */
-const IDS_PER_STATEMENT = 1_000;
+const IDS_PER_STATEMENT = 512;
 
 const toEvent = (row: Selectable<EventsTable>): EventEnvelope => ({
   id: row.id,
@@ -51,7 +50,7 @@ export class SqlEventStore implements EventStore {
   async append(events: readonly EventEnvelope[]): Promise<void> {
     if (events.length === 0) return;
     await inTransaction(this.db, async (trx) => {
-      for (const part of chunks(events, Math.floor(MAX_BOUND_PARAMETERS / EVENT_COLUMNS))) {
+      for (const part of batches(events, EVENTS_PER_INSERT)) {
         await insertOnce(
           () => trx.insertInto('events').values(part.map(toRow)).execute(),
           () => alreadyExists('event already exists'),
@@ -73,7 +72,7 @@ export class SqlEventStore implements EventStore {
 
   /** Keeps the first publication time of an event relayed twice. */
   async markPublished(ids: readonly string[], at: number): Promise<void> {
-    for (const part of chunks(ids, IDS_PER_STATEMENT)) {
+    for (const part of batches(ids, IDS_PER_STATEMENT)) {
       await this.db
         .updateTable('events')
         .set({ published_at: at })

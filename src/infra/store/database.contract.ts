@@ -46,6 +46,17 @@ async function writeEverywhere(stores: Stores): Promise<void> {
     details: {},
   });
   await stores.apiKeys.revoke('k-old', T);
+  await stores.commandTypes.insert({
+    name: 'custom:new',
+    description: '',
+    schema: { type: 'object' },
+    example: null,
+    createdAt: T,
+    createdBy: 'system',
+    updatedAt: T,
+    updatedBy: 'system',
+    revision: 1,
+  });
 }
 
 /** What writeEverywhere changes, as seen from outside the transaction. */
@@ -59,6 +70,7 @@ async function snapshot(db: Database) {
     events: (await db.events.unpublished(10)).length,
     audit: (await db.audit.list({}, { limit: 10 })).items.length,
     keyRevokedAt: (await db.apiKeys.get('k-old'))?.revokedAt,
+    commandTypes: await db.commandTypes.count(),
   };
 }
 
@@ -109,6 +121,7 @@ export function describeDatabaseContract(name: string, open: () => Promise<Datab
         events: 1,
         audit: 1,
         keyRevokedAt: T,
+        commandTypes: 1,
       });
     });
 

@@ -4,6 +4,7 @@ import type { AgentStore } from '../../features/agents/agent-store.js';
 import type { ApiKeyStore } from '../../features/api-keys/api-key-store.js';
 import type { AuditStore } from '../../features/audit/audit-store.js';
 import type { CommandStore } from '../../features/commands/command-store.js';
+import type { CommandTypeStore } from '../../features/commands/command-type-store.js';
 import type { EnrollmentSecretStore } from '../../features/enrollment/enrollment-secret-store.js';
 import type { EventStore } from '../../features/events/event-store.js';
 import type { SessionStore } from '../../features/sessions/session-store.js';
@@ -16,6 +17,7 @@ export interface Stores {
   readonly audit: AuditStore;
   readonly apiKeys: ApiKeyStore;
   readonly commands: CommandStore;
+  readonly commandTypes: CommandTypeStore;
 }
 
 export interface Database extends Stores {

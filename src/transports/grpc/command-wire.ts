@@ -1,7 +1,7 @@
 // The edge between command messages on the stream and the commands feature:
 // commands out as AgentCommand, receipts and updates in as AgentReport,
 // validated (naming the proto field) before anything is stored.
-import type { AgentReport } from '../../features/commands/command-dispatcher.js';
+import type { AgentReport } from '../../features/commands/agent-reports.js';
 import type { AgentPhase } from '../../features/commands/command-link.js';
 import { MAX_RESULT_BYTES, type Command, type JsonValue } from '../../features/commands/command.js';
 import { invalidArgument, type FieldViolation } from '../../shared/errors.js';

@@ -179,5 +179,6 @@ class StreamSession {
     assertActsFor(this.agent.id, message.heartbeat?.agentId ?? '');
     // The HeartbeatAck follows from the hub once the next flush has made it durable.
     this.deps.tracker.recordHeartbeat(this.agent, sample);
+    this.deps.commands.capacityStated(this.agent.id, message.heartbeat?.commandCapacity ?? 0);
   }
 }

@@ -52,6 +52,7 @@ export async function startGrpcHarness(
     commandCounts: () => t.backends.db.commands.countsByStatus(),
     commandsDelivered: () => t.services.dispatcher.delivered,
     commandReportsStored: () => t.services.dispatcher.reportsStored,
+    queueDepths: () => ({ dispatch: t.services.dispatcher.depth().waiting }),
   });
   const settings = { heartbeatIntervalMs: 1000, sessionTtlMs: options.sessionTtlMs ?? 3_600_000 };
   const server = new AgentGrpcServer({

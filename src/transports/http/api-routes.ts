@@ -7,6 +7,7 @@ import { agentRoutes, seedAgentRoutes } from '../../features/agents/agent-routes
 import { apiKeyRoutes } from '../../features/api-keys/api-key-routes.js';
 import { auditRoutes } from '../../features/audit/audit-routes.js';
 import { commandRoutes, seedCommandRoutes } from '../../features/commands/command-routes.js';
+import { commandTypeRoutes } from '../../features/commands/command-type-routes.js';
 import { enrollmentRoutes } from '../../features/enrollment/enrollment-routes.js';
 import { eventRoutes } from '../../features/events/event-routes.js';
 import { fleetRoutes, seedMaintenanceRoutes, seedStatusRoutes } from '../../features/fleet/fleet-routes.js';
@@ -37,6 +38,7 @@ export async function registerApiRoutes(api: FastifyInstance, deps: RouteDepende
     eventRoutes,
     auditRoutes,
     commandRoutes,
+    commandTypeRoutes,
   ]) {
     await api.register(plugin, { ...dependencies, prefix: '/v1' });
   }

@@ -76,6 +76,7 @@ beforeAll(async () => {
   const command = (await hit('POST', '/api/v1/commands', { body: ping })).response.json().command;
   const seedCommand = (await hit('POST', '/api/v1/commands', { body: ping })).response.json().command;
   await hit('GET', '/api/v1/commands');
+  await hit('GET', '/api/v1/commands/stats');
   await hit('POST', '/api/v1/commands/emergency', {
     body: { action: 'isolate', scope: { kind: 'fleet' }, confirm: 'isolate', reason: 'drill' },
   });
@@ -85,6 +86,12 @@ beforeAll(async () => {
   await hit('GET', '/api/commands');
   await hit('GET', '/api/commands/:id', { params: { id: seedCommand.id } });
   await hit('PUT', '/api/commands/:id/cancel', { params: { id: seedCommand.id } });
+  const typeName = { name: 'custom:ns-type' };
+  await hit('POST', '/api/v1/command-types', { body: { ...typeName, schema: { type: 'object' } } });
+  await hit('GET', '/api/v1/command-types');
+  await hit('GET', '/api/v1/command-types/:name', { params: typeName });
+  await hit('PUT', '/api/v1/command-types/:name', { params: typeName, body: { schema: { type: 'object' } } });
+  await hit('DELETE', '/api/v1/command-types/:name', { params: typeName });
   await hit('GET', '/api/v1/fleet/statistics');
   await hit('GET', '/api/v1/status');
   await hit('GET', '/api/v1/enrollment-secrets');

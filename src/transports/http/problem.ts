@@ -56,6 +56,7 @@ const TITLES: Record<string, string> = {
   payload_too_large: 'Payload too large',
   unsupported_media_type: 'Unsupported media type',
   idempotency_key_reused: 'Idempotency key reused',
+  precondition_required: 'Precondition required',
 };
 
 export interface HttpProblemOptions {

@@ -127,6 +127,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   413: 'Body larger than 1 MiB',
   415: 'Body is not application/json',
   422: 'Idempotency-Key reused with a different body',
+  428: 'If-Match is required',
   429: 'Rate limit exceeded; see Retry-After',
   500: 'Internal error; quote errorId',
   503: 'Not ready',

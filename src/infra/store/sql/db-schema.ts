@@ -131,17 +131,12 @@ export interface CommandsTable {
   result: string | null;
   error: string | null;
   updated_at: number;
-  /** The seq of the command's last command_history row. */
-  history_seq: number;
-}
-
-export interface CommandHistoryTable {
-  command_id: string;
-  /** 1, 2, … per command, in the order the statuses were stored. */
-  seq: number;
-  status: string;
-  at: number;
-  detail: string | null;
+  /**
+   * Every status the command was stored in, oldest first: comma-separated JSON
+   * entries {"status","at","detail"?} without the enclosing brackets, so that a
+   * transition appends with `history || ','…` (command-rows.ts).
+   */
+  history: string;
 }
 
 export interface CommandIdempotencyTable {
@@ -150,6 +145,22 @@ export interface CommandIdempotencyTable {
   command_id: string;
   request_hash: string;
   created_at: number;
+}
+
+export interface CommandTypesTable {
+  /** `custom:<name>`. */
+  name: string;
+  description: string;
+  /** JSON ParamSchemaNode (the registered JSON Schema document). */
+  schema: string;
+  /** JSON object, or null when the type has no example. */
+  example: string | null;
+  created_at: number;
+  created_by: string;
+  updated_at: number;
+  updated_by: string;
+  /** 1 on insert, +1 on every replace; the ETag. */
+  revision: number;
 }
 
 export interface DB {
@@ -162,6 +173,6 @@ export interface DB {
   events: EventsTable;
   audit_log: AuditLogTable;
   commands: CommandsTable;
-  command_history: CommandHistoryTable;
   command_idempotency: CommandIdempotencyTable;
+  command_types: CommandTypesTable;
 }

@@ -6,6 +6,7 @@ import { SqlAgentStore } from '../../../features/agents/sql-agent-store.js';
 import { SqlApiKeyStore } from '../../../features/api-keys/sql-api-key-store.js';
 import { SqlAuditStore } from '../../../features/audit/sql-audit-store.js';
 import { SqlCommandStore } from '../../../features/commands/sql-command-store.js';
+import { SqlCommandTypeStore } from '../../../features/commands/sql-command-type-store.js';
 import { SqlEnrollmentSecretStore } from '../../../features/enrollment/sql-enrollment-secret-store.js';
 import { SqlEventStore } from '../../../features/events/sql-event-store.js';
 import { SqlSessionStore } from '../../../features/sessions/sql-session-store.js';
@@ -24,6 +25,7 @@ export function storesOver(db: SqlExecutor): Stores {
     audit: new SqlAuditStore(db),
     apiKeys: new SqlApiKeyStore(db),
     commands: new SqlCommandStore(db),
+    commandTypes: new SqlCommandTypeStore(db),
   };
 }
 
@@ -35,6 +37,7 @@ export class SqlDatabase implements Database {
   readonly audit: Stores['audit'];
   readonly apiKeys: Stores['apiKeys'];
   readonly commands: Stores['commands'];
+  readonly commandTypes: Stores['commandTypes'];
   private closing: Promise<void> | undefined;
 
   constructor(private readonly db: Kysely<DB>) {
@@ -46,6 +49,7 @@ export class SqlDatabase implements Database {
     this.audit = stores.audit;
     this.apiKeys = stores.apiKeys;
     this.commands = stores.commands;
+    this.commandTypes = stores.commandTypes;
   }
 
   /**

@@ -28,6 +28,24 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * Like chunks, but every part holds `max` items or a power of two of them
+ * (300 with max 256: 256, 32, 8, 4), so that a multi-row statement over the
+ * parts has one of a few shapes, and its prepared form is reused
+ * (statement-cache.ts). For the hot batched writes.
+ */
+export function batches<T>(items: readonly T[], max: number): T[][] {
+  const out: T[][] = [];
+  let start = 0;
+  while (start < items.length) {
+    const left = items.length - start;
+    const size = left >= max ? max : 2 ** Math.floor(Math.log2(left));
+    out.push(items.slice(start, start + size));
+    start += size;
+  }
+  return out;
+}
+
 export interface KeysetPage<T> {
   items: T[];
   nextAfterId: string | undefined;

@@ -4,10 +4,16 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './0001-initial.js';
 import * as commands from './0002-commands.js';
+import * as commandTypes from './0003-command-types.js';
+import * as inlineCommandHistory from './0004-inline-command-history.js';
+import * as partialIndexes from './0005-partial-indexes-for-open-work.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
   '0002-commands': commands,
+  '0003-command-types': commandTypes,
+  '0004-inline-command-history': inlineCommandHistory,
+  '0005-partial-indexes-for-open-work': partialIndexes,
 };
 
 export const migrationProvider: MigrationProvider = {

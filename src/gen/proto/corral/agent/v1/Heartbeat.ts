@@ -35,6 +35,13 @@ export interface Heartbeat {
    * Optional agent id; when set it must be the session's agent.
    */
   'agentId'?: (string);
+  /**
+   * How many commands the agent takes at once: running plus waiting in its
+   * own queue. The server keeps at most this many delivered and unfinished
+   * (never more than its MAX_COMMANDS_PER_AGENT); emergency commands are sent
+   * regardless. 0: not stated, the server's MAX_COMMANDS_PER_AGENT applies.
+   */
+  'commandCapacity'?: (number);
 }
 
 /**
@@ -69,4 +76,11 @@ export interface Heartbeat__Output {
    * Optional agent id; when set it must be the session's agent.
    */
   'agentId': (string);
+  /**
+   * How many commands the agent takes at once: running plus waiting in its
+   * own queue. The server keeps at most this many delivered and unfinished
+   * (never more than its MAX_COMMANDS_PER_AGENT); emergency commands are sent
+   * regardless. 0: not stated, the server's MAX_COMMANDS_PER_AGENT applies.
+   */
+  'commandCapacity': (number);
 }
