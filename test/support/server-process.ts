@@ -193,12 +193,14 @@ export async function startServerProcess(options: StartServerOptions = {}): Prom
     LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const managed = spawnCorral(`corral serve (${env.GRPC_SERVER_ADDR})`, ['serve'], env);
+  // An address passed in `env` (to restart a server on the same port) is the one reported.
+  const grpcAddress = env.GRPC_SERVER_ADDR ?? `127.0.0.1:${grpcPort}`;
+  const managed = spawnCorral(`corral serve (${grpcAddress})`, ['serve'], env);
   const server: ServerProcess = {
     ...managed,
-    grpcAddress: `127.0.0.1:${grpcPort}`,
-    apiUrl: `http://127.0.0.1:${apiPort}`,
-    metricsUrl: `http://127.0.0.1:${metricsPort}`,
+    grpcAddress,
+    apiUrl: `http://${env.ADMIN_API_ADDR ?? `127.0.0.1:${apiPort}`}`,
+    metricsUrl: `http://${env.METRICS_ADDR ?? `127.0.0.1:${metricsPort}`}`,
     adminKey,
     dataDir,
     env,
