@@ -50,6 +50,10 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       dispatch: services.dispatcher.depth().waiting,
     }),
   });
+  const failed = (task: string) => (error: unknown) => {
+    metrics.backgroundFailures.inc({ task });
+    logger.error({ err: error, task }, 'background task failed');
+  };
   const services = createServices(backends, {
     clock,
     sessionTtlMs: settings.SESSION_TIMEOUT,
@@ -59,7 +63,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     connections: () => hub,
     commandLink: () => hub,
     maintenanceMode: settings.MAINTENANCE_MODE,
-    onDispatchError: (error) => logger.error({ err: error }, 'command dispatch failed'),
+    onBackgroundError: (task, error) => failed(task)(error),
     scheduling: {
       strategy: settings.LOAD_BALANCING_STRATEGY,
       maxAgentLoad: settings.MAX_AGENT_LOAD,
@@ -75,6 +79,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     },
   });
   services.tracker.onFlushed((durable) => hub.acknowledge(durable));
+  services.relay.start();
   const { generatedKey } = await services.apiKeys.bootstrap(settings.ADMIN_API_KEY);
   const commandTypes = await services.commandTypes.load();
   for (const { name, reason } of commandTypes.skipped)
@@ -83,10 +88,6 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       'stored command type no longer passes the meta-schema; not loaded',
     );
 
-  const failed = (task: string) => (error: unknown) => {
-    metrics.backgroundFailures.inc({ task });
-    logger.error({ err: error, task }, 'background task failed');
-  };
   const sweep = new StalenessSweep(
     backends.db,
     services.tracker,
@@ -121,9 +122,10 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       async () => void (await services.sessions.sweepExpired()),
       failed('session-sweep'),
     ),
+    // Committed events go out as they commit (relay.start()); this picks up what a failed publish left.
     new PeriodicTask(
       'outbox-relay',
-      250,
+      1000,
       async () => void (await services.relay.drain()),
       failed('outbox-relay'),
     ),
@@ -201,6 +203,11 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   };
   try {
     stops.push(() => backends.close());
+    // Last before the backends close: everything committed goes out to the bus.
+    stops.push(async () => {
+      services.relay.stop();
+      await services.relay.drain();
+    });
     // Stored before the backends close: agent reports received during the drain.
     stops.push(() => services.dispatcher.flush());
     for (const task of background) {

@@ -40,8 +40,8 @@ export interface ServiceOptions {
   readonly commandLink?: () => CommandLink;
   /** MAINTENANCE_MODE at start. */
   readonly maintenanceMode?: boolean;
-  /** Where background failures of the command dispatcher and scheduler are reported. */
-  readonly onDispatchError?: (error: unknown) => void;
+  /** Where failures of work done in the background (dispatch, placement, event relay) are reported. */
+  readonly onBackgroundError?: (task: string, error: unknown) => void;
   /** LOAD_BALANCING_STRATEGY, MAX_AGENT_LOAD, COMMAND_QUEUE_SIZE, MAX_COMMANDS_PER_AGENT. */
   readonly scheduling?: SchedulingSettings;
   /** Told of commands received and finished (metrics). */
@@ -58,6 +58,7 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? new TimeOrderedIds(clock);
   const { db, cache, bus } = backends;
+  const backgroundError = options.onBackgroundError ?? (() => undefined);
   const events = new EventFactory(ids, clock);
   const auditor = new Auditor(db, ids, clock);
   const tracker = new FleetTracker(db, events, clock, {
@@ -101,7 +102,7 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     link: options.commandLink ?? (() => noCommandLink),
     scheduling: options.scheduling ?? DEFAULT_SCHEDULING_SETTINGS,
     observer: options.commandObserver ?? {},
-    onError: options.onDispatchError ?? (() => undefined),
+    onError: (error) => backgroundError('command-dispatch', error),
   });
   return {
     clock,
@@ -123,7 +124,7 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
       startedAt,
       backends: backends.describe,
     }),
-    relay: new OutboxRelay(db, bus, clock),
+    relay: new OutboxRelay(db, bus, clock, (error) => backgroundError('outbox-relay', error)),
     async readiness() {
       try {
         await db.ping();

@@ -57,7 +57,7 @@ export async function openDispatchHarness(
     commandLink: () => link,
     scheduling: { ...DEFAULT_SCHEDULING_SETTINGS, ...scheduling },
     commandObserver: { finished: (type, status, seconds) => finished.push([type, status, seconds]) },
-    onDispatchError: (error) => errors.push(error),
+    onBackgroundError: (_task, error) => errors.push(error),
   });
   return { t, clock, link, finished, errors };
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { enrollTestAgent, openTestServices, type TestServices } from '../../app/test-services.js';
 import { MemoryEventBus } from '../../infra/bus/memory-event-bus.js';
 import type { EventBus } from '../../infra/bus/event-bus.js';
@@ -19,7 +19,7 @@ describe('OutboxRelay', () => {
     const bus = new MemoryEventBus(() => undefined);
     const seen: EventEnvelope[] = [];
     bus.subscribe('agent_*', (event) => void seen.push(event));
-    const relay = new OutboxRelay(t.backends.db, bus, t.clock, 1);
+    const relay = new OutboxRelay(t.backends.db, bus, t.clock, () => undefined, 1);
     expect(await relay.drain()).toBeGreaterThanOrEqual(2);
     expect(seen.map((e) => [e.type, e.subject.id])).toEqual([
       ['agent_registered', 'a1'],
@@ -28,6 +28,24 @@ describe('OutboxRelay', () => {
     expect(seen.map((e) => e.id)).toEqual([...seen.map((e) => e.id)].sort());
     expect(await relay.drain()).toBe(0);
     expect(await t.backends.db.events.unpublished(10)).toEqual([]);
+  });
+
+  it('relays events as they commit once started, without a drain, and stops taking them when stopped', async () => {
+    const bus = new MemoryEventBus(() => undefined);
+    const seen: string[] = [];
+    bus.subscribe('agent_*', (event) => void seen.push(event.subject.id));
+    const relay = new OutboxRelay(t.backends.db, bus, t.clock);
+    relay.start();
+    await enrollTestAgent(t, 'a1');
+    await vi.waitFor(() => expect(seen).toEqual(['a1']));
+    await vi.waitFor(async () => expect(await t.backends.db.events.unpublished(10)).toEqual([]));
+    expect(relay.published).toBeGreaterThan(0);
+    relay.stop();
+    await enrollTestAgent(t, 'a2');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual(['a1']);
+    expect(await relay.drain()).toBeGreaterThan(0);
+    expect(seen).toEqual(['a1', 'a2']);
   });
 
   it('keeps events in the outbox when the bus refuses them, and sends them later', async () => {

@@ -44,7 +44,11 @@ const toRow = (event: EventEnvelope): Selectable<EventsTable> => ({
 });
 
 export class SqlEventStore implements EventStore {
-  constructor(private readonly db: SqlExecutor) {}
+  /** `appended` hears of every append that went through (the unit of work reports them once committed). */
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly appended: (events: readonly EventEnvelope[]) => void = () => undefined,
+  ) {}
 
   /** All or none, also when the batch spans several statements. */
   async append(events: readonly EventEnvelope[]): Promise<void> {
@@ -57,6 +61,7 @@ export class SqlEventStore implements EventStore {
         );
       }
     });
+    this.appended(events);
   }
 
   async unpublished(limit: number): Promise<EventEnvelope[]> {
@@ -70,16 +75,19 @@ export class SqlEventStore implements EventStore {
     return rows.map(toEvent);
   }
 
-  /** Keeps the first publication time of an event relayed twice. */
+  /** Keeps the first publication time of an event relayed twice. One transaction, whatever the size. */
   async markPublished(ids: readonly string[], at: number): Promise<void> {
-    for (const part of batches(ids, IDS_PER_STATEMENT)) {
-      await this.db
-        .updateTable('events')
-        .set({ published_at: at })
-        .where('id', 'in', part)
-        .where('published_at', 'is', null)
-        .execute();
-    }
+    if (ids.length === 0) return;
+    await inTransaction(this.db, async (trx) => {
+      for (const part of batches(ids, IDS_PER_STATEMENT)) {
+        await trx
+          .updateTable('events')
+          .set({ published_at: at })
+          .where('id', 'in', part)
+          .where('published_at', 'is', null)
+          .execute();
+      }
+    });
   }
 
   /** `since` is inclusive and `until` exclusive (occurredAt). */

@@ -7,6 +7,7 @@ import type { CommandStore } from '../../features/commands/command-store.js';
 import type { CommandTypeStore } from '../../features/commands/command-type-store.js';
 import type { EnrollmentSecretStore } from '../../features/enrollment/enrollment-secret-store.js';
 import type { EventStore } from '../../features/events/event-store.js';
+import type { EventEnvelope } from '../../features/events/event.js';
 import type { SessionStore } from '../../features/sessions/session-store.js';
 
 export interface Stores {
@@ -23,6 +24,11 @@ export interface Stores {
 export interface Database extends Stores {
   /** Runs `work` in one transaction; everything it wrote commits or none of it does. */
   transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T>;
+  /**
+   * Calls `listener` with the events of each write that committed (a transaction, or an append outside
+   * one), right after the commit: the outbox relay publishes them without reading them back.
+   */
+  onEventsCommitted(listener: (events: readonly EventEnvelope[]) => void): () => void;
   /** Whether the database answers (for /readyz). */
   ping(): Promise<void>;
   close(): Promise<void>;

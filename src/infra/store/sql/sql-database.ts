@@ -11,17 +11,22 @@ import { SqlEnrollmentSecretStore } from '../../../features/enrollment/sql-enrol
 import { SqlEventStore } from '../../../features/events/sql-event-store.js';
 import { SqlSessionStore } from '../../../features/sessions/sql-session-store.js';
 import { CorralError, ErrorCode } from '../../../shared/errors.js';
+import type { EventEnvelope } from '../../../features/events/event.js';
 import type { Database, Stores } from '../stores.js';
 import type { DB } from './db-schema.js';
 import { migrationProvider } from './migrations/index.js';
 import type { SqlExecutor } from './sql-helpers.js';
 
-export function storesOver(db: SqlExecutor): Stores {
+/** The stores over one executor; `appended` hears of every event appended through them. */
+export function storesOver(
+  db: SqlExecutor,
+  appended: (events: readonly EventEnvelope[]) => void = () => undefined,
+): Stores {
   return {
     agents: new SqlAgentStore(db),
     sessions: new SqlSessionStore(db),
     enrollmentSecrets: new SqlEnrollmentSecretStore(db),
-    events: new SqlEventStore(db),
+    events: new SqlEventStore(db, appended),
     audit: new SqlAuditStore(db),
     apiKeys: new SqlApiKeyStore(db),
     commands: new SqlCommandStore(db),
@@ -39,9 +44,11 @@ export class SqlDatabase implements Database {
   readonly commands: Stores['commands'];
   readonly commandTypes: Stores['commandTypes'];
   private closing: Promise<void> | undefined;
+  private readonly committedListeners = new Set<(events: readonly EventEnvelope[]) => void>();
 
   constructor(private readonly db: Kysely<DB>) {
-    const stores = storesOver(db);
+    // Outside a transaction an append commits by itself.
+    const stores = storesOver(db, (events) => this.committed(events));
     this.agents = stores.agents;
     this.sessions = stores.sessions;
     this.enrollmentSecrets = stores.enrollmentSecrets;
@@ -56,8 +63,22 @@ export class SqlDatabase implements Database {
    * On SQLite there is one connection: inside `work`, use only the stores it is
    * given; a call on this Database's own stores would wait for the transaction.
    */
-  transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(storesOver(trx)));
+  async transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
+    const appended: EventEnvelope[] = [];
+    const result = await this.db
+      .transaction()
+      .execute((trx) => work(storesOver(trx, (events) => appended.push(...events))));
+    if (appended.length > 0) this.committed(appended);
+    return result;
+  }
+
+  onEventsCommitted(listener: (events: readonly EventEnvelope[]) => void): () => void {
+    this.committedListeners.add(listener);
+    return () => this.committedListeners.delete(listener);
+  }
+
+  private committed(events: readonly EventEnvelope[]): void {
+    for (const listener of this.committedListeners) listener(events);
   }
 
   async ping(): Promise<void> {
