@@ -68,6 +68,7 @@ export class CommandChannel {
   private sink: CommandSink | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerDueAt = 0;
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
   private finishedCount = 0;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -130,6 +131,7 @@ export class CommandChannel {
       this.schedule(this.flushIntervalMs);
       return;
     }
+    this.lastFlushAt = this.clock.now();
     const updates = this.outbox.take(this.clock.now(), MAX_UPDATES_PER_MESSAGE);
     // An update tells the server the agent has the command: no receipt needed beside it.
     const updated = new Set(updates.map((update) => update.commandId));
@@ -168,7 +170,7 @@ export class CommandChannel {
       failureModes: options.failureModes,
       onUpdate: (update) => {
         this.outbox.add(update);
-        this.schedule(this.flushIntervalMs);
+        this.flushSoon();
       },
       onFinished: (finished) => this.finished(finished),
       onFollowUp: (followUp) => {
@@ -189,7 +191,7 @@ export class CommandChannel {
       stallRate: options.failureModes?.stallRate,
       accept: (command) => runner().submit(command),
       reject: (command, error) => runner().reject(command, error),
-      onPending: () => this.schedule(this.flushIntervalMs),
+      onPending: () => this.flushSoon(),
       onDelivered: options.onDelivered,
       onStalled: options.onStalled,
     });
@@ -213,6 +215,14 @@ export class CommandChannel {
     }
     const due = this.outbox.nextDueAtMs();
     if (due !== undefined) this.schedule(Math.max(this.flushIntervalMs, due - this.clock.now()));
+  }
+
+  /**
+   * New receipts or updates: sent at once when the last flush was at least a flush interval ago (a
+   * quiet agent answers without delay), otherwise when the interval is up (a busy one batches).
+   */
+  private flushSoon(): void {
+    this.schedule(Math.max(0, this.lastFlushAt + this.flushIntervalMs - this.clock.now()));
   }
 
   /** Flushes after delayMs, unless a flush is already due sooner. */
