@@ -9,12 +9,17 @@
 // Agents enroll and connect over --ramp-up heartbeating every --warmup-interval,
 // then all switch to --heartbeat-interval for the measurement.
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adminApi, freePort, procStats, sleep, waitReady } from '../scripts/lib/local-server.js';
+import {
+  adminApi,
+  procStats,
+  sleep,
+  startBenchServer,
+  stopAll,
+  waitReady,
+} from '../scripts/lib/local-server.js';
 import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -72,37 +77,18 @@ async function scrape(metricsUrl) {
   };
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'corral-bench-'));
-const [grpcPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-const adminKey = `cak_${randomBytes(32).toString('base64url')}`;
-const apiUrl = `http://127.0.0.1:${apiPort}`;
-const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-const children = [];
 const output = [];
-
-const server = spawn(process.execPath, [corral, 'serve'], {
-  env: {
-    ...process.env,
-    STORE_URL: `sqlite:${join(dir, 'corral.db')}`,
-    GRPC_SERVER_ADDR: `127.0.0.1:${grpcPort}`,
-    ADMIN_API_ADDR: `127.0.0.1:${apiPort}`,
-    METRICS_ADDR: `127.0.0.1:${metricsPort}`,
-    ADMIN_API_KEY: adminKey,
-    LOG_LEVEL: 'warn',
-    AGENT_TIMEOUT: '10m',
-    MAX_INACTIVE_TIME: '1h',
-    SESSION_TIMEOUT: '1h',
-  },
-  stdio: ['ignore', 'pipe', 'pipe'],
+const local = await startBenchServer(corral, {
+  env: { AGENT_TIMEOUT: '10m', MAX_INACTIVE_TIME: '1h', SESSION_TIMEOUT: '1h' },
+  output,
 });
-children.push(server);
-server.stderr.on('data', (chunk) => output.push(`[server] ${chunk}`));
+const { apiUrl, metricsUrl, adminKey } = local;
+const server = local.child;
+const children = [server];
 
 const cleanup = async () => {
-  for (const child of children.reverse()) if (child.exitCode === null) child.kill('SIGTERM');
-  await sleep(1500);
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  await stopAll(children);
+  local.removeDir();
 };
 
 try {
@@ -123,7 +109,7 @@ try {
         corral,
         'simulate',
         '--server',
-        `127.0.0.1:${grpcPort}`,
+        local.grpcAddress,
         '--enroll-secret',
         secret,
         '--agents',

@@ -17,14 +17,19 @@
 //   npm run bench:commands -- --mode latency [--rate 2000] [--duration 20s] [--batch 100]
 //   npm run bench:commands -- --mode inflight [--bulks 100] [--hold 10m]
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { adminApi, freePort, procStats, sleep, stopAll, waitReady } from '../scripts/lib/local-server.js';
+import {
+  adminApi,
+  procStats,
+  sleep,
+  startBenchServer,
+  stopAll,
+  waitReady,
+} from '../scripts/lib/local-server.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const corral = join(root, 'bin/corral.js');
@@ -59,16 +64,13 @@ if (!MODES.includes(flags.mode)) usage(`--mode must be one of ${MODES.join(', ')
 const agents = positive('agents', flags.agents);
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'expired'];
 
-const dir = mkdtempSync(join(tmpdir(), 'corral-bench-commands-'));
-const [grpcPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
-const adminKey = `cak_${randomBytes(32).toString('base64url')}`;
-const apiUrl = `http://127.0.0.1:${apiPort}`;
-const children = [];
 const output = [];
-const call = adminApi(apiUrl, adminKey);
+const local = await startBenchServer(corral, { env: { API_RATE_LIMIT: '100000' }, output });
+const children = [local.child];
+const call = adminApi(local.apiUrl, local.adminKey);
 
 async function scrape() {
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const text = await (await fetch(local.metricsUrl)).text();
   const counts = {};
   for (const match of text.matchAll(/^corral_commands\{status="([a-z_]+)"\} (\d+)/gm))
     counts[match[1]] = Number(match[2]);
@@ -78,27 +80,6 @@ async function scrape() {
 }
 const finished = (counts) => TERMINAL.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
 
-function startServer() {
-  // Extra node flags for the server only, e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const server = spawn(process.execPath, [...nodeArgs, corral, 'serve'], {
-    env: {
-      ...process.env,
-      STORE_URL: `sqlite:${join(dir, 'corral.db')}`,
-      GRPC_SERVER_ADDR: `127.0.0.1:${grpcPort}`,
-      ADMIN_API_ADDR: `127.0.0.1:${apiPort}`,
-      METRICS_ADDR: `127.0.0.1:${metricsPort}`,
-      ADMIN_API_KEY: adminKey,
-      LOG_LEVEL: 'warn',
-      API_RATE_LIMIT: '100000',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  server.stderr.on('data', (chunk) => output.push(`[server] ${chunk}`));
-  children.push(server);
-  return server;
-}
-
 async function startAgents(extraArgs) {
   const { secret } = await call('POST', '/api/v1/enrollment-secrets', { name: 'bench', maxUses: agents });
   const sim = spawn(
@@ -106,7 +87,7 @@ async function startAgents(extraArgs) {
     [
       corral,
       'simulate',
-      ...['--server', `127.0.0.1:${grpcPort}`, '--enroll-secret', secret, '--agents', String(agents)],
+      ...['--server', local.grpcAddress, '--enroll-secret', secret, '--agents', String(agents)],
       ...['--ramp-up', '10s', '--heartbeat-interval', '10s', '--id-prefix', 'cmd', '--report-interval', '0'],
       ...extraArgs,
     ],
@@ -275,8 +256,8 @@ function percentiles(values) {
 }
 
 try {
-  const server = startServer();
-  await waitReady(apiUrl);
+  const server = local.child;
+  await waitReady(local.apiUrl);
   const holdMs = flags.mode === 'inflight' ? durationMs('hold', flags.hold) : 0;
   const sim = await startAgents(holdMs > 0 ? ['--added-latency', `${holdMs}ms`] : []);
   const result =
@@ -292,5 +273,5 @@ try {
   process.exitCode = 1;
 } finally {
   await stopAll(children);
-  rmSync(dir, { recursive: true, force: true });
+  local.removeDir();
 }

@@ -1,7 +1,12 @@
 // Helpers the benchmarks and the demo share for driving a local `corral serve`:
-// free loopback ports, readiness, admin API calls and /proc figures.
-import { readFileSync } from 'node:fs';
+// starting one, free loopback ports, readiness, admin API calls, /proc figures
+// and stopping child processes.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -63,4 +68,39 @@ export async function stopAll(children, graceMs = 15_000) {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * Starts `node bin/corral.js serve` for a benchmark: a temp directory with a SQLite store, free loopback
+ * ports, a generated admin key, `env` on top. Extra node flags for the server alone come from
+ * BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). Its stderr goes to `output`.
+ */
+export async function startBenchServer(corral, { env = {}, output = [] } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'corral-bench-'));
+  const [grpcPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const adminKey = `cak_${randomBytes(32).toString('base64url')}`;
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, corral, 'serve'], {
+    env: {
+      ...process.env,
+      STORE_URL: `sqlite:${join(dir, 'corral.db')}`,
+      GRPC_SERVER_ADDR: `127.0.0.1:${grpcPort}`,
+      ADMIN_API_ADDR: `127.0.0.1:${apiPort}`,
+      METRICS_ADDR: `127.0.0.1:${metricsPort}`,
+      ADMIN_API_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr.on('data', (chunk) => output.push(`[server] ${chunk}`));
+  return {
+    child,
+    dir,
+    adminKey,
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    apiUrl: `http://127.0.0.1:${apiPort}`,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    removeDir: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -4,7 +4,7 @@
 // command is sent only while fewer than `capacity` are out; emergency commands
 // are sent at once, ahead of everything and past the window. Pure data, no
 // I/O: the dispatcher owns one lane per agent connected to this instance.
-import { CommandQueue } from '../scheduling/command-queue.js';
+import { CommandQueue, commandEntry, type CommandEntry } from '../scheduling/command-queue.js';
 import type { CommandStatus } from './command-state.js';
 import type { Command } from './command.js';
 
@@ -17,15 +17,8 @@ export interface OutOnAgent {
   readonly sentAt: number;
 }
 
-interface Waiting {
-  readonly id: string;
-  readonly priority: Command['priority'];
-  readonly deadlineMs: number;
-  readonly command: Command;
-}
-
 export class AgentLane {
-  private readonly waiting: CommandQueue<Waiting>;
+  private readonly waiting: CommandQueue<CommandEntry<Command>>;
   private readonly out = new Map<string, OutOnAgent>();
   /** Non-emergency commands out: the part of the window in use. */
   private windowUsed = 0;
@@ -43,7 +36,7 @@ export class AgentLane {
     /** How many waiting commands the lane holds in memory; the rest stay in the store. */
     size: number,
   ) {
-    this.waiting = new CommandQueue<Waiting>({ capacity: size });
+    this.waiting = new CommandQueue<CommandEntry<Command>>({ capacity: size });
   }
 
   get waitingCount(): number {
@@ -62,12 +55,7 @@ export class AgentLane {
   /** Queues a command to send; when the lane is full it stays in the store and the lane is marked spilled. */
   offer(command: Command): void {
     if (this.out.has(command.id)) return;
-    const result = this.waiting.offer({
-      id: command.id,
-      priority: command.priority,
-      deadlineMs: command.deadlineAt,
-      command,
-    });
+    const result = this.waiting.offer(commandEntry(command));
     if (!result.accepted && result.reason === 'full') this.spilled = true;
   }
 

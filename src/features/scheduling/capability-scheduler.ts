@@ -19,7 +19,7 @@ import { statusChangedEvents, SYSTEM_ACTOR } from '../commands/command-events.js
 import type { CommandTransitionWrite } from '../commands/command-store.js';
 import type { Command } from '../commands/command.js';
 import type { AgentCandidate } from './agent-candidate.js';
-import { CommandQueue } from './command-queue.js';
+import { CommandQueue, commandEntry, type CommandEntry } from './command-queue.js';
 import type { SchedulingLimits } from './eligibility.js';
 import { place } from './scheduler-core.js';
 import type { BalancingStrategy, PlacementRequest } from './strategy.js';
@@ -41,15 +41,8 @@ export interface CapabilitySchedulerOptions {
   readonly onError: (error: unknown) => void;
 }
 
-interface Pending {
-  readonly id: string;
-  readonly priority: Command['priority'];
-  readonly deadlineMs: number;
-  readonly command: Command;
-}
-
 export class CapabilityScheduler {
-  private readonly queue: CommandQueue<Pending>;
+  private readonly queue: CommandQueue<CommandEntry<Command>>;
   /** Per parent, the agents that already hold one of its children: one child per agent. */
   private readonly taken = new Map<string, Set<string>>();
   private strategyState: unknown;
@@ -58,7 +51,7 @@ export class CapabilityScheduler {
   private again = false;
 
   constructor(private readonly options: CapabilitySchedulerOptions) {
-    this.queue = new CommandQueue<Pending>({ capacity: options.queueSize });
+    this.queue = new CommandQueue<CommandEntry<Command>>({ capacity: options.queueSize });
     this.strategyState = options.strategy.initialState;
   }
 
@@ -197,12 +190,7 @@ export class CapabilityScheduler {
   }
 
   private offer(command: Command): boolean {
-    const result = this.queue.offer({
-      id: command.id,
-      priority: command.priority,
-      deadlineMs: command.deadlineAt,
-      command,
-    });
+    const result = this.queue.offer(commandEntry(command));
     if (!result.accepted && result.reason === 'full') this.spilled = true;
     return result.accepted;
   }

@@ -19,6 +19,17 @@ export interface QueuedCommand {
   readonly deadlineMs?: number;
 }
 
+/** A command as a queue entry: ordered by its priority and deadline, carrying the command itself. */
+export interface CommandEntry<C> extends QueuedCommand {
+  readonly command: C;
+}
+
+export function commandEntry<
+  C extends Pick<QueuedCommand, 'id' | 'priority'> & { readonly deadlineAt: number },
+>(command: C): CommandEntry<C> {
+  return { id: command.id, priority: command.priority, deadlineMs: command.deadlineAt, command };
+}
+
 export type OfferResult =
   | { readonly accepted: true }
   | { readonly accepted: false; readonly reason: 'full'; readonly retryAfterMs: number }
