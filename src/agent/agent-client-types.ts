@@ -1,6 +1,7 @@
 // The public shapes of AgentClient: its options, the stats snapshot observers
 // read, and the events it emits. Kept apart so that observers (simulator,
 // benchmark) can depend on them without the client's machinery.
+import type { AgentConfiguration } from '../features/configuration/agent-configuration.js';
 import type { AgentFacts } from '../gen/proto/corral/agent/v1/AgentFacts.js';
 import type { Clock } from '../shared/clock.js';
 import type { CorralError } from '../shared/errors.js';
@@ -14,6 +15,7 @@ import type {
   TerminalPhase,
 } from './commands/command-types.js';
 import type { SeenCommands } from './commands/seen-commands.js';
+import type { ApplyResult, RunningPolicy } from './desired-state/desired-state-types.js';
 import type { StreamEnd } from './heartbeat-stream.js';
 import type { IdentityStore } from './identity-store.js';
 import type { MetricsSource } from './metrics-source.js';
@@ -25,9 +27,23 @@ export interface AgentClientOptions extends ConnectionOptions {
   readonly enrollmentSecret?: string;
   readonly identityStore: IdentityStore;
   readonly metrics: MetricsSource;
-  /** Fixed heartbeat interval; by default the server's. */
-  /** Overrides the server's interval; a function is asked before every heartbeat. */
+  /**
+   * Fixed heartbeat interval, as the operator set it: wins over the configuration's
+   * reportIntervalSeconds and the server's interval (by default the configuration's,
+   * else the server's). A function is asked before every heartbeat.
+   */
   readonly heartbeatIntervalMs?: number | (() => number);
+  /**
+   * The operator fixed the log level (`--log-level`): the configuration's logLevel
+   * is kept but not applied. A silent logger (tests) is never made louder either.
+   */
+  readonly logLevelFixed?: boolean;
+  /** The agent's memory budget for events: configurations with a larger bufferSizes.eventBufferKiB are refused (default 65536). */
+  readonly maxEventBufferKiB?: number;
+  /** False: this agent build has no tracing, so configurations with tracing.enabled are refused (default true). */
+  readonly tracing?: boolean;
+  /** Simulated misbehaviour: refuse every configuration that would otherwise apply (reported FAILED). */
+  readonly rejectConfigurations?: boolean;
   readonly backoff?: BackoffOptions;
   readonly ackTimeoutMs?: number;
   /** Bound on each step of stop(): TerminateSession, then the stream's close. */
@@ -114,6 +130,23 @@ export interface AgentClientStats {
   readonly updatesUnacknowledged: number;
   /** Simulated crashes (failureModes.crashAfter). */
   readonly crashes: number;
+  /** The heartbeat interval in use (0 before the first ConnectAck). */
+  readonly heartbeatIntervalMs: number;
+  /** The level the agent logs at now. */
+  readonly logLevel: string;
+  /** Hash of the configuration the agent runs ('' until it applied one), and that configuration. */
+  readonly configHash: string;
+  readonly configuration: AgentConfiguration | undefined;
+  /** Hash of the policy set the agent runs ('' until it applied one), and its policies. */
+  readonly policyHash: string;
+  readonly policies: readonly RunningPolicy[];
+  /** Configurations and policy sets applied or refused (a repeat of the hash already run is not counted). */
+  readonly configurationsApplied: number;
+  readonly configurationsFailed: number;
+  readonly policySetsApplied: number;
+  readonly policySetsFailed: number;
+  /** Configuration and policy reports waiting for a writable stream. */
+  readonly reportsPending: number;
 }
 
 export type DisconnectReason = StreamEnd['kind'];
@@ -128,6 +161,10 @@ export type AgentClientEvents = {
   retrying: [{ delayMs: number; attempt: number; error?: string }];
   commandReceived: [{ commandId: string; type: string; attempt: number; duplicate: boolean }];
   commandFinished: [{ commandId: string; type: string; phase: TerminalPhase; durationMs: number }];
+  /** A configuration was applied or refused, or its hash was already running (`unchanged`). */
+  configurationOutcome: [ApplyResult];
+  /** A policy set was applied or refused, or its hash was already running (`unchanged`). */
+  policySetOutcome: [ApplyResult];
   stopped: [AgentStopResult];
 };
 

@@ -1,7 +1,8 @@
 // One agent's connection to Corral, shared by the reference agent and the
 // simulator: enroll (or load the stored identity), authenticate, keep the
 // Connect stream open with heartbeats, run the commands the server sends
-// (commands/command-channel.ts), and when the stream drops, reconnect with
+// (commands/command-channel.ts), apply the configuration and policies it sends
+// (desired-state/), and when the stream drops, reconnect with
 // jittered backoff, honouring the server's drain and retry hints. It stops on
 // stop() or when the server refuses the agent for good; observers follow it
 // through typed events and a stats snapshot.
@@ -29,10 +30,12 @@ import { CommandChannel } from './commands/command-channel.js';
 import { DEFAULT_MAX_CONCURRENT_COMMANDS } from './commands/command-runner.js';
 import { builtinHandlers } from './commands/handlers/builtin-handlers.js';
 import { MemorySeenCommands } from './commands/seen-commands.js';
+import { AgentDesiredState, agentLogger } from './desired-state/agent-desired-state.js';
+import { DEFAULT_MAX_EVENT_BUFFER_KIB } from './desired-state/desired-state-types.js';
 import { loadOrEnroll } from './enrollment.js';
 import { buildHeartbeat, sampleMetrics } from './heartbeat-builder.js';
 import type { StreamEnd } from './heartbeat-stream.js';
-import { ABRUPT_RESTART, runHeartbeatStream } from './heartbeat-stream.js';
+import { ABRUPT_RESTART, HeartbeatStream } from './heartbeat-stream.js';
 import { SessionKeeper } from './session-keeper.js';
 import { sleep } from './sleep.js';
 
@@ -67,6 +70,9 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   private settle: (result: AgentStopResult) => void = () => undefined;
   private readonly counters = new AgentStats();
   private readonly commands: CommandChannel;
+  private readonly desiredState: AgentDesiredState;
+  /** The stream open now, if any. */
+  private stream: HeartbeatStream | undefined;
   /** Aborting it ends the current stream with `restart`. */
   private restartControl: AbortController | undefined;
   /** Set by a reconnect request (update, restart, crash): the wait before the next stream. */
@@ -74,11 +80,32 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   constructor(private readonly options: AgentClientOptions) {
     super();
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? silentLogger;
+    const { logger, adjustable } = agentLogger(
+      options.logger ?? silentLogger,
+      options.logLevelFixed === true,
+    );
+    this.logger = logger;
     this.reconnect = new ReconnectPolicy(new Backoff(options.backoff ?? DEFAULT_BACKOFF, options.random));
     this.rpc = options.rpc ?? new GrpcAgentRpc(options);
     this.stopped = new Promise((resolve) => {
       this.settle = resolve;
+    });
+    this.desiredState = new AgentDesiredState({
+      logger,
+      logLevelAdjustable: adjustable,
+      capabilities: options.facts.capabilities ?? [],
+      limits: {
+        maxEventBufferKiB: options.maxEventBufferKiB ?? DEFAULT_MAX_EVENT_BUFFER_KIB,
+        tracing: options.tracing ?? true,
+      },
+      refuseConfigurations: options.rejectConfigurations,
+      clock: this.clock,
+      flushIntervalMs: options.commandFlushIntervalMs,
+      onIntervalChanged: () => this.stream?.retime(),
+      onOutcome: (part, result) => {
+        this.counters.desiredStateSettled(part, result);
+        this.emit(part === 'configuration' ? 'configurationOutcome' : 'policySetOutcome', result);
+      },
     });
     this.commands = this.commandChannel();
   }
@@ -87,6 +114,10 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     return this.counters.snapshot({
       commandsActive: this.commands.activeCommands,
       updatesUnacknowledged: this.commands.outbox.size,
+      logLevel: this.logger.level,
+      configuration: this.desiredState.configuration.running,
+      policySet: this.desiredState.policies.running,
+      reportsPending: this.desiredState.channel.pendingReports,
     });
   }
 
@@ -127,6 +158,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       clock: this.clock,
       random: options.random,
       logger: this.logger,
+      agentState: () => this.desiredState.channel.view,
       hooks: {
         reconnect: (delayMs, reason) => this.requestReconnect(delayMs, reason),
         exit: (reason) => {
@@ -168,6 +200,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     }
     this.logger.warn('simulated crash: dropping the stream and all command state');
     this.commands.reset();
+    this.desiredState.reset();
     this.keeper?.invalidate();
     this.reconnect.restartIn(0);
     this.restartControl?.abort(ABRUPT_RESTART);
@@ -260,13 +293,14 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     }
     const restart = new AbortController();
     this.restartControl = restart;
-    const end = await runHeartbeatStream({
+    const stream = new HeartbeatStream({
       call,
       restartSignal: restart.signal,
       clock: this.clock,
       logger: this.logger,
       heartbeat: () => this.nextHeartbeat(agentId),
       intervalMs: this.options.heartbeatIntervalMs,
+      configuredIntervalMs: () => this.desiredState.configuredIntervalMs,
       fallbackIntervalMs: keeper.serverSettings?.heartbeatIntervalMs || DEFAULT_HEARTBEAT_INTERVAL_MS,
       ackTimeoutMs: this.options.ackTimeoutMs ?? 15_000,
       closeGraceMs: this.options.stopTimeoutMs ?? 2_000,
@@ -274,7 +308,9 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       hooks: {
         onConnected: (ack, heartbeatIntervalMs, sink) => {
           this.counters.connected();
+          this.counters.heartbeatIntervalMs = heartbeatIntervalMs;
           this.commands.attach(sink);
+          this.desiredState.channel.attach(sink);
           this.logger.info(
             { sessionId: ack.sessionId, server: ack.serverInstance, heartbeatIntervalMs },
             'connected',
@@ -306,10 +342,19 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
         onCommands: (batch) => void this.commands.onCommands(batch.commands),
         onCancel: (cancel) => this.commands.onCancel(cancel),
         onUpdateReceipts: (receipts) => this.commands.onUpdateReceipts(receipts),
+        onConfiguration: (update) => this.desiredState.channel.onConfiguration(update),
+        onPolicies: (update) => this.desiredState.channel.onPolicies(update),
+        onIntervalChanged: (intervalMs) => {
+          this.counters.heartbeatIntervalMs = intervalMs;
+        },
       },
     });
+    this.stream = stream;
+    const end = await stream.run();
+    this.stream = undefined;
     this.restartControl = undefined;
     this.commands.detach();
+    this.desiredState.channel.detach();
     if (this.counters.linkUp) {
       this.counters.linkUp = false;
       const error = end.kind === 'failed' ? describeError(end.error) : undefined;
@@ -353,6 +398,8 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       commandCapacity:
         this.options.commandCapacity ??
         COMMAND_CAPACITY_PER_SLOT * (this.options.maxConcurrentCommands ?? DEFAULT_MAX_CONCURRENT_COMMANDS),
+      appliedConfigRevision: this.desiredState.configuration.running?.hash ?? '',
+      appliedPolicyRevision: this.desiredState.policies.running?.hash ?? '',
     });
   }
 
@@ -369,6 +416,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
 
   private finish(result: AgentStopResult): void {
     this.commands.close();
+    this.desiredState.channel.close();
     if (this.counters.terminal) return;
     this.counters.state = result.failed ? AgentClientState.Failed : AgentClientState.Stopped;
     this.emit('stopped', result);

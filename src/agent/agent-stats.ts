@@ -4,7 +4,23 @@
 import type { HeartbeatAck__Output } from '../gen/proto/corral/agent/v1/HeartbeatAck.js';
 import type { AgentClientStats } from './agent-client-types.js';
 import type { TerminalPhase } from './commands/command-types.js';
+import type {
+  ApplyResult,
+  DesiredPart,
+  RunningConfiguration,
+  RunningPolicySet,
+} from './desired-state/desired-state-types.js';
 import { AgentClientState } from './agent-client-types.js';
+
+/** What the stats read from the client's parts when a snapshot is taken. */
+export interface LiveNumbers {
+  readonly commandsActive: number;
+  readonly updatesUnacknowledged: number;
+  readonly logLevel: string;
+  readonly configuration: RunningConfiguration | undefined;
+  readonly policySet: RunningPolicySet | undefined;
+  readonly reportsPending: number;
+}
 
 export class AgentStats {
   state: AgentClientState = AgentClientState.Idle;
@@ -31,6 +47,13 @@ export class AgentStats {
     COMMAND_PHASE_REJECTED: 0,
   };
   private crashes = 0;
+  heartbeatIntervalMs = 0;
+  private readonly desired = {
+    configurationApplied: 0,
+    configurationFailed: 0,
+    policiesApplied: 0,
+    policiesFailed: 0,
+  };
 
   connected(): void {
     this.linkUp = true;
@@ -74,6 +97,12 @@ export class AgentStats {
     this.commands[phase] += 1;
   }
 
+  /** Repeats of the hash already running are reported again but not counted. */
+  desiredStateSettled(part: DesiredPart, result: ApplyResult): void {
+    if (result.unchanged) return;
+    this.desired[`${part}${result.applied ? 'Applied' : 'Failed'}`] += 1;
+  }
+
   crashed(): void {
     this.crashes += 1;
   }
@@ -87,7 +116,7 @@ export class AgentStats {
     return this.state === AgentClientState.Stopped || this.state === AgentClientState.Failed;
   }
 
-  snapshot(live: { commandsActive: number; updatesUnacknowledged: number }): AgentClientStats {
+  snapshot(live: LiveNumbers): AgentClientStats {
     return {
       state: this.state,
       agentId: this.agentId,
@@ -110,8 +139,20 @@ export class AgentStats {
       commandsFailed: this.commands.COMMAND_PHASE_FAILED,
       commandsCancelled: this.commands.COMMAND_PHASE_CANCELLED,
       commandsRejected: this.commands.COMMAND_PHASE_REJECTED,
-      ...live,
+      commandsActive: live.commandsActive,
+      updatesUnacknowledged: live.updatesUnacknowledged,
       crashes: this.crashes,
+      heartbeatIntervalMs: this.heartbeatIntervalMs,
+      logLevel: live.logLevel,
+      configHash: live.configuration?.hash ?? '',
+      configuration: live.configuration?.config,
+      policyHash: live.policySet?.hash ?? '',
+      policies: live.policySet?.policies ?? [],
+      configurationsApplied: this.desired.configurationApplied,
+      configurationsFailed: this.desired.configurationFailed,
+      policySetsApplied: this.desired.policiesApplied,
+      policySetsFailed: this.desired.policiesFailed,
+      reportsPending: live.reportsPending,
     };
   }
 }

@@ -13,6 +13,9 @@ export interface HeartbeatInput {
   readonly metrics: HeartbeatMetrics;
   /** Commands the agent takes at once (0: not stated). */
   readonly commandCapacity?: number;
+  /** The hashes of the configuration and policy set the agent runs ('' until it applied one). */
+  readonly appliedConfigRevision?: string;
+  readonly appliedPolicyRevision?: string;
 }
 
 const EMPTY_METRICS: HeartbeatMetrics = {
@@ -29,6 +32,8 @@ export function buildHeartbeat({
   sentAtMs,
   metrics: m,
   commandCapacity = 0,
+  appliedConfigRevision = '',
+  appliedPolicyRevision = '',
 }: HeartbeatInput): Heartbeat {
   const finiteMetrics: Record<string, number> = {};
   for (const [name, value] of Object.entries(m.metrics ?? {})) {
@@ -47,6 +52,8 @@ export function buildHeartbeat({
     errorCount: whole(m.errorCount ?? 0),
     metrics: finiteMetrics,
     commandCapacity: whole(commandCapacity),
+    appliedConfigRevision,
+    appliedPolicyRevision,
   };
 }
 

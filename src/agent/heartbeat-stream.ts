@@ -1,72 +1,16 @@
 // One life of the agent's Connect stream: wait for the ConnectAck, send
 // heartbeats at the interval it sets, dispatch what the server sends (acks,
-// session expiry warnings, drain, commands) and ignore message kinds this
-// agent does not know, as the protocol requires. Resolves with how the stream ended; the
-// caller decides when to open the next one.
-import type { CommandBatch__Output } from '../gen/proto/corral/agent/v1/CommandBatch.js';
-import type { CommandCancel__Output } from '../gen/proto/corral/agent/v1/CommandCancel.js';
-import type { CommandUpdateReceipts__Output } from '../gen/proto/corral/agent/v1/CommandUpdateReceipts.js';
-import type { ConnectAck__Output } from '../gen/proto/corral/agent/v1/ConnectAck.js';
+// session expiry warnings, drain, commands, configuration, policies) and ignore
+// message kinds this agent does not know, as the protocol requires. Resolves
+// with how the stream ended; the caller decides when to open the next one.
 import type { Drain__Output } from '../gen/proto/corral/agent/v1/Drain.js';
-import type { Heartbeat } from '../gen/proto/corral/agent/v1/Heartbeat.js';
-import type { HeartbeatAck__Output } from '../gen/proto/corral/agent/v1/HeartbeatAck.js';
+import type { ConnectAck__Output } from '../gen/proto/corral/agent/v1/ConnectAck.js';
 import type { ServerMessage__Output } from '../gen/proto/corral/agent/v1/ServerMessage.js';
-import type { SessionExpiring__Output } from '../gen/proto/corral/agent/v1/SessionExpiring.js';
-import type { Clock } from '../shared/clock.js';
 import { CorralError, ErrorCode } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import type { ConnectStream } from './agent-rpc.js';
 import type { CommandSink } from './commands/command-channel.js';
+import type { HeartbeatStreamOptions, StreamEnd } from './heartbeat-stream-types.js';
 
-export type StreamEnd =
-  /** The server asked us to leave and come back after `drain.retryAfterMs`. */
-  | { readonly kind: 'drain'; readonly drain: Drain__Output; readonly connectedForMs: number }
-  /** The server closed the stream with OK and no drain. */
-  | { readonly kind: 'ended'; readonly connectedForMs: number }
-  | { readonly kind: 'failed'; readonly error: unknown; readonly connectedForMs: number }
-  /** We were told to stop. */
-  | { readonly kind: 'stopped'; readonly connectedForMs: number }
-  /** We were told to close and reconnect (restart signal). */
-  | { readonly kind: 'restart'; readonly connectedForMs: number };
-
-export interface StreamHooks {
-  /** The sink writes command receipts and updates on this stream. */
-  onConnected?(ack: ConnectAck__Output, intervalMs: number, sink: CommandSink): void;
-  onHeartbeatSent?(heartbeat: Heartbeat): void;
-  /** A heartbeat was due while the previous ones were still waiting to be sent. */
-  onHeartbeatSkipped?(): void;
-  onHeartbeatAck?(ack: HeartbeatAck__Output): void;
-  onSessionExpiring?(message: SessionExpiring__Output): void;
-  onDrain?(drain: Drain__Output): void;
-  onCommands?(batch: CommandBatch__Output): void;
-  onCancel?(cancel: CommandCancel__Output): void;
-  onUpdateReceipts?(receipts: CommandUpdateReceipts__Output): void;
-}
-
-export interface HeartbeatStreamOptions {
-  readonly call: ConnectStream;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** Builds the next heartbeat (sequence, time, metrics). */
-  readonly heartbeat: () => Heartbeat;
-  /** Heartbeat interval overriding the server's; a function is asked before every beat. */
-  readonly intervalMs?: number | (() => number);
-  /** Interval when neither the option nor the ConnectAck sets one. */
-  readonly fallbackIntervalMs: number;
-  /** Give up on a stream that sends no ConnectAck within this time. */
-  readonly ackTimeoutMs: number;
-  /** How long to wait for the server to close after we half-close, before cancelling. */
-  readonly closeGraceMs: number;
-  readonly hooks: StreamHooks;
-  /** Aborting it closes the stream gracefully; the run then resolves with `stopped`. */
-  readonly signal: AbortSignal;
-  /**
-   * Aborting it closes the stream and resolves with `restart`: gracefully, or
-   * at once (no half-close, as a crashed process would) when its reason is
-   * ABRUPT_RESTART.
-   */
-  readonly restartSignal?: AbortSignal;
-}
+export type { HeartbeatStreamOptions, StreamEnd, StreamHooks } from './heartbeat-stream-types.js';
 
 export const ABRUPT_RESTART = 'abrupt';
 
@@ -78,7 +22,7 @@ export function runHeartbeatStream(options: HeartbeatStreamOptions): Promise<Str
   return new HeartbeatStream(options).run();
 }
 
-class HeartbeatStream {
+export class HeartbeatStream {
   private connectedAtMs: number | undefined;
   private drain: Drain__Output | undefined;
   private error: unknown;
@@ -88,6 +32,9 @@ class HeartbeatStream {
   private finished = false;
   private restarting = false;
   private intervalMs = 0;
+  /** From the ConnectAck; 0 when it set none. */
+  private serverIntervalMs = 0;
+  private lastBeatAtMs = 0;
   private ackTimer: NodeJS.Timeout | undefined;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private closeTimer: NodeJS.Timeout | undefined;
@@ -177,6 +124,12 @@ class HeartbeatStream {
       case 'updateReceipts':
         if (message.updateReceipts) hooks.onUpdateReceipts?.(message.updateReceipts);
         break;
+      case 'configuration':
+        if (message.configuration) hooks.onConfiguration?.(message.configuration);
+        break;
+      case 'policies':
+        if (message.policies) hooks.onPolicies?.(message.policies);
+        break;
       default:
         // A kind added to the protocol after this agent was built: ignore it.
         logger.debug('ignoring a server message of an unknown kind');
@@ -187,13 +140,38 @@ class HeartbeatStream {
     if (this.connectedAtMs !== undefined || this.halfClosed) return;
     clearTimeout(this.ackTimer);
     this.connectedAtMs = this.options.clock.now();
-    const fromServer = ack.settings?.heartbeatIntervalMs ?? 0;
-    const override =
-      typeof this.options.intervalMs === 'function' ? this.options.intervalMs() : this.options.intervalMs;
-    const interval = override ?? (fromServer > 0 ? fromServer : this.options.fallbackIntervalMs);
-    this.intervalMs = Math.max(MIN_HEARTBEAT_INTERVAL_MS, interval);
+    this.serverIntervalMs = ack.settings?.heartbeatIntervalMs ?? 0;
+    this.intervalMs = this.currentInterval();
     this.options.hooks.onConnected?.(ack, this.intervalMs, this.sink);
     this.beat();
+  }
+
+  /**
+   * The configured interval may have changed: the next heartbeat is due one new
+   * interval after the last one (at once if that is past), not after the old one.
+   */
+  retime(): void {
+    if (this.connectedAtMs === undefined || this.halfClosed || this.callEnded || this.finished) return;
+    if (this.currentInterval() !== this.intervalMs) this.scheduleNext();
+  }
+
+  /** Operator's fixed interval, else the configuration's, else the server's, else the fallback. */
+  private currentInterval(): number {
+    const { intervalMs, configuredIntervalMs, fallbackIntervalMs } = this.options;
+    const fixed = typeof intervalMs === 'function' ? intervalMs() : intervalMs;
+    const fromServer = this.serverIntervalMs > 0 ? this.serverIntervalMs : fallbackIntervalMs;
+    return Math.max(MIN_HEARTBEAT_INTERVAL_MS, fixed ?? configuredIntervalMs?.() ?? fromServer);
+  }
+
+  private scheduleNext(): void {
+    const interval = this.currentInterval();
+    if (interval !== this.intervalMs) {
+      this.intervalMs = interval;
+      this.options.hooks.onIntervalChanged?.(interval);
+    }
+    clearTimeout(this.heartbeatTimer);
+    const sinceLastMs = Math.max(0, this.options.clock.now() - this.lastBeatAtMs);
+    this.heartbeatTimer = setTimeout(() => this.beat(), Math.max(0, interval - sinceLastMs));
   }
 
   private beat(): void {
@@ -207,11 +185,8 @@ class HeartbeatStream {
       call.write({ heartbeat });
       hooks.onHeartbeatSent?.(heartbeat);
     }
-    const next =
-      typeof this.options.intervalMs === 'function'
-        ? Math.max(MIN_HEARTBEAT_INTERVAL_MS, this.options.intervalMs())
-        : this.intervalMs;
-    this.heartbeatTimer = setTimeout(() => this.beat(), next);
+    this.lastBeatAtMs = this.options.clock.now();
+    this.scheduleNext();
   }
 
   private onDrain(drain: Drain__Output): void {

@@ -19,8 +19,12 @@ export interface ReferenceAgentConfig {
   readonly enrollmentSecret?: string;
   readonly stateDir: string;
   readonly facts: FactsInput;
-  /** Fixed heartbeat interval; by default the server's. */
+  /** Fixed heartbeat interval; by default the configuration's reportIntervalSeconds, else the server's. */
   readonly heartbeatIntervalMs?: number;
+  /** The operator chose the log level: the configuration's logLevel is not applied. */
+  readonly logLevelFixed?: boolean;
+  /** Memory budget for the event buffer in KiB (default 65536): larger configurations are refused. */
+  readonly maxEventBufferKiB?: number;
   readonly tls: boolean;
   readonly caFile?: string;
   /** Commands running at once (default 4). */
@@ -55,6 +59,8 @@ export function startReferenceAgent(config: ReferenceAgentConfig, logger: Logger
       identityStore: store,
       metrics: () => metrics.sample(),
       heartbeatIntervalMs: config.heartbeatIntervalMs,
+      logLevelFixed: config.logLevelFixed,
+      maxEventBufferKiB: config.maxEventBufferKiB,
       seenCommands: new FileSeenCommands(config.stateDir),
       ...(config.maxConcurrentCommands === undefined
         ? {}

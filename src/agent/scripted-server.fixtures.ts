@@ -38,6 +38,8 @@ export class ScriptedServer {
   readonly tokens = new Map<string, string>();
   readonly calls: string[] = [];
   readonly heartbeats: Heartbeat__Output[] = [];
+  /** Configuration and policy reports, in the order they arrived. */
+  readonly reports: AgentMessage__Output[] = [];
   readonly streams: Duplex[] = [];
   /** Remote address of each accepted stream. */
   readonly peers: string[] = [];
@@ -168,6 +170,7 @@ export class ScriptedServer {
       },
     });
     stream.on('data', (message: AgentMessage__Output) => {
+      if (message.configurationReport || message.policyReport) this.reports.push(message);
       if (!message.heartbeat) return;
       this.heartbeats.push(message.heartbeat);
       stream.write({ heartbeatAck: { sequence: message.heartbeat.sequence, health: 'healthy' } });

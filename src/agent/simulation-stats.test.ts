@@ -78,6 +78,23 @@ describe('SimulationCounters', () => {
     expect(counters.summary().ackLatencyMs.count).toBe(1);
   });
 
+  it('counts configurations and policy sets applied and refused, not repeats of a running hash', () => {
+    const counters = new SimulationCounters(1, () => 0, 0);
+    const client = idleClient();
+    counters.watch(client);
+    const outcome = { hash: 'h', error: '', unchanged: false };
+    client.emit('configurationOutcome', { ...outcome, applied: true });
+    client.emit('configurationOutcome', { ...outcome, applied: true, unchanged: true });
+    client.emit('configurationOutcome', { ...outcome, applied: false, error: 'no' });
+    client.emit('policySetOutcome', { ...outcome, applied: false, error: 'no' });
+    expect(counters.stats()).toMatchObject({
+      configurationsApplied: 1,
+      configurationsFailed: 1,
+      policySetsApplied: 0,
+      policySetsFailed: 1,
+    });
+  });
+
   it('groups errors that differ only in quoted values, and knows when every agent failed', () => {
     const counters = new SimulationCounters(2, () => 0, 0);
     const [a, b] = [idleClient(), idleClient()];

@@ -20,6 +20,11 @@ export interface SimulationStats {
   readonly sessionRefreshes: number;
   /** Failed connection attempts and dropped streams, all agents together. */
   readonly errors: number;
+  /** Configurations and policy sets the agents applied or refused (repeats of a running hash not counted). */
+  readonly configurationsApplied: number;
+  readonly configurationsFailed: number;
+  readonly policySetsApplied: number;
+  readonly policySetsFailed: number;
   readonly elapsedMs: number;
 }
 
@@ -54,6 +59,7 @@ export class SimulationCounters {
   private reconnects = 0;
   private refreshes = 0;
   private errors = 0;
+  private readonly desired = { configApplied: 0, configFailed: 0, policyApplied: 0, policyFailed: 0 };
   private readonly errorMessages = new Map<string, number>();
   private readonly totalLatency = new LatencyHistogram();
   private readonly intervalLatency = new LatencyHistogram();
@@ -107,6 +113,12 @@ export class SimulationCounters {
       this.errors += 1;
       this.noteError(error);
     });
+    client.on('configurationOutcome', ({ applied, unchanged }) => {
+      if (!unchanged) this.desired[applied ? 'configApplied' : 'configFailed'] += 1;
+    });
+    client.on('policySetOutcome', ({ applied, unchanged }) => {
+      if (!unchanged) this.desired[applied ? 'policyApplied' : 'policyFailed'] += 1;
+    });
     client.on('stopped', (result) => {
       if (!result.failed) return;
       this.failed += 1;
@@ -130,6 +142,10 @@ export class SimulationCounters {
       reconnects: this.reconnects,
       sessionRefreshes: this.refreshes,
       errors: this.errors,
+      configurationsApplied: this.desired.configApplied,
+      configurationsFailed: this.desired.configFailed,
+      policySetsApplied: this.desired.policyApplied,
+      policySetsFailed: this.desired.policyFailed,
       elapsedMs: Math.max(0, Math.round(this.now() - this.startedAtMs)),
     };
   }

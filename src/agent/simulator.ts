@@ -27,7 +27,7 @@ export interface SimulationOptions {
   readonly agents: number;
   /** Time over which agent starts are spread evenly; 0 starts them all at once. */
   readonly rampUpMs?: number;
-  /** Fixed heartbeat interval; by default the server's. */
+  /** Fixed heartbeat interval; by default the configuration's reportIntervalSeconds, else the server's. */
   readonly heartbeatIntervalMs?: number;
   /**
    * Heartbeat interval until every agent has started (needs heartbeatIntervalMs):
@@ -54,6 +54,10 @@ export interface SimulationOptions {
   readonly failureModes?: FailureModes;
   /** Commands each agent runs at once (default 4). */
   readonly maxConcurrentCommands?: number;
+  /** Each agent's memory budget for events in KiB (default 65536): larger configurations are refused. */
+  readonly maxEventBufferKiB?: number;
+  /** 0-1: share of agents that refuse every configuration (drawn once per agent), to exercise compliance. */
+  readonly rejectConfigRate?: number;
   /** Commands each agent takes at once, running plus queued (default 4 × concurrency). */
   readonly commandCapacity?: number;
   readonly backoff?: BackoffOptions;
@@ -196,6 +200,10 @@ class Simulation implements SimulationHandle {
       identityStore: new MemoryIdentityStore(),
       metrics: () => metrics.sample(),
       heartbeatIntervalMs: this.heartbeatInterval(),
+      // The simulation's --log-level governs: thousands of agents must not turn chatty on a configuration.
+      logLevelFixed: true,
+      maxEventBufferKiB: this.options.maxEventBufferKiB,
+      rejectConfigurations: rejectsConfigurations(this.options.rejectConfigRate ?? 0, this.random),
       commandHandlers: this.handlers,
       ...(this.options.failureModes === undefined ? {} : { failureModes: this.options.failureModes }),
       ...(this.options.maxConcurrentCommands === undefined
@@ -254,10 +262,18 @@ function validate(options: SimulationOptions): void {
   }
   if (!options.enrollmentSecret) throw invalidArgument('an enrollment secret is required');
   const modes = options.failureModes ?? {};
-  for (const [name, value] of Object.entries({ failRate: modes.failRate, stallRate: modes.stallRate })) {
+  for (const [name, value] of Object.entries({
+    'failureModes.failRate': modes.failRate,
+    'failureModes.stallRate': modes.stallRate,
+    rejectConfigRate: options.rejectConfigRate,
+  })) {
     if (value !== undefined && !(value >= 0 && value <= 1)) {
-      throw invalidArgument(`failureModes.${name} must be from 0 to 1, got ${value}`);
+      throw invalidArgument(`${name} must be from 0 to 1, got ${value}`);
     }
+  }
+  const budget = options.maxEventBufferKiB;
+  if (budget !== undefined && !(Number.isInteger(budget) && budget >= 1)) {
+    throw invalidArgument(`maxEventBufferKiB must be a whole number of at least 1, got ${budget}`);
   }
   if (
     modes.addedLatencyMs !== undefined &&
@@ -273,6 +289,8 @@ function validate(options: SimulationOptions): void {
     throw invalidArgument(`id prefix ${JSON.stringify(options.idPrefix)} does not make valid agent ids`);
   }
 }
+
+const rejectsConfigurations = (rate: number, random: RandomSource): boolean => rate > 0 && random() < rate;
 
 async function forEachLimited<T>(
   items: readonly T[],

@@ -45,6 +45,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     commandCounts: cachedFor(2000, () => backends.db.commands.countsByStatus()),
     commandsDelivered: () => services.dispatcher.delivered,
     commandReportsStored: () => services.dispatcher.reportsStored,
+    complianceCounts: cachedFor(2000, async () => (await services.configuration.compliance()).byCompliance),
     queueDepths: () => ({
       placement: services.scheduler.waiting,
       dispatch: services.dispatcher.depth().waiting,
@@ -62,6 +63,16 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     instanceId,
     connections: () => hub,
     commandLink: () => hub,
+    desiredStateLink: () => hub,
+    configDriftGraceMs: settings.CONFIG_DRIFT_GRACE,
+    desiredStateObserver: {
+      reported: (part, applied) =>
+        metrics.desiredStateReports.inc({
+          part: part === 'config' ? 'configuration' : 'policies',
+          outcome: applied ? 'applied' : 'failed',
+        }),
+      drifted: (agents) => metrics.configDrifts.inc(agents),
+    },
     maintenanceMode: settings.MAINTENANCE_MODE,
     onBackgroundError: (task, error) => failed(task)(error),
     scheduling: {
@@ -136,6 +147,12 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       failed('command-sweep'),
     ),
     new PeriodicTask(
+      'config-drift',
+      Math.min(settings.CONFIG_DRIFT_GRACE, 10_000),
+      async () => void (await services.desiredState.driftCheck()),
+      failed('config-drift'),
+    ),
+    new PeriodicTask(
       'bulk-rollup',
       500,
       async () => void (await services.rollup.run()),
@@ -180,6 +197,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       maxQueuedPerStream: 256,
       expiryNoticeMs: Math.min(60_000, Math.floor(settings.SESSION_TIMEOUT / 3)),
       commands: services.dispatcher,
+      desiredState: services.desiredState,
     },
   });
   const adminTls =
@@ -210,6 +228,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     });
     // Stored before the backends close: agent reports received during the drain.
     stops.push(() => services.dispatcher.flush());
+    stops.push(() => services.desiredState.flush());
     for (const task of background) {
       await task.start();
       stops.push(async () => {

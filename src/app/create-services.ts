@@ -9,7 +9,9 @@ import { Auditor } from '../features/audit/audited.js';
 import { EnrollmentService } from '../features/enrollment/enrollment-service.js';
 import { EventFactory } from '../features/events/event-factory.js';
 import { EventLog } from '../features/events/event-log.js';
+import { GroupService } from '../features/groups/group-service.js';
 import { OutboxRelay } from '../features/events/outbox-relay.js';
+import { PolicyService } from '../features/policies/policy-service.js';
 import { StatusService } from '../features/fleet/status-service.js';
 import { MaintenanceMode } from '../features/fleet/maintenance-mode.js';
 import { DEFAULT_TRACKER_SETTINGS, FleetTracker } from '../features/health/fleet-tracker.js';
@@ -26,6 +28,19 @@ import {
 import { systemClock, type Clock } from '../shared/clock.js';
 import { TimeOrderedIds, type IdSource } from '../shared/ids.js';
 import type { Backends } from './backends.js';
+import { connectDesiredState, createConfigurationServices } from './create-configuration-services.js';
+import type {
+  DesiredStateLink,
+  DesiredStateObserver,
+} from '../features/configuration/desired-state-distributor.js';
+
+/** CONFIG_DRIFT_GRACE's default. */
+export const DEFAULT_CONFIG_DRIFT_GRACE_MS = 60_000;
+
+const NO_DESIRED_STATE_LINK: DesiredStateLink = {
+  sendConfiguration: () => undefined,
+  sendPolicies: () => undefined,
+};
 import type { Services } from './services.js';
 import { CORRAL_VERSION } from './version.js';
 
@@ -44,13 +59,19 @@ export interface ServiceOptions {
   readonly onBackgroundError?: (task: string, error: unknown) => void;
   /** LOAD_BALANCING_STRATEGY, MAX_AGENT_LOAD, COMMAND_QUEUE_SIZE, MAX_COMMANDS_PER_AGENT. */
   readonly scheduling?: SchedulingSettings;
+  readonly desiredStateLink?: () => DesiredStateLink;
+  /** CONFIG_DRIFT_GRACE. */
+  readonly configDriftGraceMs?: number;
+  /** Told of configuration and policy reports and drift (metrics). */
+  readonly desiredStateObserver?: DesiredStateObserver;
   /** Told of commands received and finished (metrics). */
   readonly commandObserver?: CommandParts['observer'];
 }
 
 /** Builds the services over opened backends (used by startCorral and by tests). */
 export type CorralServices = Services &
-  Omit<ReturnType<typeof createCommandServices>, 'commands' | 'commandStats'> & {
+  Omit<ReturnType<typeof createCommandServices>, 'commands' | 'commandStats'> &
+  Omit<ReturnType<typeof createConfigurationServices>, 'configuration'> & {
     readonly relay: OutboxRelay;
   };
 
@@ -82,6 +103,8 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
         // `sessions` is built just below; the hook only runs later.
         await sessions.forgetAgent(endedSessions);
       },
+      // `groups` is built just below; the hook only runs later.
+      watchChange: (stores, change) => groups.watchAgent(stores, change),
     },
   );
   const sessions = new SessionService(db, cache, agents, auditor, events, ids, clock, {
@@ -89,7 +112,23 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
   });
   const startedAt = clock.now();
   const commandTypes = new CommandTypeService(db, auditor, events, clock);
+  const groups = new GroupService(db, auditor, events, ids, clock, (error) =>
+    backgroundError('group-membership', error),
+  );
   const maintenance = new MaintenanceMode(auditor, clock, options.maintenanceMode ?? false);
+  const policies = new PolicyService({
+    db,
+    auditor,
+    events,
+    ids,
+    clock,
+    groups: {
+      groupsOf: (agentId) => groups.groupsOf(agentId),
+      groupsOfMany: (agentIds) => groups.groupsOfMany(agentIds),
+      groupExists: (groupId) => groups.exists(groupId),
+    },
+    onListenerError: (error) => backgroundError('policy-change', error),
+  });
   const commandParts = createCommandServices({
     db,
     auditor,
@@ -104,8 +143,23 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     observer: options.commandObserver ?? {},
     onError: (error) => backgroundError('command-dispatch', error),
   });
+  const configurationParts = createConfigurationServices({
+    db,
+    auditor,
+    events,
+    ids,
+    clock,
+    groups: () => groups,
+    policies: (agentIds) => policies.effectivePoliciesFor(agentIds),
+    link: options.desiredStateLink ?? (() => NO_DESIRED_STATE_LINK),
+    driftGraceMs: options.configDriftGraceMs ?? DEFAULT_CONFIG_DRIFT_GRACE_MS,
+    onError: (error) => backgroundError('desired-state', error),
+    ...(options.desiredStateObserver ? { observer: options.desiredStateObserver } : {}),
+  });
+  connectDesiredState(groups, policies, configurationParts);
   return {
     clock,
+    ...configurationParts,
     agents,
     sessions,
     enrollment,
@@ -115,6 +169,8 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     events: new EventLog(db),
     ...commandParts,
     commandTypes,
+    policies,
+    groups,
     audit: new AuditLog(db),
     auditor,
     maintenance,

@@ -5,11 +5,14 @@ import type { AuditLog } from '../features/audit/audit-log.js';
 import type { CommandService } from '../features/commands/command-service.js';
 import type { CommandStatistics } from '../features/commands/command-stats.js';
 import type { CommandTypeService } from '../features/commands/command-type-service.js';
+import type { ConfigurationService } from '../features/configuration/configuration-service.js';
 import type { Auditor } from '../features/audit/audited.js';
 import type { EnrollmentService } from '../features/enrollment/enrollment-service.js';
 import type { EventLog } from '../features/events/event-log.js';
+import type { GroupService } from '../features/groups/group-service.js';
 import type { FleetTracker } from '../features/health/fleet-tracker.js';
 import type { HealthService } from '../features/health/health-service.js';
+import type { PolicyService } from '../features/policies/policy-service.js';
 import type { SessionService } from '../features/sessions/session-service.js';
 import type { StatusService } from '../features/fleet/status-service.js';
 import type { MaintenanceMode } from '../features/fleet/maintenance-mode.js';
@@ -29,6 +32,12 @@ export interface Services {
   readonly commandStats: CommandStatistics;
   /** Command types: built-ins and registered custom:<name> types; holds the registry `commands` validates with. */
   readonly commandTypes: CommandTypeService;
+  /** Security policies: versions, assignments to agents and groups, effective sets per agent. */
+  readonly policies: PolicyService;
+  /** Agent groups: static and dynamic membership, an agent's groups in precedence order. */
+  readonly groups: GroupService;
+  /** Configuration layers, revisions and bulk updates. */
+  readonly configuration: ConfigurationService;
   readonly audit: AuditLog;
   /** Records admin mutations; transports use it for requests refused before any service ran. */
   readonly auditor: Auditor;

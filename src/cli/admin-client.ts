@@ -66,6 +66,10 @@ export class AdminClient {
     return this.request<T>('PUT', path, body, headers);
   }
 
+  patch<T>(path: string, body: unknown, headers: Record<string, string> = {}): Promise<T> {
+    return this.request<T>('PATCH', path, body, headers);
+  }
+
   delete<T>(path: string, headers: Record<string, string> = {}): Promise<T> {
     return this.request<T>('DELETE', path, undefined, headers);
   }

@@ -6,7 +6,10 @@ import { AdminApiError } from './admin-client.js';
 import { agentCommand } from './commands/agent-command.js';
 import { agentsCommand } from './commands/agents-command.js';
 import { commandsCommand } from './commands/commands-command.js';
+import { complianceCommand, configCommand } from './commands/config-command.js';
+import { groupsCommand } from './commands/groups-command.js';
 import { loadtestCommand } from './commands/loadtest-command.js';
+import { policiesCommand } from './commands/policies-command.js';
 import { secretsCommand } from './commands/secrets-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { simulateCommand } from './commands/simulate-command.js';
@@ -24,6 +27,10 @@ export function buildProgram(): Command {
     .addCommand(loadtestCommand())
     .addCommand(agentsCommand())
     .addCommand(commandsCommand())
+    .addCommand(configCommand())
+    .addCommand(complianceCommand())
+    .addCommand(policiesCommand())
+    .addCommand(groupsCommand())
     .addCommand(secretsCommand());
   const exitOnError = (command: Command) => {
     command.exitOverride();

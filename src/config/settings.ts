@@ -95,6 +95,7 @@ export const settingsSchema = z
       .default('least_loaded'),
     COMMAND_QUEUE_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(1000),
     MAX_COMMANDS_PER_AGENT: z.coerce.number().int().min(1).max(10_000).default(32),
+    CONFIG_DRIFT_GRACE: duration(1000).prefault('60s'),
     INSTANCE_ID: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of [A-Za-z0-9._-]')

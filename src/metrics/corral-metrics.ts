@@ -28,6 +28,8 @@ export interface FleetGauges {
   commandReportsStored(): number;
   /** Commands waiting in this instance's queues, by queue (placement, dispatch). */
   queueDepths(): Readonly<Record<string, number>>;
+  /** Agents by compliance (from the store, cached briefly by the caller). */
+  complianceCounts(): Promise<Readonly<Record<string, number>>>;
 }
 
 export class CorralMetrics {
@@ -100,6 +102,19 @@ export class CorralMetrics {
     help: 'Time from sending a command to its agent to its final status being stored, by type.',
     labelNames: ['type'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [this.registry],
+  });
+
+  readonly desiredStateReports = new Counter({
+    name: 'corral_desired_state_reports_total',
+    help: 'Configuration and policy set reports from agents, by part (configuration, policies) and outcome (applied, failed).',
+    labelNames: ['part', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly configDrifts = new Counter({
+    name: 'corral_config_drifts_total',
+    help: 'Agents found not running what they were sent past CONFIG_DRIFT_GRACE.',
     registers: [this.registry],
   });
 
@@ -184,6 +199,17 @@ export class CorralMetrics {
       collect() {
         this.reset();
         for (const [queue, depth] of Object.entries(fleet.queueDepths())) this.set({ queue }, depth);
+      },
+    });
+    new Gauge({
+      name: 'corral_agents_by_compliance',
+      help: 'Agents by compliance (unknown, pending, compliant, non_compliant).',
+      labelNames: ['compliance'] as const,
+      registers: [this.registry],
+      async collect() {
+        const counts = await fleet.complianceCounts();
+        this.reset();
+        for (const [compliance, count] of Object.entries(counts)) this.set({ compliance }, count);
       },
     });
     new Gauge({

@@ -23,6 +23,7 @@ async function scrape() {
     commandsDelivered: () => 9,
     commandReportsStored: () => 11,
     queueDepths: () => ({ placement: 2, dispatch: 3 }),
+    complianceCounts: async () => ({ compliant: 4, non_compliant: 1 }),
   });
   metrics.grpcRequests.inc({ method: 'Connect' });
   metrics.grpcErrors.inc({ method: 'Heartbeat', code: '3' });

@@ -13,6 +13,7 @@ import { systemClock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/logger.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { RandomSource } from '../backoff.js';
+import type { AgentStateView } from '../desired-state/desired-state-types.js';
 import type { CommandDelivery } from './command-inbox.js';
 import { CommandInbox } from './command-inbox.js';
 import type { CommandFinished } from './command-runner.js';
@@ -54,6 +55,8 @@ export interface CommandChannelOptions {
    * command's outcome became durable as far as the agent can tell.
    */
   readonly onUpdateStored?: (update: CommandUpdateRecord) => void;
+  /** What the agent runs now (configuration, policies), for the `status` command. */
+  readonly agentState?: () => AgentStateView;
 }
 
 /** Short enough to keep command latency low, long enough to batch receipts and updates under load. */
@@ -168,6 +171,7 @@ export class CommandChannel {
       clock: this.clock,
       random: options.random,
       failureModes: options.failureModes,
+      agentState: options.agentState,
       onUpdate: (update) => {
         this.outbox.add(update);
         this.flushSoon();

@@ -10,6 +10,7 @@ import type { AgentCommand__Output } from '../../gen/proto/corral/agent/v1/Agent
 import type { Clock } from '../../shared/clock.js';
 import { systemClock } from '../../shared/clock.js';
 import type { RandomSource } from '../backoff.js';
+import type { AgentStateView } from '../desired-state/desired-state-types.js';
 import { sleep } from '../sleep.js';
 import type {
   CommandHandler,
@@ -41,6 +42,8 @@ export interface CommandRunnerOptions {
   readonly onFinished?: (finished: CommandFinished) => void;
   /** Runs a finished command's follow-up (reconnect, exit) after its update was queued. */
   readonly onFollowUp?: (followUp: (hooks: CommandHooks) => void) => void;
+  /** What the agent runs now, for handlers that report it (`status`). */
+  readonly agentState?: () => AgentStateView;
 }
 
 export const DEFAULT_MAX_CONCURRENT_COMMANDS = 4;
@@ -247,6 +250,7 @@ export class CommandRunner {
       isolate: (reason) => {
         this.isolatedBecause ??= reason;
       },
+      agentState: this.options.agentState,
     });
   }
 

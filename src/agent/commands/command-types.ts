@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { AgentCommand__Output } from '../../gen/proto/corral/agent/v1/AgentCommand.js';
 import type { CommandPhase__Output } from '../../gen/proto/corral/agent/v1/CommandPhase.js';
 import type { Clock } from '../../shared/clock.js';
+import type { AgentStateView } from '../desired-state/desired-state-types.js';
 
 export type Phase = CommandPhase__Output;
 
@@ -50,6 +51,8 @@ export interface CommandContext {
   progress(percent: number, message?: string): void;
   /** Marks the agent isolated: from now on only emergency commands are accepted. */
   isolate(reason: string): void;
+  /** The configuration and policy set the agent runs now (absent where no client runs the command). */
+  readonly agentState?: () => AgentStateView;
 }
 
 export interface CommandOutcome {

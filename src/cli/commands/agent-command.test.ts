@@ -31,6 +31,7 @@ describe('parseAgentFlags', () => {
       capabilities: 'block, scan,block',
       label: ['site=lab', 'tier=1'],
       heartbeatInterval: '5s',
+      maxBufferKib: '8192',
       caFile,
       logLevel: 'debug',
     });
@@ -46,9 +47,11 @@ describe('parseAgentFlags', () => {
         labels: { site: 'lab', tier: '1' },
       },
       heartbeatIntervalMs: 5_000,
+      maxEventBufferKiB: 8_192,
       tls: true,
       caFile,
       logLevel: 'debug',
+      logLevelFixed: true,
     });
   });
 
@@ -57,6 +60,18 @@ describe('parseAgentFlags', () => {
     expect(config.facts).toEqual({ capabilities: [], labels: {} });
     expect(config.tls).toBe(false);
     expect(config.heartbeatIntervalMs).toBeUndefined();
+    expect(config).not.toHaveProperty('maxEventBufferKiB');
+  });
+
+  it('logs at info, following the configuration, unless --log-level fixes the level', () => {
+    expect(parseAgentFlags({ ...base, logLevel: undefined })).toMatchObject({
+      logLevel: 'info',
+      logLevelFixed: false,
+    });
+    expect(parseAgentFlags({ ...base, logLevel: 'warn' })).toMatchObject({
+      logLevel: 'warn',
+      logLevelFixed: true,
+    });
   });
 
   it.each<[string, Partial<AgentFlags>, RegExp]>([
@@ -83,6 +98,9 @@ describe('parseAgentFlags', () => {
     ['fractional crash count', { crashAfter: '1.5' }, /--crash-after/],
     ['zero concurrency', { maxConcurrentCommands: '0' }, /--max-concurrent-commands/],
     ['capacity that is not a number', { commandCapacity: 'lots' }, /--command-capacity/],
+    ['zero buffer budget', { maxBufferKib: '0' }, /--max-buffer-kib: "0" must be a whole number from 1/],
+    ['buffer budget in MiB', { maxBufferKib: '64M' }, /--max-buffer-kib/],
+    ['buffer budget above the schema maximum', { maxBufferKib: '1048577' }, /--max-buffer-kib/],
   ])('rejects %s with a UsageError naming the flag', (_case, flags, message) => {
     const attempt = () => parseAgentFlags({ ...base, ...flags });
     expect(attempt).toThrow(UsageError);
@@ -142,6 +160,7 @@ describe('agentCommand', () => {
       tls: true,
       facts: { labels: { a: '1', b: '2' }, capabilities: ['block'] },
       logLevel: 'info',
+      logLevelFixed: false,
     });
   });
 

@@ -21,9 +21,11 @@ export interface AgentFlags extends flag.FailureFlags, flag.CommandLimitFlags {
   readonly capabilities?: string;
   readonly label?: string[];
   readonly heartbeatInterval?: string;
+  readonly maxBufferKib?: string;
   readonly tls?: boolean;
   readonly caFile?: string;
-  readonly logLevel: string;
+  /** Absent: `info` until the configuration sets a level. */
+  readonly logLevel?: string;
 }
 
 export interface AgentCommandConfig extends ReferenceAgentConfig {
@@ -33,6 +35,7 @@ export interface AgentCommandConfig extends ReferenceAgentConfig {
 export type AgentRunner = (config: AgentCommandConfig) => Promise<void>;
 
 export const DEFAULT_STATE_DIR = './.corral-agent';
+const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 /** Exit code of the simulated crash (--crash-after): EX_SOFTWARE. */
 export const CRASH_EXIT_CODE = 70;
 
@@ -51,10 +54,17 @@ export function agentCommand(run: AgentRunner = runAgent): Command {
     .option('--type <type>', 'kind of agent, e.g. blocking, scanner, monitor')
     .option('--capabilities <list>', 'comma list of capabilities, e.g. block,scan')
     .option('--label <key=value>', 'label, repeatable', flag.collect)
-    .option('--heartbeat-interval <duration>', "fixed heartbeat interval (default: the server's), e.g. 5s")
+    .option(
+      '--heartbeat-interval <duration>',
+      "fixed heartbeat interval, e.g. 5s (default: the configuration's reportIntervalSeconds, else the server's)",
+    )
+    .option('--max-buffer-kib <n>', flag.MAX_BUFFER_FLAG_HELP)
     .option('--tls', 'connect with TLS')
     .option('--ca-file <file>', 'PEM CA bundle to verify the server (implies --tls)')
-    .option('--log-level <level>', `one of ${flag.LOG_LEVELS.join(', ')}`, 'info');
+    .option(
+      '--log-level <level>',
+      `fixed log level, one of ${flag.LOG_LEVELS.join(', ')} (default: info, then the configuration's logLevel)`,
+    );
   return flag
     .addFailureFlags(flag.addCommandLimitFlags(command), `the process exits with code ${CRASH_EXIT_CODE}`)
     .addHelpText(
@@ -83,11 +93,13 @@ export function parseAgentFlags(flags: AgentFlags): AgentCommandConfig {
       labels: flag.labels('--label', flags.label ?? []),
     },
     ...flag.heartbeatIntervalOption(flags.heartbeatInterval),
+    ...flag.maxBufferOption(flags.maxBufferKib),
     tls: flags.tls === true || caFile !== undefined,
     ...(caFile === undefined ? {} : { caFile }),
     ...flag.commandLimitsOption(flags),
     ...flag.failureModesOption(flags),
-    logLevel: flag.logLevel('--log-level', flags.logLevel),
+    logLevel: flags.logLevel === undefined ? DEFAULT_LOG_LEVEL : flag.logLevel('--log-level', flags.logLevel),
+    logLevelFixed: flags.logLevel !== undefined,
   };
 }
 

@@ -185,6 +185,18 @@ export function heartbeatIntervalOption(value: string | undefined): { heartbeatI
     : { heartbeatIntervalMs: duration('--heartbeat-interval', value, HEARTBEAT_BOUNDS) };
 }
 
+/** The schema's largest bufferSizes.eventBufferKiB: a larger budget could never matter. */
+export const MAX_EVENT_BUFFER_KIB = 1_048_576;
+export const MAX_BUFFER_FLAG_HELP =
+  "memory budget for the agent's event buffer in KiB: configurations asking for more are refused (default 65536)";
+
+/** `--max-buffer-kib`, when given, as the option object both agent commands spread. */
+export function maxBufferOption(value: string | undefined): { maxEventBufferKiB?: number } {
+  return value === undefined
+    ? {}
+    : { maxEventBufferKiB: wholeNumber('--max-buffer-kib', value, 1, MAX_EVENT_BUFFER_KIB) };
+}
+
 /** The simulated failure flags (seed 004) both agent commands take. */
 export interface FailureFlags {
   readonly failRate?: string;

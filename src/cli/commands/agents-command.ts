@@ -1,8 +1,10 @@
-// `corral agents ls|get|rm`: read and unregister agents through the admin API.
+// `corral agents ls|get|groups|rm`: read agents (and their groups) and unregister
+// them through the admin API.
 import { Command, Option } from 'commander';
 import { adminClient, withAdminOptions, type AdminFlags } from '../admin-options.js';
 import { outputOption, printRecords, type OutputFormat } from '../output.js';
 import { UsageError } from '../usage-error.js';
+import { addAgentPoliciesVerb } from './agent-policies-verb.js';
 
 type Flags = AdminFlags & { output: OutputFormat };
 interface AgentJson extends Record<string, unknown> {
@@ -72,6 +74,20 @@ export function agentsCommand(): Command {
 
   withAdminOptions(
     agents
+      .command('groups')
+      .description("an agent's groups, the one whose settings win first")
+      .argument('<id>', 'agent id'),
+  )
+    .addOption(outputOption())
+    .action(async (id: string, flags: Flags) => {
+      const groups = await adminClient(flags).get<{ items: Record<string, unknown>[] }>(
+        `/agents/${encodeURIComponent(id)}/groups`,
+      );
+      printRecords(flags.output, groups, groups.items, ['id', 'name', 'kind', 'priority', 'selector']);
+    });
+
+  withAdminOptions(
+    agents
       .command('rm')
       .description('unregister an agent: revokes its credential and sessions')
       .argument('<id>', 'agent id'),
@@ -87,6 +103,7 @@ export function agentsCommand(): Command {
       );
     });
 
+  addAgentPoliciesVerb(agents);
   return agents;
 }
 

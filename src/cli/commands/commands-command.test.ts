@@ -29,6 +29,10 @@ describe('sendRequestBody', () => {
       type: 'ping',
       target: { kind: 'selector', labels: { env: 'prod', role: 'edge' } },
     });
+    expect(sendRequestBody({ type: 'ping', group: '01JGROUP000000000000000000' })).toEqual({
+      type: 'ping',
+      target: { kind: 'group', groupId: '01JGROUP000000000000000000' },
+    });
   });
 
   it('builds a capability target for the scheduler, with count, labels and a locality hint', () => {
@@ -71,6 +75,8 @@ describe('sendRequestBody', () => {
     [{ type: 'ping', agent: 'a', timeout: 'soon' }, '--timeout'],
     [{ type: 'ping', agent: 'a', timeout: '500ms' }, '--timeout'],
     [{ type: 'ping', agent: 'a', capability: 'scan' }, 'exactly one of'],
+    [{ type: 'ping', group: 'g1', selector: 'x=y' }, 'exactly one of'],
+    [{ type: 'ping', group: 'bad id!' }, '--group'],
     [{ type: 'ping', agent: 'a', count: '2' }, 'go with --capability'],
     [{ type: 'ping', capability: 'scan', count: '0' }, '--count'],
     [{ type: 'ping', capability: 'scan', labels: 'env' }, '--labels'],

@@ -1,6 +1,6 @@
 // `corral commands send|ls|get|cancel|watch|stats`: commands through the admin
 // API. `send` builds the create request from flags (one of --agent, --agents,
-// --selector, --capability); `watch` polls a command until it finishes,
+// --selector, --group, --capability); `watch` polls a command until it finishes,
 // reporting each status change on stderr and the final command on stdout.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
@@ -13,7 +13,7 @@ import { adminClient, withAdminOptions, type AdminFlags } from '../admin-options
 import { outputOption, printRecords, type OutputFormat } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import { positiveInt } from './agents-command.js';
-import { jsonObject } from './agent-flags.js';
+import { agentId, jsonObject } from './agent-flags.js';
 import { commandTypesCommand } from './command-types-command.js';
 
 type Flags = AdminFlags & { output: OutputFormat };
@@ -31,6 +31,7 @@ export interface SendFlags {
   readonly agent?: string;
   readonly agents?: string;
   readonly selector?: string;
+  readonly group?: string;
   readonly capability?: string;
   readonly count?: string;
   readonly labels?: string;
@@ -42,11 +43,11 @@ export interface SendFlags {
 
 /** The create-command body `send` posts; bad flags are UsageErrors naming the flag. */
 export function sendRequestBody(flags: SendFlags): Record<string, unknown> {
-  const targets = [flags.agent, flags.agents, flags.selector, flags.capability].filter(
+  const targets = [flags.agent, flags.agents, flags.selector, flags.group, flags.capability].filter(
     (t) => t !== undefined,
   );
   if (targets.length !== 1)
-    throw new UsageError('give exactly one of --agent, --agents, --selector or --capability');
+    throw new UsageError('give exactly one of --agent, --agents, --selector, --group or --capability');
   if (flags.capability === undefined && (flags.count ?? flags.labels ?? flags.near) !== undefined)
     throw new UsageError('--count, --labels and --near go with --capability');
   return {
@@ -93,6 +94,7 @@ function sendTarget(flags: SendFlags): Record<string, unknown> {
   if (flags.agent !== undefined) return { kind: 'agent', agentId: flags.agent };
   if (flags.agents !== undefined) return { kind: 'agents', agentIds: commaItems('--agents', flags.agents) };
   if (flags.selector !== undefined) return { kind: 'selector', labels: selectorLabels(flags.selector) };
+  if (flags.group !== undefined) return { kind: 'group', groupId: agentId('--group', flags.group) };
   return {
     kind: 'capability',
     capability: flags.capability,
@@ -116,7 +118,7 @@ function localityHint(text: string): Record<string, string> {
   throw new UsageError('--near: give an IPv4 address, a CIDR block, segment=<name> or label:<key>=<value>');
 }
 
-const isTargetRefusal = (error: unknown): error is AdminApiError =>
+export const isTargetRefusal = (error: unknown): error is AdminApiError =>
   error instanceof AdminApiError &&
   error.status === 400 &&
   error.fields.length > 0 &&
@@ -129,7 +131,7 @@ export function commandsCommand(): Command {
     commands
       .command('send')
       .description(
-        'send a command to one agent, a list of agents, the agents a selector matches, or N agents with a capability',
+        'send a command to one agent, a list of agents, the agents a selector matches, a group, or N agents with a capability',
       ),
   )
     .addOption(outputOption())
@@ -137,6 +139,7 @@ export function commandsCommand(): Command {
     .option('--agent <id>', 'one agent')
     .option('--agents <ids>', 'comma list of agents')
     .option('--selector <k=v,...>', 'every enrolled agent with these labels')
+    .option('--group <id>', 'every enrolled member of a group (static or dynamic), as it is now')
     .option('--capability <name>', 'let the scheduler pick --count agents that have this capability')
     .option('--count <n>', 'with --capability: how many agents (default 1)')
     .option('--labels <k=v,...>', 'with --capability: only agents with these labels')

@@ -79,6 +79,16 @@ describe('parseSimulateFlags', () => {
     ['negative stall rate', { stallRate: '-0.1' }, /--stall-rate: "-0.1" must be a number from 0 to 1/],
     ['bad added latency', { addedLatency: 'soon' }, /--added-latency/],
     ['crash after zero', { crashAfter: '0' }, /--crash-after: "0" must be a whole number from 1/],
+    [
+      'buffer budget that is not a number',
+      { maxBufferKib: 'big' },
+      /--max-buffer-kib: "big" must be a whole/,
+    ],
+    [
+      'reject rate above 1',
+      { rejectConfigRate: '2' },
+      /--reject-config-rate: "2" must be a number from 0 to 1/,
+    ],
   ])('rejects %s', (_case, flags, message) => {
     const attempt = () => parseSimulateFlags({ ...base, ...flags });
     expect(attempt).toThrow(UsageError);
@@ -89,6 +99,13 @@ describe('parseSimulateFlags', () => {
 describe('failure simulation flags', () => {
   it('are absent unless given', () => {
     expect(parseSimulateFlags(base).simulation.failureModes).toBeUndefined();
+    expect(parseSimulateFlags(base).simulation).not.toHaveProperty('rejectConfigRate');
+  });
+
+  it('read the configuration refusal rate and the buffer budget', () => {
+    expect(
+      parseSimulateFlags({ ...base, rejectConfigRate: '0.25', maxBufferKib: '1024' }).simulation,
+    ).toMatchObject({ rejectConfigRate: 0.25, maxEventBufferKiB: 1_024 });
   });
 
   it('read rates, latency and crash count into failure modes', () => {
@@ -158,6 +175,10 @@ describe('formatProgress', () => {
       reconnects: 2,
       sessionRefreshes: 0,
       errors: 3,
+      configurationsApplied: 10,
+      configurationsFailed: 0,
+      policySetsApplied: 10,
+      policySetsFailed: 0,
       elapsedMs: 12_345,
       intervalMs: 5_000,
       heartbeatsSentPerSecond: 2,

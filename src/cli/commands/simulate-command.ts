@@ -20,6 +20,8 @@ export interface SimulateFlags extends flag.FailureFlags, flag.CommandLimitFlags
   readonly rampUp: string;
   readonly heartbeatInterval?: string;
   readonly warmupInterval?: string;
+  readonly maxBufferKib?: string;
+  readonly rejectConfigRate?: string;
   readonly idPrefix: string;
   readonly duration: string;
   readonly reportInterval: string;
@@ -45,10 +47,18 @@ export function simulateCommand(run: SimulateRunner = runSimulate): Command {
     .addOption(new Option('--enroll-secret <secret>', 'enrollment secret').env(flag.ENROLL_SECRET_ENV))
     .option('--agents <n>', `number of agents (1-${MAX_SIMULATED_AGENTS})`)
     .option('--ramp-up <duration>', 'spread agent starts evenly over this time', '10s')
-    .option('--heartbeat-interval <duration>', "fixed heartbeat interval (default: the server's)")
+    .option(
+      '--heartbeat-interval <duration>',
+      "fixed heartbeat interval (default: the configuration's reportIntervalSeconds, else the server's)",
+    )
     .option(
       '--warmup-interval <duration>',
       'heartbeat interval until every agent is connected (needs --heartbeat-interval)',
+    )
+    .option('--max-buffer-kib <n>', flag.MAX_BUFFER_FLAG_HELP)
+    .option(
+      '--reject-config-rate <0..1>',
+      'simulate refusals: share of agents that refuse every configuration (reported FAILED)',
     )
     .option('--id-prefix <prefix>', 'agent ids are <prefix>-1 … <prefix>-N', 'sim')
     .option('--duration <duration>', 'stop after this long; 0 runs until SIGINT/SIGTERM', '0')
@@ -93,6 +103,10 @@ export function parseSimulateFlags(flags: SimulateFlags): SimulateConfig {
       rampUpMs: flag.duration('--ramp-up', flags.rampUp, { minMs: 0, maxMs: flag.ONE_DAY_MS }),
       ...flag.heartbeatIntervalOption(flags.heartbeatInterval),
       ...warmup(flags),
+      ...flag.maxBufferOption(flags.maxBufferKib),
+      ...(flags.rejectConfigRate === undefined
+        ? {}
+        : { rejectConfigRate: flag.rate('--reject-config-rate', flags.rejectConfigRate) }),
       idPrefix,
       durationMs: flag.duration('--duration', flags.duration, { minMs: 0 }),
       reportIntervalMs: flag.reportInterval('--report-interval', flags.reportInterval),

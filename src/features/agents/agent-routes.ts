@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { pageOf } from '../../transports/http/json-values.js';
+import { etagOf, ifMatchHeaders, ifMatchRevision } from '../../transports/http/conditional.js';
 import { pageQueryShape, pageRequest, pageResponse } from '../../transports/http/paging.js';
 import {
   addRoute,
@@ -11,7 +12,6 @@ import {
   type RouteDependencies,
   type RouteSpec,
 } from '../../transports/http/route-kit.js';
-import { preconditionFailed } from '../../shared/errors.js';
 import { Role } from '../api-keys/api-key.js';
 import { CONNECTIVITY_VALUES, HEALTH_VALUES } from '../health/health-model.js';
 import { agentMetadataPatchSchema } from './agent.js';
@@ -36,20 +36,9 @@ export const listAgentsQuery = z.strictObject({
   ...pageQueryShape,
 });
 
-const ifMatchHeaders = z.object({
-  'if-match': z
-    .string()
-    .optional()
-    .describe('"<revision>" from the ETag; the update fails with 412 when the agent changed since'),
-});
-
-/** `"7"` → 7; `*` → no condition; anything else cannot match any revision. */
-function expectedRevision(header: string | string[] | undefined): number | undefined {
-  if (header === undefined || header === '*') return undefined;
-  const match = typeof header === 'string' ? /^\s*"(\d{1,15})"\s*$/.exec(header) : null;
-  if (!match?.[1]) throw preconditionFailed('If-Match must be the ETag of the agent ("<revision>") or *');
-  return Number(match[1]);
-}
+const agentIfMatch = ifMatchHeaders(
+  '"<revision>" from the ETag; the update fails with 412 when the agent changed since',
+);
 
 const listAgents = ({ services }: RouteDependencies): RouteSpec<z.ZodType, typeof listAgentsQuery> => ({
   method: 'GET',
@@ -89,7 +78,7 @@ const getAgent = ({ services }: RouteDependencies): RouteSpec<typeof idParams, z
   problems: [404],
   handler: async ({ params, reply }) => {
     const agent = await services.agents.get(params.id);
-    reply.header('etag', `"${agent.revision}"`);
+    reply.header('etag', etagOf(agent.revision));
     return agentJson(agent, services.tracker.get(agent.id));
   },
 });
@@ -107,7 +96,7 @@ export async function agentRoutes(app: FastifyInstance, deps: RouteDependencies)
       'Labels, when given, replace the whole label set. Send If-Match with the ETag to avoid overwriting a concurrent change.',
     tags: TAGS,
     params: idParams,
-    headers: ifMatchHeaders,
+    headers: agentIfMatch,
     body: agentMetadataPatchSchema,
     responses: { 200: { description: 'The updated agent', schema: agentJsonSchema } },
     problems: [404, 412],
@@ -116,9 +105,9 @@ export async function agentRoutes(app: FastifyInstance, deps: RouteDependencies)
         context,
         params.id,
         body,
-        expectedRevision(request.headers['if-match']),
+        ifMatchRevision(request.headers['if-match'], 'agent'),
       );
-      reply.header('etag', `"${updated.revision}"`);
+      reply.header('etag', etagOf(updated.revision));
       return agentJson(updated, services.tracker.get(updated.id));
     },
   });

@@ -1,6 +1,6 @@
 // Agent registration and lifecycle: enroll and re-enroll, read, list, update
 // metadata, unregister (decommission), fleet statistics.
-import type { Database } from '../../infra/store/stores.js';
+import type { Database, Stores } from '../../infra/store/stores.js';
 import type { Clock } from '../../shared/clock.js';
 import {
   alreadyExists,
@@ -49,10 +49,27 @@ export interface FleetStatistics extends FleetCounts {
   readonly connected: number;
 }
 
+/** Follows one agent change for another feature: `written` in the change's transaction, `committed` after it. */
+export interface AgentChangeWatch {
+  written(): Promise<void>;
+  committed(): void;
+}
+
 /** Hooks other features attach to agent lifecycle changes. */
 export interface AgentLifecycleHooks {
   onUnregistered(agentId: string, endedSessions: readonly AgentSession[]): Promise<void>;
+  /**
+   * Called in the transaction of every change that can move an agent in or out
+   * of label-selected sets (groups) — enrollment, re-enrollment, a label edit,
+   * unregistration — before the write; the watch it returns records what moved.
+   */
+  watchChange?(
+    stores: Stores,
+    change: { readonly agentId: string; readonly actor: string; readonly reason: string },
+  ): Promise<AgentChangeWatch>;
 }
+
+const NO_WATCH: AgentChangeWatch = { written: async () => undefined, committed: () => undefined };
 
 export class AgentService {
   constructor(
@@ -73,7 +90,8 @@ export class AgentService {
         ? this.ids.next().toLowerCase()
         : validate(agentIdSchema, input.agentId, 'facts.agentId');
     const now = this.clock.now();
-    return this.db.transaction(async (stores) => {
+    let watch = NO_WATCH;
+    const result = await this.db.transaction(async (stores): Promise<EnrollResult> => {
       const secret = await this.enrollment.consume(stores, input.enrollmentSecret);
       const existing = await stores.agents.get(agentId);
       const actor = `agent:${agentId}`;
@@ -90,6 +108,7 @@ export class AgentService {
         ) {
           throw permissionDenied(`the credential does not belong to agent ${JSON.stringify(agentId)}`);
         }
+        watch = await this.watch(stores, agentId, actor, 're_enrolled');
         await stores.agents.updateFacts(agentId, facts, now);
         await stores.events.append([
           this.events.make(EventType.AgentUpdated, { kind: 'agent', id: agentId }, actor, {
@@ -97,6 +116,7 @@ export class AgentService {
             facts,
           }),
         ]);
+        await watch.written();
         return { agentId, credential: undefined, reEnrolled: true };
       }
       const credential = issueToken(TokenKind.AgentCredential);
@@ -107,6 +127,7 @@ export class AgentService {
         enrolledAt: now,
         enrollmentSecretId: secret.id,
       };
+      watch = await this.watch(stores, agentId, actor, 'enrolled');
       if (existing) await stores.agents.reinstate(record);
       else await stores.agents.insert(record);
       await stores.events.append([
@@ -116,8 +137,11 @@ export class AgentService {
           reinstated: existing !== undefined,
         }),
       ]);
+      await watch.written();
       return { agentId, credential: credential.value, reEnrolled: false };
     });
+    watch.committed();
+    return result;
   }
 
   /** Checks an agent credential; used by Authenticate. */
@@ -157,13 +181,16 @@ export class AgentService {
     expectedRevision?: number,
   ): Promise<Agent> {
     const fields = typeof patch === 'object' && patch !== null ? Object.keys(patch) : [];
-    return this.auditor.run(
+    let watch = NO_WATCH;
+    const agent = await this.auditor.run(
       context,
       { action: 'agent.update', targetKind: 'agent', targetId: id, details: { fields } },
       async (stores) => {
         const changes = validate(agentMetadataPatchSchema, patch);
         const current = await stores.agents.get(id);
         if (!current || current.status === Connectivity.Decommissioned) throw notFound('agent', id);
+        if (changes.labels !== undefined)
+          watch = await this.watch(stores, id, context.principal.actor, 'labels_changed');
         const updated = await stores.agents.updateMetadata(id, changes, this.clock.now(), expectedRevision);
         if (!updated)
           throw preconditionFailed(
@@ -175,17 +202,22 @@ export class AgentService {
             changes,
           }),
         ]);
+        await watch.written();
         return updated;
       },
     );
+    watch.committed();
+    return agent;
   }
 
   async unregister(context: RequestContext, id: string): Promise<void> {
+    let watch = NO_WATCH;
     const endedSessions = await this.auditor.run(
       context,
       { action: 'agent.unregister', targetKind: 'agent', targetId: id },
       async (stores) => {
         const now = this.clock.now();
+        watch = await this.watch(stores, id, context.principal.actor, 'unregistered');
         if (!(await stores.agents.decommission(id, now))) throw notFound('agent', id);
         const sessions = await stores.sessions.deleteForAgent(id);
         await stores.events.append([
@@ -193,11 +225,17 @@ export class AgentService {
             sessionsEnded: sessions.length,
           }),
         ]);
+        await watch.written();
         return sessions;
       },
     );
+    watch.committed();
     await this.hooks.onUnregistered(id, endedSessions);
     this.connections().disconnect(id, 'unregistered');
+  }
+
+  private watch(stores: Stores, agentId: string, actor: string, reason: string): Promise<AgentChangeWatch> {
+    return this.hooks.watchChange?.(stores, { agentId, actor, reason }) ?? Promise.resolve(NO_WATCH);
   }
 
   async statistics(): Promise<FleetStatistics> {

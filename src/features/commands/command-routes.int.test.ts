@@ -1,4 +1,4 @@
-// Admin API command routes over real services: create (single, bulk,
+// Admin API command routes over real services: create (single, bulk, group,
 // idempotent), read, list with filters and paging, cancel, one agent's
 // commands, the seed paths, roles and bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,6 +75,31 @@ describe('POST /api/v1/commands', () => {
     expect(children).toHaveLength(2);
     expect(command.params).toMatchObject({ scope: 'full', durationSeconds: 600, intensity: 'medium' });
     expect(await listIds(`/api/v1/commands?parentId=${command.id}&order=asc`)).toEqual(children);
+  });
+
+  it('expands a group into its members when created; the parent keeps the group target', async () => {
+    const groups = api.t.services.groups;
+    const prod = await groups.create(api.t.admin, {
+      name: 'cmd-prod',
+      kind: 'dynamic',
+      selector: { env: 'prod' },
+    });
+    const { command, children } = await create({ type: 'ping', target: { kind: 'group', groupId: prod.id } });
+    expect(command.target).toEqual({ kind: 'group', groupId: prod.id });
+    const childAgents = await Promise.all(children.map((id) => api.t.services.commands.get(id)));
+    expect(childAgents.map((c) => c.agentId).sort()).toEqual(['agent-a', 'agent-b']);
+    const empty = await groups.create(api.t.admin, { name: 'cmd-empty', kind: 'static' });
+    for (const [groupId, says] of [
+      ['no-such-group', 'no group'],
+      [empty.id, 'no enrolled member'],
+    ] as const) {
+      const response = await api.call('POST', '/api/v1/commands', {
+        body: { type: 'ping', target: { kind: 'group', groupId } },
+      });
+      expect(response.statusCode, response.body).toBe(400);
+      expect(fieldsOf(response)).toEqual(['target.groupId']);
+      expect(response.body).toContain(says);
+    }
   });
 
   it.each([

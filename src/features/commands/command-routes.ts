@@ -205,7 +205,7 @@ export async function commandRoutes(app: FastifyInstance, deps: RouteDependencie
     role: Role.Operator,
     summary: 'Create a command',
     description:
-      'Sends a command to one agent, a list of agents, the agents a label selector matches, or `count` agents with a capability that the scheduler chooses (one per-agent command each, under a bulk parent). Emergency commands (priority emergency, or an emergency type such as isolate) need the **admin** role. 201 for a new command; 200 when the Idempotency-Key replays an earlier one; 429 with Retry-After when the placement queue (COMMAND_QUEUE_SIZE) has no room for a capability target.',
+      'Sends a command to one agent, a list of agents, the agents a label selector matches, the members of a group (static or dynamic, resolved when the command is created; the parent keeps the group target; 400 naming target.groupId for an unknown group, an empty one or one with more than 10,000 members), or `count` agents with a capability that the scheduler chooses (one per-agent command each, under a bulk parent). Emergency commands (priority emergency, or an emergency type such as isolate) need the **admin** role. 201 for a new command; 200 when the Idempotency-Key replays an earlier one; 429 with Retry-After when the placement queue (COMMAND_QUEUE_SIZE) has no room for a capability target.',
     tags: TAGS,
     headers: createHeaders,
     body: createCommandRequestSchema,
@@ -235,9 +235,9 @@ export async function commandRoutes(app: FastifyInstance, deps: RouteDependencie
     method: 'POST',
     url: '/commands/emergency',
     role: Role.Admin,
-    summary: 'Emergency shutdown, restart or isolate for the fleet or a selector',
+    summary: 'Emergency shutdown, restart or isolate for the fleet, a selector or a group',
     description:
-      'One bulk command at emergency priority: ahead of every queue and through maintenance mode. `confirm` must repeat `action` exactly. Admin only; refusals are audited.',
+      'One bulk command at emergency priority: ahead of every queue and through maintenance mode. Scope: the fleet, a label selector, or the members of a group (kind group with its groupId). `confirm` must repeat `action` exactly. Admin only; refusals are audited.',
     tags: TAGS,
     body: emergencyRequestSchema,
     responses: { 201: { description: 'Created', schema: createdCommandJsonSchema } },

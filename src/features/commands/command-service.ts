@@ -3,8 +3,8 @@
 // target into children the scheduler places), read, list, cancel. Every change
 // commits with its events and audit entry; the hooks hand the result to
 // dispatch and placement.
-import { createHash } from 'node:crypto';
 import type { Database, Stores } from '../../infra/store/stores.js';
+import { contentHash } from '../../shared/canonical-json.js';
 import type { Clock } from '../../shared/clock.js';
 import {
   invalidArgument,
@@ -156,7 +156,7 @@ export class CommandService {
   }
 
   /**
-   * Fleet- or selector-wide shutdown, restart or isolate at emergency priority
+   * Fleet-, selector- or group-wide shutdown, restart or isolate at emergency priority
    * (admin only, confirmed by repeating the action). One bulk command.
    */
   async emergency(context: RequestContext, body: unknown): Promise<CreatedCommand> {
@@ -188,10 +188,13 @@ export class CommandService {
         ]),
       );
     }
+    const { scope } = request;
     const target =
-      request.scope.kind === 'selector'
-        ? { kind: 'selector', labels: request.scope.labels }
-        : { kind: 'agents', agentIds };
+      scope.kind === 'selector'
+        ? { kind: 'selector', labels: scope.labels }
+        : scope.kind === 'group'
+          ? { kind: 'group', groupId: scope.groupId }
+          : { kind: 'agents', agentIds };
     return this.create(context, {
       type: request.action,
       priority: 'emergency',
@@ -322,15 +325,5 @@ export class CommandService {
 
 /** The identity of a request for Idempotency-Key checks: the body as sent (key order aside) and who sent it. */
 function hashRequest(body: unknown, requester: string): string {
-  return createHash('sha256').update(stableJson({ requester, body })).digest('hex');
-}
-
-/** JSON with object keys sorted, so that the same content always gives the same text. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
+  return contentHash({ requester, body });
 }

@@ -1,11 +1,13 @@
 // Resolving a command's target to the agents it runs on, when it is created:
 // an agent or a list (each must be enrolled), a label selector (the enrolled
-// agents it matches then), the whole fleet (emergency controls), or, for a
-// capability target, nobody yet: the scheduler places those children later.
+// agents it matches then), a group (its enrolled members then, static or
+// dynamic), the whole fleet (emergency controls), or, for a capability target,
+// nobody yet: the scheduler places those children later.
 import type { Stores } from '../../infra/store/stores.js';
 import { invalidArgument, type FieldViolation } from '../../shared/errors.js';
 import { Connectivity } from '../health/health-model.js';
 import type { AgentFilter } from '../agents/agent-store.js';
+import { collectMemberIds } from '../groups/group-members.js';
 import type { CommandTarget } from './command.js';
 import { MAX_TARGET_AGENTS } from './command.js';
 
@@ -50,13 +52,17 @@ export async function resolveTarget(stores: Stores, target: CommandTarget): Prom
     }
     case 'capability':
       return { kind: 'unplaced', count: target.count };
-    case 'group':
-      throw invalidArgument('group targets are not available yet', [
-        {
-          field: 'target.kind',
-          description: 'groups arrive with the configuration issue; use a selector or agent list',
-        },
-      ]);
+    case 'group': {
+      const refuse = (message: string, description: string) =>
+        invalidArgument(message, [{ field: 'target.groupId', description }]);
+      const group = await stores.groups.get(target.groupId);
+      if (!group) throw refuse('unknown target group', `no group ${JSON.stringify(target.groupId)}`);
+      const ids = await collectMemberIds(stores.groups, group, MAX_TARGET_AGENTS);
+      if (ids.length > MAX_TARGET_AGENTS)
+        throw refuse('group has too many members', `has more than ${MAX_TARGET_AGENTS} enrolled members`);
+      if (ids.length === 0) throw refuse('group has no member', 'has no enrolled member');
+      return { kind: 'agents', agentIds: ids };
+    }
   }
 }
 

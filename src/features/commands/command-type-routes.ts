@@ -4,7 +4,8 @@
 // force=true). Names hold a colon (`custom:foo`); sent raw or as %3A, both work.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { preconditionFailed } from '../../shared/errors.js';
+import { isCorralError, type CorralError } from '../../shared/errors.js';
+import { etagOf, ifMatchHeaders, ifMatchRevision } from '../../transports/http/conditional.js';
 import { idempotencyHeaders, sendIdempotent } from '../../transports/http/idempotent-create.js';
 import { HttpProblem } from '../../transports/http/problem.js';
 import { addRoute, type RouteDependencies } from '../../transports/http/route-kit.js';
@@ -34,9 +35,6 @@ const nameParams = z.strictObject({
     .describe('A built-in name or custom:<name> (the colon may be sent as %3A)'),
 });
 
-const ifMatch = (description: string) =>
-  z.object({ 'if-match': z.string().optional().describe(description) });
-
 const deleteQuery = z.strictObject({
   force: z
     .enum(['true', 'false'], { error: 'must be true or false' })
@@ -45,7 +43,8 @@ const deleteQuery = z.strictObject({
     .describe('Delete even while unfinished commands use the type'),
 });
 
-const etagOf = (view: CommandTypeView) => (view.kind === 'custom' ? `"${view.stored.revision}"` : undefined);
+const etagOfType = (view: CommandTypeView) =>
+  view.kind === 'custom' ? etagOf(view.stored.revision) : undefined;
 
 /**
  * The revision an If-Match header asks for: `"3"` → 3, `*` → any. A missing
@@ -58,17 +57,20 @@ async function expectedRevision(
   what: { readonly action: string; readonly name: string; readonly required: boolean },
   header: string | string[] | undefined,
 ): Promise<number | undefined> {
-  if (header === '*' || (header === undefined && !what.required)) return undefined;
-  const match = typeof header === 'string' ? /^\s*"(\d{1,15})"\s*$/.exec(header) : null;
-  if (match?.[1]) return Number(match[1]);
-  const refusal =
-    header === undefined
-      ? new HttpProblem(
-          428,
-          'precondition_required',
-          'If-Match is required: send the ETag from GET /api/v1/command-types/{name}, or * to replace whatever is there',
-        )
-      : preconditionFailed('If-Match must be the ETag of the command type ("<revision>") or *');
+  let refusal: HttpProblem | CorralError;
+  if (header === undefined && what.required)
+    refusal = new HttpProblem(
+      428,
+      'precondition_required',
+      'If-Match is required: send the ETag from GET /api/v1/command-types/{name}, or * to replace whatever is there',
+    );
+  else
+    try {
+      return ifMatchRevision(header, 'command type');
+    } catch (error) {
+      if (!isCorralError(error)) throw error;
+      refusal = error;
+    }
   await deps.services.auditor.refused(
     context,
     { action: what.action, targetKind: 'command_type', targetId: what.name },
@@ -106,7 +108,7 @@ export async function commandTypeRoutes(
     problems: [404],
     handler: async ({ params, reply }) => {
       const view = await types.get(params.name);
-      const etag = etagOf(view);
+      const etag = etagOfType(view);
       if (etag) reply.header('etag', etag);
       return commandTypeJson(view);
     },
@@ -141,7 +143,7 @@ export async function commandTypeRoutes(
       'Replaces description, schema and example. If-Match is required: the ETag from GET (412 when the type changed since), or * to replace unconditionally. Commands already created keep the params they were checked with.',
     tags: TAGS,
     params: nameParams,
-    headers: ifMatch('"<revision>" from the ETag, or *; required'),
+    headers: ifMatchHeaders('"<revision>" from the ETag, or *; required'),
     body: replaceCommandTypeBodySchema,
     responses: { 200: { description: 'The type at its new revision', schema: commandTypeJsonSchema } },
     problems: [404, 412, 428],
@@ -149,7 +151,7 @@ export async function commandTypeRoutes(
       const what = { action: 'command_type.update', name: params.name, required: true };
       const revision = await expectedRevision(deps, context, what, request.headers['if-match']);
       const stored = await types.replace(context, params.name, body, revision);
-      reply.header('etag', `"${stored.revision}"`);
+      reply.header('etag', etagOf(stored.revision));
       return commandTypeJson({ kind: 'custom', stored });
     },
   });
@@ -163,7 +165,7 @@ export async function commandTypeRoutes(
     tags: TAGS,
     params: nameParams,
     query: deleteQuery,
-    headers: ifMatch('"<revision>" from the ETag: delete only if the type has not changed since'),
+    headers: ifMatchHeaders('"<revision>" from the ETag: delete only if the type has not changed since'),
     responses: { 204: { description: 'Deleted' } },
     problems: [404, 412],
     handler: async ({ params, query, context, request, reply }) => {

@@ -42,6 +42,27 @@ describe('POST /api/v1/commands/emergency', () => {
     expect((response.json() as { children: string[] }).children).toHaveLength(1);
   });
 
+  it("narrows to a group's members, and refuses an unknown group naming it", async () => {
+    const web = await api.t.services.groups.create(api.t.admin, { name: 'web', kind: 'static' });
+    await api.t.services.groups.addMembers(api.t.admin, web.id, { agentIds: ['e2'] });
+    const response = await api.call('POST', '/api/v1/commands/emergency', {
+      body: body({ scope: { kind: 'group', groupId: web.id } }),
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const { command, children } = response.json() as {
+      command: { target: unknown; priority: string };
+      children: string[];
+    };
+    expect(command).toMatchObject({ target: { kind: 'group', groupId: web.id }, priority: 'emergency' });
+    expect(children).toHaveLength(1);
+    expect((await api.t.services.commands.get(children[0] ?? '')).agentId).toBe('e2');
+    const unknown = await api.call('POST', '/api/v1/commands/emergency', {
+      body: body({ scope: { kind: 'group', groupId: 'ghost' } }),
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().errors.map((e: { field: string }) => e.field)).toEqual(['target.groupId']);
+  });
+
   it('refuses without the exact confirmation, and from a non-admin, auditing both', async () => {
     const unconfirmed = await api.call('POST', '/api/v1/commands/emergency', {
       body: body({ confirm: 'yes' }),

@@ -1,4 +1,4 @@
-// Emergency controls: fleet-wide (or for a selector) shutdown, restart or
+// Emergency controls: fleet-wide (or for a selector or a group) shutdown, restart or
 // isolate, at emergency priority — ahead of every queue and through
 // maintenance mode. The caller must repeat the action in `confirm`, so a
 // mistyped request cannot take the fleet down.
@@ -12,10 +12,16 @@ export type EmergencyAction = (typeof EMERGENCY_ACTIONS)[number];
 export const emergencyRequestSchema = z
   .object({
     action: z.enum(EMERGENCY_ACTIONS),
-    /** The whole fleet, or the agents matching a label selector. */
+    /** The whole fleet, the agents matching a label selector, or a group's members. */
     scope: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('fleet') }).strict(),
       z.object({ kind: z.literal('selector'), labels: labelsSchema }).strict(),
+      z
+        .object({
+          kind: z.literal('group'),
+          groupId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/, 'must be a group id'),
+        })
+        .strict(),
     ]),
     /** Must repeat `action` exactly. */
     confirm: z.string(),

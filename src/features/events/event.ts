@@ -16,6 +16,25 @@ export const EventType = {
   CommandTypeRegistered: 'command_type_registered',
   CommandTypeUpdated: 'command_type_updated',
   CommandTypeDeleted: 'command_type_deleted',
+  GroupCreated: 'group_created',
+  GroupUpdated: 'group_updated',
+  GroupDeleted: 'group_deleted',
+  GroupMembershipChanged: 'group_membership_changed',
+  PolicyCreated: 'policy_created',
+  PolicyUpdated: 'policy_updated',
+  PolicyDeleted: 'policy_deleted',
+  PolicyAssigned: 'policy_assigned',
+  PolicyUnassigned: 'policy_unassigned',
+  ConfigUpdated: 'config_updated',
+  ConfigApplied: 'config_applied',
+  ConfigFailed: 'config_failed',
+  ConfigDrifted: 'config_drifted',
+  PolicyApplied: 'policy_applied',
+  PolicyFailed: 'policy_failed',
+  ComplianceChanged: 'compliance_changed',
+  BackupCreated: 'backup_created',
+  BackupRestored: 'backup_restored',
+  StateImported: 'state_imported',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
@@ -28,7 +47,17 @@ export interface EventEnvelope<T = Record<string, unknown>> {
   readonly schemaVersion: number;
   readonly occurredAt: number;
   readonly subject: {
-    readonly kind: 'agent' | 'session' | 'enrollment_secret' | 'api_key' | 'command' | 'command_type';
+    readonly kind:
+      | 'agent'
+      | 'session'
+      | 'enrollment_secret'
+      | 'api_key'
+      | 'command'
+      | 'command_type'
+      | 'group'
+      | 'policy'
+      | 'configuration'
+      | 'backup';
     readonly id: string;
   };
   /** Who caused it: `api_key:<id>`, `agent:<id>` or `system`. */

@@ -5,6 +5,7 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 import type { AgentCommand as _corral_agent_v1_AgentCommand, AgentCommand__Output as _corral_agent_v1_AgentCommand__Output } from './corral/agent/v1/AgentCommand.js';
 import type { AgentFacts as _corral_agent_v1_AgentFacts, AgentFacts__Output as _corral_agent_v1_AgentFacts__Output } from './corral/agent/v1/AgentFacts.js';
 import type { AgentMessage as _corral_agent_v1_AgentMessage, AgentMessage__Output as _corral_agent_v1_AgentMessage__Output } from './corral/agent/v1/AgentMessage.js';
+import type { AgentPolicy as _corral_agent_v1_AgentPolicy, AgentPolicy__Output as _corral_agent_v1_AgentPolicy__Output } from './corral/agent/v1/AgentPolicy.js';
 import type { AgentServiceClient as _corral_agent_v1_AgentServiceClient, AgentServiceDefinition as _corral_agent_v1_AgentServiceDefinition } from './corral/agent/v1/AgentService.js';
 import type { AgentSettings as _corral_agent_v1_AgentSettings, AgentSettings__Output as _corral_agent_v1_AgentSettings__Output } from './corral/agent/v1/AgentSettings.js';
 import type { AuthenticateRequest as _corral_agent_v1_AuthenticateRequest, AuthenticateRequest__Output as _corral_agent_v1_AuthenticateRequest__Output } from './corral/agent/v1/AuthenticateRequest.js';
@@ -16,6 +17,8 @@ import type { CommandUpdate as _corral_agent_v1_CommandUpdate, CommandUpdate__Ou
 import type { CommandUpdateReceipt as _corral_agent_v1_CommandUpdateReceipt, CommandUpdateReceipt__Output as _corral_agent_v1_CommandUpdateReceipt__Output } from './corral/agent/v1/CommandUpdateReceipt.js';
 import type { CommandUpdateReceipts as _corral_agent_v1_CommandUpdateReceipts, CommandUpdateReceipts__Output as _corral_agent_v1_CommandUpdateReceipts__Output } from './corral/agent/v1/CommandUpdateReceipts.js';
 import type { CommandUpdates as _corral_agent_v1_CommandUpdates, CommandUpdates__Output as _corral_agent_v1_CommandUpdates__Output } from './corral/agent/v1/CommandUpdates.js';
+import type { ConfigurationReport as _corral_agent_v1_ConfigurationReport, ConfigurationReport__Output as _corral_agent_v1_ConfigurationReport__Output } from './corral/agent/v1/ConfigurationReport.js';
+import type { ConfigurationUpdate as _corral_agent_v1_ConfigurationUpdate, ConfigurationUpdate__Output as _corral_agent_v1_ConfigurationUpdate__Output } from './corral/agent/v1/ConfigurationUpdate.js';
 import type { ConnectAck as _corral_agent_v1_ConnectAck, ConnectAck__Output as _corral_agent_v1_ConnectAck__Output } from './corral/agent/v1/ConnectAck.js';
 import type { Drain as _corral_agent_v1_Drain, Drain__Output as _corral_agent_v1_Drain__Output } from './corral/agent/v1/Drain.js';
 import type { EnrollRequest as _corral_agent_v1_EnrollRequest, EnrollRequest__Output as _corral_agent_v1_EnrollRequest__Output } from './corral/agent/v1/EnrollRequest.js';
@@ -24,6 +27,8 @@ import type { Heartbeat as _corral_agent_v1_Heartbeat, Heartbeat__Output as _cor
 import type { HeartbeatAck as _corral_agent_v1_HeartbeatAck, HeartbeatAck__Output as _corral_agent_v1_HeartbeatAck__Output } from './corral/agent/v1/HeartbeatAck.js';
 import type { HeartbeatRequest as _corral_agent_v1_HeartbeatRequest, HeartbeatRequest__Output as _corral_agent_v1_HeartbeatRequest__Output } from './corral/agent/v1/HeartbeatRequest.js';
 import type { HeartbeatResponse as _corral_agent_v1_HeartbeatResponse, HeartbeatResponse__Output as _corral_agent_v1_HeartbeatResponse__Output } from './corral/agent/v1/HeartbeatResponse.js';
+import type { PolicySetReport as _corral_agent_v1_PolicySetReport, PolicySetReport__Output as _corral_agent_v1_PolicySetReport__Output } from './corral/agent/v1/PolicySetReport.js';
+import type { PolicySetUpdate as _corral_agent_v1_PolicySetUpdate, PolicySetUpdate__Output as _corral_agent_v1_PolicySetUpdate__Output } from './corral/agent/v1/PolicySetUpdate.js';
 import type { RefreshSessionRequest as _corral_agent_v1_RefreshSessionRequest, RefreshSessionRequest__Output as _corral_agent_v1_RefreshSessionRequest__Output } from './corral/agent/v1/RefreshSessionRequest.js';
 import type { RefreshSessionResponse as _corral_agent_v1_RefreshSessionResponse, RefreshSessionResponse__Output as _corral_agent_v1_RefreshSessionResponse__Output } from './corral/agent/v1/RefreshSessionResponse.js';
 import type { ServerMessage as _corral_agent_v1_ServerMessage, ServerMessage__Output as _corral_agent_v1_ServerMessage__Output } from './corral/agent/v1/ServerMessage.js';
@@ -43,6 +48,7 @@ export interface ProtoGrpcType {
         AgentCommand: MessageTypeDefinition<_corral_agent_v1_AgentCommand, _corral_agent_v1_AgentCommand__Output>
         AgentFacts: MessageTypeDefinition<_corral_agent_v1_AgentFacts, _corral_agent_v1_AgentFacts__Output>
         AgentMessage: MessageTypeDefinition<_corral_agent_v1_AgentMessage, _corral_agent_v1_AgentMessage__Output>
+        AgentPolicy: MessageTypeDefinition<_corral_agent_v1_AgentPolicy, _corral_agent_v1_AgentPolicy__Output>
         /**
          * AgentService is the only service an agent talks to.
          * 
@@ -59,6 +65,7 @@ export interface ProtoGrpcType {
          */
         AgentService: SubtypeConstructor<typeof grpc.Client, _corral_agent_v1_AgentServiceClient> & { service: _corral_agent_v1_AgentServiceDefinition }
         AgentSettings: MessageTypeDefinition<_corral_agent_v1_AgentSettings, _corral_agent_v1_AgentSettings__Output>
+        ApplyOutcome: EnumTypeDefinition
         AuthenticateRequest: MessageTypeDefinition<_corral_agent_v1_AuthenticateRequest, _corral_agent_v1_AuthenticateRequest__Output>
         AuthenticateResponse: MessageTypeDefinition<_corral_agent_v1_AuthenticateResponse, _corral_agent_v1_AuthenticateResponse__Output>
         CommandBatch: MessageTypeDefinition<_corral_agent_v1_CommandBatch, _corral_agent_v1_CommandBatch__Output>
@@ -69,6 +76,8 @@ export interface ProtoGrpcType {
         CommandUpdateReceipt: MessageTypeDefinition<_corral_agent_v1_CommandUpdateReceipt, _corral_agent_v1_CommandUpdateReceipt__Output>
         CommandUpdateReceipts: MessageTypeDefinition<_corral_agent_v1_CommandUpdateReceipts, _corral_agent_v1_CommandUpdateReceipts__Output>
         CommandUpdates: MessageTypeDefinition<_corral_agent_v1_CommandUpdates, _corral_agent_v1_CommandUpdates__Output>
+        ConfigurationReport: MessageTypeDefinition<_corral_agent_v1_ConfigurationReport, _corral_agent_v1_ConfigurationReport__Output>
+        ConfigurationUpdate: MessageTypeDefinition<_corral_agent_v1_ConfigurationUpdate, _corral_agent_v1_ConfigurationUpdate__Output>
         ConnectAck: MessageTypeDefinition<_corral_agent_v1_ConnectAck, _corral_agent_v1_ConnectAck__Output>
         Drain: MessageTypeDefinition<_corral_agent_v1_Drain, _corral_agent_v1_Drain__Output>
         EnrollRequest: MessageTypeDefinition<_corral_agent_v1_EnrollRequest, _corral_agent_v1_EnrollRequest__Output>
@@ -77,6 +86,8 @@ export interface ProtoGrpcType {
         HeartbeatAck: MessageTypeDefinition<_corral_agent_v1_HeartbeatAck, _corral_agent_v1_HeartbeatAck__Output>
         HeartbeatRequest: MessageTypeDefinition<_corral_agent_v1_HeartbeatRequest, _corral_agent_v1_HeartbeatRequest__Output>
         HeartbeatResponse: MessageTypeDefinition<_corral_agent_v1_HeartbeatResponse, _corral_agent_v1_HeartbeatResponse__Output>
+        PolicySetReport: MessageTypeDefinition<_corral_agent_v1_PolicySetReport, _corral_agent_v1_PolicySetReport__Output>
+        PolicySetUpdate: MessageTypeDefinition<_corral_agent_v1_PolicySetUpdate, _corral_agent_v1_PolicySetUpdate__Output>
         RefreshSessionRequest: MessageTypeDefinition<_corral_agent_v1_RefreshSessionRequest, _corral_agent_v1_RefreshSessionRequest__Output>
         RefreshSessionResponse: MessageTypeDefinition<_corral_agent_v1_RefreshSessionResponse, _corral_agent_v1_RefreshSessionResponse__Output>
         ServerMessage: MessageTypeDefinition<_corral_agent_v1_ServerMessage, _corral_agent_v1_ServerMessage__Output>

@@ -4,9 +4,12 @@ import type { AgentStore } from '../../features/agents/agent-store.js';
 import type { ApiKeyStore } from '../../features/api-keys/api-key-store.js';
 import type { AuditStore } from '../../features/audit/audit-store.js';
 import type { CommandStore } from '../../features/commands/command-store.js';
+import type { ConfigurationStore } from '../../features/configuration/configuration-store.js';
 import type { CommandTypeStore } from '../../features/commands/command-type-store.js';
 import type { EnrollmentSecretStore } from '../../features/enrollment/enrollment-secret-store.js';
 import type { EventStore } from '../../features/events/event-store.js';
+import type { GroupStore } from '../../features/groups/group-store.js';
+import type { PolicyStore } from '../../features/policies/policy-store.js';
 import type { EventEnvelope } from '../../features/events/event.js';
 import type { SessionStore } from '../../features/sessions/session-store.js';
 
@@ -19,6 +22,9 @@ export interface Stores {
   readonly apiKeys: ApiKeyStore;
   readonly commands: CommandStore;
   readonly commandTypes: CommandTypeStore;
+  readonly policies: PolicyStore;
+  readonly groups: GroupStore;
+  readonly configuration: ConfigurationStore;
 }
 
 export interface Database extends Stores {

@@ -16,6 +16,8 @@ import { toGrpcError } from './status.js';
 import { heartbeatFromWire } from './wire-mapping.js';
 import { receiptsFromWire, updatesFromWire } from './command-wire.js';
 import type { CommandDispatcher } from '../../features/commands/command-dispatcher.js';
+import type { DesiredStateDistributor } from '../../features/configuration/desired-state-distributor.js';
+import { applyReportFromWire } from './desired-state-wire.js';
 
 export interface ConnectDeps extends HandlerDeps {
   readonly sessions: SessionService;
@@ -29,6 +31,7 @@ export interface ConnectDeps extends HandlerDeps {
   /** Warn the agent this long before its session ends. */
   readonly expiryNoticeMs: number;
   readonly commands: CommandDispatcher;
+  readonly desiredState: DesiredStateDistributor;
 }
 
 const METHOD = 'Connect';
@@ -93,6 +96,7 @@ async function open(
     if (deps.hub.remove(stream)) {
       deps.tracker.streamClosed(agent);
       deps.commands.agentDisconnected(agent.id);
+      deps.desiredState.agentDisconnected(agent.id);
     }
   };
   call.on('end', () => {
@@ -113,6 +117,8 @@ async function open(
   scheduleExpiry(stream, deps);
   // Whatever is still owed to this agent (queued, or sent and never acknowledged) goes out now.
   deps.commands.agentConnected(session.agentId);
+  // Its configuration and policy set go out too (the agent reports what it applied).
+  deps.desiredState.agentConnected(session.agentId);
   return { stream, agent };
 }
 
@@ -159,6 +165,16 @@ class StreamSession {
           this.deps.metrics.streamMessages.inc({ direction: 'in', kind: 'command_updates' });
           for (const report of updatesFromWire(this.agent.id, message.commandUpdates))
             this.deps.commands.report(report);
+          return;
+        case 'configurationReport':
+          this.deps.metrics.streamMessages.inc({ direction: 'in', kind: 'configuration_report' });
+          this.deps.desiredState.report(
+            applyReportFromWire(this.agent.id, 'config', message.configurationReport),
+          );
+          return;
+        case 'policyReport':
+          this.deps.metrics.streamMessages.inc({ direction: 'in', kind: 'policy_report' });
+          this.deps.desiredState.report(applyReportFromWire(this.agent.id, 'policy', message.policyReport));
           return;
         default:
           // A kind this server does not know (a newer agent): ignore it.

@@ -41,6 +41,7 @@ export async function startGrpcHarness(
     sessionTtlMs: options.sessionTtlMs ?? 3_600_000,
     connections: () => hub,
     commandLink: () => hub,
+    desiredStateLink: () => hub,
   });
   const metrics = new CorralMetrics({
     counts: () => t.backends.db.agents.counts(),
@@ -53,6 +54,7 @@ export async function startGrpcHarness(
     commandsDelivered: () => t.services.dispatcher.delivered,
     commandReportsStored: () => t.services.dispatcher.reportsStored,
     queueDepths: () => ({ dispatch: t.services.dispatcher.depth().waiting }),
+    complianceCounts: async () => (await t.services.configuration.compliance()).byCompliance,
   });
   const settings = { heartbeatIntervalMs: 1000, sessionTtlMs: options.sessionTtlMs ?? 3_600_000 };
   const server = new AgentGrpcServer({
@@ -76,6 +78,7 @@ export async function startGrpcHarness(
       maxQueuedPerStream: 16,
       expiryNoticeMs: options.expiryNoticeMs ?? 60_000,
       commands: t.services.dispatcher,
+      desiredState: t.services.desiredState,
     },
   });
   t.services.tracker.onFlushed((durable) => hub.acknowledge(durable));

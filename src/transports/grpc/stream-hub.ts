@@ -6,10 +6,16 @@ import type { DurableHeartbeat } from '../../features/health/fleet-tracker.js';
 import type { AgentPhase, CommandLink } from '../../features/commands/command-link.js';
 import type { Command } from '../../features/commands/command.js';
 import { commandToWire, PHASE_OUT } from './command-wire.js';
+import type { AgentConfiguration } from '../../features/configuration/agent-configuration.js';
+import type {
+  DesiredStateLink,
+  EffectivePolicySet,
+} from '../../features/configuration/desired-state-distributor.js';
+import { configurationToWire, policiesToWire } from './desired-state-wire.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AgentStream } from './agent-stream.js';
 
-export class StreamHub implements AgentConnections, CommandLink {
+export class StreamHub implements AgentConnections, CommandLink, DesiredStateLink {
   private readonly streams = new Map<string, AgentStream>();
   private draining = false;
 
@@ -75,6 +81,19 @@ export class StreamHub implements AgentConnections, CommandLink {
         receipts: receipts.map((r) => ({ commandId: r.commandId, phase: PHASE_OUT[r.phase] })),
       },
     });
+  }
+
+  sendConfiguration(
+    agentId: string,
+    hash: string,
+    config: AgentConfiguration,
+    revisionIds: readonly string[],
+  ): void {
+    this.streams.get(agentId)?.send({ configuration: configurationToWire(hash, config, revisionIds) });
+  }
+
+  sendPolicies(agentId: string, set: EffectivePolicySet): void {
+    this.streams.get(agentId)?.send({ policies: policiesToWire(set) });
   }
 
   sessionRefreshed(agentId: string, expiresAt: number): void {

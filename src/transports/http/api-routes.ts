@@ -8,10 +8,13 @@ import { apiKeyRoutes } from '../../features/api-keys/api-key-routes.js';
 import { auditRoutes } from '../../features/audit/audit-routes.js';
 import { commandRoutes, seedCommandRoutes } from '../../features/commands/command-routes.js';
 import { commandTypeRoutes } from '../../features/commands/command-type-routes.js';
+import { configurationRoutes } from '../../features/configuration/configuration-routes.js';
 import { enrollmentRoutes } from '../../features/enrollment/enrollment-routes.js';
 import { eventRoutes } from '../../features/events/event-routes.js';
 import { fleetRoutes, seedMaintenanceRoutes, seedStatusRoutes } from '../../features/fleet/fleet-routes.js';
+import { groupRoutes } from '../../features/groups/group-routes.js';
 import { healthRoutes } from '../../features/health/health-routes.js';
+import { policyRoutes } from '../../features/policies/policy-routes.js';
 import { sessionRoutes } from '../../features/sessions/session-routes.js';
 import { installAuthentication } from './auth.js';
 import { FailedAuthLimiter } from './failed-auth-limiter.js';
@@ -39,6 +42,9 @@ export async function registerApiRoutes(api: FastifyInstance, deps: RouteDepende
     auditRoutes,
     commandRoutes,
     commandTypeRoutes,
+    policyRoutes,
+    groupRoutes,
+    configurationRoutes,
   ]) {
     await api.register(plugin, { ...dependencies, prefix: '/v1' });
   }

@@ -7,10 +7,9 @@
 // keys a replay returns the SAME secret as the first response (it never creates
 // a second one). That secret therefore stays in this process's memory for up
 // to 24 hours. The map is per process and bounded (oldest dropped first).
-import { createHash } from 'node:crypto';
+import { contentHash } from '../../shared/canonical-json.js';
 import type { Clock } from '../../shared/clock.js';
 import { invalidArgument } from '../../shared/errors.js';
-import { canonicalJson } from './paging.js';
 import { HttpProblem } from './problem.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -61,7 +60,7 @@ export class IdempotencyStore {
     }
     const now = this.clock.now();
     const id = `${scope.principal}\n${scope.route}\n${scope.key}`;
-    const fingerprint = createHash('sha256').update(canonicalJson(scope.body)).digest('hex');
+    const fingerprint = contentHash(scope.body);
     const kept = this.entries.get(id);
     if (kept && kept.expiresAt > now) {
       if (kept.fingerprint !== fingerprint) {

@@ -92,6 +92,61 @@ beforeAll(async () => {
   await hit('GET', '/api/v1/command-types/:name', { params: typeName });
   await hit('PUT', '/api/v1/command-types/:name', { params: typeName, body: { schema: { type: 'object' } } });
   await hit('DELETE', '/api/v1/command-types/:name', { params: typeName });
+  const policyBody = {
+    name: 'ns-policy',
+    mode: 'enforce',
+    defaultAction: 'allow',
+    rules: [{ id: 'r1', match: { cidrs: ['192.0.2.0/24'] }, action: 'block' }],
+  };
+  const policyId = { id: (await hit('POST', '/api/v1/policies', { body: policyBody })).response.json().id };
+  await hit('GET', '/api/v1/policies');
+  await hit('GET', '/api/v1/policies/:id', { params: policyId });
+  await hit('PUT', '/api/v1/policies/:id', { params: policyId, body: policyBody });
+  await hit('GET', '/api/v1/policies/:id/versions', { params: policyId });
+  await hit('GET', '/api/v1/policies/:id/versions/:version', { params: { ...policyId, version: '1' } });
+  await hit('POST', '/api/v1/policies/:id/assignments', { params: policyId, body: { agentIds: ['ns-1'] } });
+  await hit('GET', '/api/v1/policies/:id/assignments', { params: policyId });
+  await hit('GET', '/api/v1/agents/:id/policies', { params: ids });
+  const unassign = { ...policyId, agentId: 'ns-1', groupId: 'ns-group' };
+  await hit('DELETE', '/api/v1/policies/:id/assignments/agents/:agentId', { params: unassign });
+  await hit('DELETE', '/api/v1/policies/:id/assignments/groups/:groupId', { params: unassign });
+  await hit('DELETE', '/api/v1/policies/:id', { params: policyId });
+  const group = (
+    await hit('POST', '/api/v1/groups', { body: { name: 'ns-group', kind: 'static' } })
+  ).response.json();
+  const groupId = { id: group.id };
+  await hit('GET', '/api/v1/groups');
+  await hit('GET', '/api/v1/groups/:id', { params: groupId });
+  await hit('PATCH', '/api/v1/groups/:id', { params: groupId, body: { priority: 1 } });
+  await hit('POST', '/api/v1/groups/:id/members', { params: groupId, body: { agentIds: ['ns-1'] } });
+  await hit('GET', '/api/v1/groups/:id/members', { params: groupId });
+  await hit('GET', '/api/v1/groups/:id/summary', { params: groupId });
+  await hit('GET', '/api/v1/agents/:id/groups', { params: ids });
+  await hit('POST', '/api/v1/groups/:id/members/remove', { params: groupId, body: { agentIds: ['ns-1'] } });
+  await hit('DELETE', '/api/v1/groups/:id/members/:agentId', { params: { ...groupId, agentId: 'ns-1' } });
+  await hit('DELETE', '/api/v1/groups/:id', { params: groupId });
+  // Configuration: the agent is sent its desired state first, so its view shows what it was sent.
+  api.t.services.desiredState.agentConnected('ns-1');
+  await api.t.services.desiredState.flush();
+  const layer = { body: { document: { logLevel: 'debug' }, reason: 'no-secrets' } };
+  const fleetLayer = (await hit('PUT', '/api/v1/configuration/fleet', layer)).response.json();
+  await hit('GET', '/api/v1/configuration/fleet');
+  await hit('PUT', '/api/v1/agents/:id/configuration/layer', { params: ids, ...layer });
+  await hit('GET', '/api/v1/agents/:id/configuration/layer', { params: ids });
+  await hit('GET', '/api/v1/agents/:id/configuration', { params: ids });
+  const bulk = { target: { kind: 'agents', agentIds: ['ns-1'] }, patch: { logLevel: 'warn' } };
+  const bulkResult = (await hit('POST', '/api/v1/configuration/bulk', { body: bulk })).response.json();
+  await hit('GET', '/api/v1/configuration/revisions', { query: '?scope=fleet' });
+  await hit('GET', '/api/v1/configuration/revisions/:id', { params: { id: fleetLayer.revisionId } });
+  await hit('GET', '/api/v1/configuration/diff', {
+    query: `?from=${fleetLayer.revisionId}&to=${bulkResult.results[0].revisionId}`,
+  });
+  await hit('GET', '/api/v1/compliance');
+  // A group nobody created (404), so these hold whether or not groups are wired to configuration.
+  const noGroup = { id: 'ns-no-group' };
+  await hit('GET', '/api/v1/groups/:id/configuration', { params: noGroup });
+  await hit('PUT', '/api/v1/groups/:id/configuration', { params: noGroup, body: { document: {} } });
+  await hit('GET', '/api/v1/groups/:id/compliance', { params: noGroup });
   await hit('GET', '/api/v1/fleet/statistics');
   await hit('GET', '/api/v1/status');
   await hit('GET', '/api/v1/enrollment-secrets');

@@ -2,8 +2,8 @@
 // object {after, filterHash}: opaque to clients, not signed (a forged `after`
 // only moves the cursor), but bound to the filters it was made for, so reusing
 // it with other filters is refused rather than returning a confusing page.
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { contentHash } from '../../shared/canonical-json.js';
 import { invalidArgument } from '../../shared/errors.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -85,18 +85,5 @@ export function encodePageToken(after: string, filter: unknown): string {
 }
 
 function filterHash(filter: unknown): string {
-  return createHash('sha256').update(canonicalJson(filter)).digest('hex').slice(0, 16);
-}
-
-/** JSON with object keys sorted and undefined members dropped, so equal filters hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const members = Object.entries(value as Record<string, unknown>)
-      .filter(([, member]) => member !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([key, member]) => `${JSON.stringify(key)}:${canonicalJson(member)}`);
-    return `{${members.join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+  return contentHash(filter).slice(0, 16);
 }

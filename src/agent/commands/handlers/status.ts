@@ -1,4 +1,5 @@
-// `status`: the host's facts as the agent sees them right now.
+// `status`: the host's facts as the agent sees them right now, and the
+// configuration and policy set it runs (when a client runs the command).
 import os from 'node:os';
 import { z } from 'zod';
 import { CORRAL_VERSION } from '../../../app/version.js';
@@ -29,6 +30,6 @@ export function statusHandler(read: () => HostStatus = readHostStatus): CommandH
   return defineHandler({
     type: 'status',
     params: z.object({}),
-    run: async () => ({ result: read() }),
+    run: async (_params, context) => ({ result: { ...read(), ...context.agentState?.() } }),
   });
 }

@@ -163,6 +163,130 @@ export interface CommandTypesTable {
   revision: number;
 }
 
+export interface GroupsTable {
+  id: string;
+  name: string;
+  description: string;
+  /** 'static' | 'dynamic'. */
+  kind: string;
+  /** JSON object of strings for dynamic groups (group_selector_labels mirrors it); null for static ones. */
+  selector: string | null;
+  priority: number;
+  created_at: number;
+  created_by: string;
+  updated_at: number;
+  updated_by: string;
+  /** 1 on insert, +1 on every update; the ETag. */
+  revision: number;
+}
+
+/** Members of static groups only; dynamic membership is computed, never stored. */
+export interface GroupMembersTable {
+  group_id: string;
+  agent_id: string;
+  added_at: number;
+  added_by: string;
+}
+
+export interface GroupSelectorLabelsTable {
+  group_id: string;
+  key: string;
+  value: string;
+}
+
+export interface ConfigLayersTable {
+  /** 'fleet' | 'group' | 'agent'. */
+  scope_kind: string;
+  /** '' for the fleet. */
+  scope_id: string;
+  /** JSON ConfigurationLayer. */
+  document: string;
+  /** 1 on the first write, +1 on every change; the ETag. */
+  revision: number;
+  revision_id: string;
+  updated_at: number;
+  updated_by: string;
+}
+
+export interface ConfigRevisionsTable {
+  id: string;
+  scope_kind: string;
+  scope_id: string;
+  revision: number;
+  /** JSON ConfigurationLayer as it was after this change. */
+  document: string;
+  /** JSON DocumentChange[] against the previous revision. */
+  diff: string;
+  author: string;
+  reason: string;
+  created_at: number;
+}
+
+export interface AgentDesiredStateTable {
+  agent_id: string;
+  config_desired_hash: string;
+  config_sent_at: number;
+  config_applied_hash: string | null;
+  /** 'sent' | 'applied' | 'failed'. */
+  config_status: string;
+  config_error: string | null;
+  config_reported_at: number | null;
+  policy_desired_hash: string;
+  policy_sent_at: number;
+  policy_applied_hash: string | null;
+  policy_status: string;
+  policy_error: string | null;
+  policy_reported_at: number | null;
+  /** 'pending' | 'compliant' | 'non_compliant'. */
+  compliance: string;
+  compliance_reason: string;
+  compliance_changed_at: number;
+}
+
+export interface PoliciesTable {
+  id: string;
+  /** Unique. */
+  name: string;
+  description: string;
+  /** 'enforce' | 'monitor'. */
+  mode: string;
+  /** JSON RulesDocument ({defaultAction, rules}) of the current version. */
+  document: string;
+  /** Copied out of the document so listings need not read it. */
+  default_action: string;
+  rule_count: number;
+  /** The current version: 1 on insert, +1 on every update; the ETag. */
+  version: number;
+  created_at: number;
+  created_by: string;
+  updated_at: number;
+  updated_by: string;
+}
+
+/** Every version of every policy, immutable: a full snapshot each. */
+export interface PolicyVersionsTable {
+  policy_id: string;
+  version: number;
+  name: string;
+  description: string;
+  mode: string;
+  document: string;
+  default_action: string;
+  rule_count: number;
+  author: string;
+  created_at: number;
+  reason: string;
+}
+
+export interface PolicyAssignmentsTable {
+  policy_id: string;
+  /** 'agent' | 'group'. */
+  target_kind: string;
+  target_id: string;
+  assigned_at: number;
+  assigned_by: string;
+}
+
 export interface DB {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
@@ -175,4 +299,13 @@ export interface DB {
   commands: CommandsTable;
   command_idempotency: CommandIdempotencyTable;
   command_types: CommandTypesTable;
+  groups: GroupsTable;
+  group_members: GroupMembersTable;
+  group_selector_labels: GroupSelectorLabelsTable;
+  config_layers: ConfigLayersTable;
+  config_revisions: ConfigRevisionsTable;
+  agent_desired_state: AgentDesiredStateTable;
+  policies: PoliciesTable;
+  policy_versions: PolicyVersionsTable;
+  policy_assignments: PolicyAssignmentsTable;
 }

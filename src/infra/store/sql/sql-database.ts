@@ -7,8 +7,11 @@ import { SqlApiKeyStore } from '../../../features/api-keys/sql-api-key-store.js'
 import { SqlAuditStore } from '../../../features/audit/sql-audit-store.js';
 import { SqlCommandStore } from '../../../features/commands/sql-command-store.js';
 import { SqlCommandTypeStore } from '../../../features/commands/sql-command-type-store.js';
+import { SqlConfigurationStore } from '../../../features/configuration/sql-configuration-store.js';
 import { SqlEnrollmentSecretStore } from '../../../features/enrollment/sql-enrollment-secret-store.js';
 import { SqlEventStore } from '../../../features/events/sql-event-store.js';
+import { SqlGroupStore } from '../../../features/groups/sql-group-store.js';
+import { SqlPolicyStore } from '../../../features/policies/sql-policy-store.js';
 import { SqlSessionStore } from '../../../features/sessions/sql-session-store.js';
 import { CorralError, ErrorCode } from '../../../shared/errors.js';
 import type { EventEnvelope } from '../../../features/events/event.js';
@@ -31,6 +34,9 @@ export function storesOver(
     apiKeys: new SqlApiKeyStore(db),
     commands: new SqlCommandStore(db),
     commandTypes: new SqlCommandTypeStore(db),
+    policies: new SqlPolicyStore(db),
+    groups: new SqlGroupStore(db),
+    configuration: new SqlConfigurationStore(db),
   };
 }
 
@@ -43,6 +49,9 @@ export class SqlDatabase implements Database {
   readonly apiKeys: Stores['apiKeys'];
   readonly commands: Stores['commands'];
   readonly commandTypes: Stores['commandTypes'];
+  readonly policies: Stores['policies'];
+  readonly groups: Stores['groups'];
+  readonly configuration: Stores['configuration'];
   private closing: Promise<void> | undefined;
   private readonly committedListeners = new Set<(events: readonly EventEnvelope[]) => void>();
 
@@ -57,6 +66,9 @@ export class SqlDatabase implements Database {
     this.apiKeys = stores.apiKeys;
     this.commands = stores.commands;
     this.commandTypes = stores.commandTypes;
+    this.policies = stores.policies;
+    this.groups = stores.groups;
+    this.configuration = stores.configuration;
   }
 
   /**

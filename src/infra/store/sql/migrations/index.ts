@@ -7,6 +7,9 @@ import * as commands from './0002-commands.js';
 import * as commandTypes from './0003-command-types.js';
 import * as inlineCommandHistory from './0004-inline-command-history.js';
 import * as partialIndexes from './0005-partial-indexes-for-open-work.js';
+import * as groups from './0006-groups.js';
+import * as policies from './0007-policies.js';
+import * as configuration from './0008-configuration.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -14,6 +17,9 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003-command-types': commandTypes,
   '0004-inline-command-history': inlineCommandHistory,
   '0005-partial-indexes-for-open-work': partialIndexes,
+  '0006-groups': groups,
+  '0007-policies': policies,
+  '0008-configuration': configuration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -4,6 +4,8 @@
 import type { Heartbeat as _corral_agent_v1_Heartbeat, Heartbeat__Output as _corral_agent_v1_Heartbeat__Output } from '../../../corral/agent/v1/Heartbeat.js';
 import type { CommandReceipts as _corral_agent_v1_CommandReceipts, CommandReceipts__Output as _corral_agent_v1_CommandReceipts__Output } from '../../../corral/agent/v1/CommandReceipts.js';
 import type { CommandUpdates as _corral_agent_v1_CommandUpdates, CommandUpdates__Output as _corral_agent_v1_CommandUpdates__Output } from '../../../corral/agent/v1/CommandUpdates.js';
+import type { ConfigurationReport as _corral_agent_v1_ConfigurationReport, ConfigurationReport__Output as _corral_agent_v1_ConfigurationReport__Output } from '../../../corral/agent/v1/ConfigurationReport.js';
+import type { PolicySetReport as _corral_agent_v1_PolicySetReport, PolicySetReport__Output as _corral_agent_v1_PolicySetReport__Output } from '../../../corral/agent/v1/PolicySetReport.js';
 
 /**
  * Everything an agent sends on the Connect stream.
@@ -18,7 +20,15 @@ export interface AgentMessage {
    * Progress and outcomes of commands, several at a time.
    */
   'commandUpdates'?: (_corral_agent_v1_CommandUpdates | null);
-  'kind'?: "heartbeat"|"commandReceipts"|"commandUpdates";
+  /**
+   * What the agent made of the configuration it was sent.
+   */
+  'configurationReport'?: (_corral_agent_v1_ConfigurationReport | null);
+  /**
+   * What the agent made of the policy set it was sent.
+   */
+  'policyReport'?: (_corral_agent_v1_PolicySetReport | null);
+  'kind'?: "heartbeat"|"commandReceipts"|"commandUpdates"|"configurationReport"|"policyReport";
 }
 
 /**
@@ -34,5 +44,13 @@ export interface AgentMessage__Output {
    * Progress and outcomes of commands, several at a time.
    */
   'commandUpdates'?: (_corral_agent_v1_CommandUpdates__Output | null);
-  'kind'?: "heartbeat"|"commandReceipts"|"commandUpdates";
+  /**
+   * What the agent made of the configuration it was sent.
+   */
+  'configurationReport'?: (_corral_agent_v1_ConfigurationReport__Output | null);
+  /**
+   * What the agent made of the policy set it was sent.
+   */
+  'policyReport'?: (_corral_agent_v1_PolicySetReport__Output | null);
+  'kind'?: "heartbeat"|"commandReceipts"|"commandUpdates"|"configurationReport"|"policyReport";
 }

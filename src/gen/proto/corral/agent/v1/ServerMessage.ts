@@ -8,6 +8,8 @@ import type { Drain as _corral_agent_v1_Drain, Drain__Output as _corral_agent_v1
 import type { CommandBatch as _corral_agent_v1_CommandBatch, CommandBatch__Output as _corral_agent_v1_CommandBatch__Output } from '../../../corral/agent/v1/CommandBatch.js';
 import type { CommandCancel as _corral_agent_v1_CommandCancel, CommandCancel__Output as _corral_agent_v1_CommandCancel__Output } from '../../../corral/agent/v1/CommandCancel.js';
 import type { CommandUpdateReceipts as _corral_agent_v1_CommandUpdateReceipts, CommandUpdateReceipts__Output as _corral_agent_v1_CommandUpdateReceipts__Output } from '../../../corral/agent/v1/CommandUpdateReceipts.js';
+import type { ConfigurationUpdate as _corral_agent_v1_ConfigurationUpdate, ConfigurationUpdate__Output as _corral_agent_v1_ConfigurationUpdate__Output } from '../../../corral/agent/v1/ConfigurationUpdate.js';
+import type { PolicySetUpdate as _corral_agent_v1_PolicySetUpdate, PolicySetUpdate__Output as _corral_agent_v1_PolicySetUpdate__Output } from '../../../corral/agent/v1/PolicySetUpdate.js';
 
 /**
  * Everything the server sends on the Connect stream. Agents ignore kinds
@@ -30,7 +32,15 @@ export interface ServerMessage {
    * The server has stored these updates; the agent may forget them.
    */
   'updateReceipts'?: (_corral_agent_v1_CommandUpdateReceipts | null);
-  'kind'?: "connectAck"|"heartbeatAck"|"sessionExpiring"|"drain"|"commands"|"cancel"|"updateReceipts";
+  /**
+   * The agent's effective configuration: apply it, then report.
+   */
+  'configuration'?: (_corral_agent_v1_ConfigurationUpdate | null);
+  /**
+   * The agent's effective security policy set: apply it, then report.
+   */
+  'policies'?: (_corral_agent_v1_PolicySetUpdate | null);
+  'kind'?: "connectAck"|"heartbeatAck"|"sessionExpiring"|"drain"|"commands"|"cancel"|"updateReceipts"|"configuration"|"policies";
 }
 
 /**
@@ -54,5 +64,13 @@ export interface ServerMessage__Output {
    * The server has stored these updates; the agent may forget them.
    */
   'updateReceipts'?: (_corral_agent_v1_CommandUpdateReceipts__Output | null);
-  'kind'?: "connectAck"|"heartbeatAck"|"sessionExpiring"|"drain"|"commands"|"cancel"|"updateReceipts";
+  /**
+   * The agent's effective configuration: apply it, then report.
+   */
+  'configuration'?: (_corral_agent_v1_ConfigurationUpdate__Output | null);
+  /**
+   * The agent's effective security policy set: apply it, then report.
+   */
+  'policies'?: (_corral_agent_v1_PolicySetUpdate__Output | null);
+  'kind'?: "connectAck"|"heartbeatAck"|"sessionExpiring"|"drain"|"commands"|"cancel"|"updateReceipts"|"configuration"|"policies";
 }

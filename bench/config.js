@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// `npm run bench:config`: how long a fleet-wide configuration change takes to
+// be applied by every connected agent. Starts a real `corral serve` (embedded
+// SQLite) and `--processes` `corral simulate` processes with `--agents` agents
+// in all (each on its own connection), waits until all are connected and have
+// applied their first configuration, then replaces the fleet layer through
+// PUT /api/v1/configuration/fleet and measures, from that request, until the
+// server has stored an APPLIED report for the new configuration from every
+// agent (corral_desired_state_reports_total{part="configuration",outcome=
+// "applied"}) and the fleet is compliant again (GET /api/v1/compliance).
+//   npm run bench:config -- [--agents 10000] [--processes 2] [--ramp-up 30s] [--changes 3]
+import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  adminApi,
+  procStats,
+  sleep,
+  startBenchServer,
+  stopAll,
+  waitReady,
+} from '../scripts/lib/local-server.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const corral = join(root, 'bin/corral.js');
+const { values: flags } = parseArgs({
+  options: {
+    agents: { type: 'string', default: '10000' },
+    processes: { type: 'string', default: '2' },
+    'ramp-up': { type: 'string', default: '30s' },
+    changes: { type: 'string', default: '3' },
+  },
+});
+const usage = (message) => {
+  process.stderr.write(`bench:config: ${message}\n`);
+  process.exit(2);
+};
+const positive = (name) => {
+  const n = Number(flags[name]);
+  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a positive whole number`);
+  return n;
+};
+const seconds = (name) => {
+  const m = /^(\d+)s?$/.exec(flags[name]);
+  if (!m) usage(`--${name} must be a number of seconds such as 30s`);
+  return Number(m[1]) * 1000;
+};
+const agents = positive('agents');
+const processes = positive('processes');
+const changes = positive('changes');
+const rampUpMs = seconds('ramp-up');
+
+const output = [];
+const local = await startBenchServer(corral, {
+  env: { AGENT_TIMEOUT: '10m', MAX_INACTIVE_TIME: '1h', API_RATE_LIMIT: '100000' },
+  output,
+});
+const children = [local.child];
+const call = adminApi(local.apiUrl, local.adminKey);
+
+async function scrape() {
+  const text = await (await fetch(local.metricsUrl)).text();
+  const value = (pattern) => Number(pattern.exec(text)?.[1] ?? 0);
+  return {
+    connections: value(/^corral_agent_connections (\d+)/m),
+    applied: value(/^corral_desired_state_reports_total\{part="configuration",outcome="applied"\} (\d+)/m),
+    failed: value(/^corral_desired_state_reports_total\{part="configuration",outcome="failed"\} (\d+)/m),
+  };
+}
+
+async function until(what, timeoutMs, check) {
+  const giveUp = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await check();
+    if (result) return result;
+    if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+try {
+  await waitReady(local.apiUrl);
+  const { secret } = await call('POST', '/api/v1/enrollment-secrets', { name: 'bench', maxUses: agents });
+  for (let p = 0; p < processes; p++) {
+    const count = Math.floor(agents / processes) + (p < agents % processes ? 1 : 0);
+    const sim = spawn(
+      process.execPath,
+      [
+        corral,
+        'simulate',
+        ...['--server', local.grpcAddress, '--enroll-secret', secret, '--agents', String(count)],
+        ...['--ramp-up', `${rampUpMs}ms`, '--heartbeat-interval', '30s', '--id-prefix', `cfg-${p}`],
+        ...['--report-interval', '0'],
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    sim.stderr.on('data', (chunk) => output.push(`[sim ${p}] ${chunk}`));
+    children.push(sim);
+  }
+  await until(
+    'every agent to connect',
+    rampUpMs + 120_000,
+    async () => (await scrape()).connections >= agents,
+  );
+  await until('the first configuration to be applied everywhere', 120_000, async () => {
+    const summary = await call('GET', '/api/v1/compliance');
+    return summary.byCompliance.compliant >= agents;
+  });
+  const runs = [];
+  let etag = '"0"';
+  for (let i = 1; i <= changes; i++) {
+    const before = await scrape();
+    const server0 = procStats(local.child.pid);
+    const started = Date.now();
+    const response = await fetch(`${local.apiUrl}/api/v1/configuration/fleet`, {
+      method: 'PUT',
+      headers: {
+        authorization: `Bearer ${local.adminKey}`,
+        'content-type': 'application/json',
+        'if-match': etag,
+      },
+      body: JSON.stringify({
+        document: { logLevel: i % 2 === 0 ? 'info' : 'debug', metadata: { change: String(i) } },
+        reason: `bench change ${i}`,
+      }),
+    });
+    if (!response.ok)
+      throw new Error(`PUT /configuration/fleet: ${response.status} ${await response.text()}`);
+    etag = response.headers.get('etag') ?? etag;
+    const answeredMs = Date.now() - started;
+    await until('every agent to apply the change', 120_000, async () => {
+      const now = await scrape();
+      return now.applied - before.applied >= agents;
+    });
+    const appliedMs = Date.now() - started;
+    await until('the fleet to be compliant again', 60_000, async () => {
+      const summary = await call('GET', '/api/v1/compliance');
+      return summary.byCompliance.compliant >= agents;
+    });
+    const server1 = procStats(local.child.pid);
+    runs.push({
+      change: i,
+      apiAnswerMs: answeredMs,
+      allAppliedMs: appliedMs,
+      allCompliantMs: Date.now() - started,
+      failedReports: (await scrape()).failed - before.failed,
+      serverCpuSeconds: Number((server1.cpuSeconds - server0.cpuSeconds).toFixed(2)),
+    });
+    await sleep(1000);
+  }
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version };
+  const rssMiB = Math.round(procStats(local.child.pid).rssBytes / 2 ** 20);
+  process.stdout.write(
+    `${JSON.stringify({ agents, processes, runs, serverRssMiB: rssMiB, machine }, null, 2)}\n`,
+  );
+} catch (error) {
+  process.stderr.write(`bench:config failed: ${error.message}\n${output.slice(-20).join('')}\n`);
+  process.exitCode = 1;
+} finally {
+  await stopAll(children);
+  local.removeDir();
+}
