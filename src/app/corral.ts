@@ -65,6 +65,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     commandLink: () => hub,
     desiredStateLink: () => hub,
     configDriftGraceMs: settings.CONFIG_DRIFT_GRACE,
+    logger,
     desiredStateObserver: {
       reported: (part, applied) =>
         metrics.desiredStateReports.inc({

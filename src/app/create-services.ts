@@ -6,6 +6,8 @@ import { noConnections, type AgentConnections } from '../features/agents/agent-c
 import { ApiKeyService } from '../features/api-keys/api-key-service.js';
 import { AuditLog } from '../features/audit/audit-log.js';
 import { Auditor } from '../features/audit/audited.js';
+import { BackupService } from '../features/backups/backup-service.js';
+import { StateTransferService } from '../features/backups/state-transfer.js';
 import { EnrollmentService } from '../features/enrollment/enrollment-service.js';
 import { EventFactory } from '../features/events/event-factory.js';
 import { EventLog } from '../features/events/event-log.js';
@@ -27,6 +29,7 @@ import {
 } from './create-command-services.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { TimeOrderedIds, type IdSource } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
 import type { Backends } from './backends.js';
 import { connectDesiredState, createConfigurationServices } from './create-configuration-services.js';
 import type {
@@ -66,6 +69,8 @@ export interface ServiceOptions {
   readonly desiredStateObserver?: DesiredStateObserver;
   /** Told of commands received and finished (metrics). */
   readonly commandObserver?: CommandParts['observer'];
+  /** Where services log warnings (an enrolled agent that could not join its secret's group). */
+  readonly logger?: Logger;
 }
 
 /** Builds the services over opened backends (used by startCorral and by tests). */
@@ -100,11 +105,20 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     {
       async onUnregistered(agentId, endedSessions) {
         tracker.forget(agentId);
-        // `sessions` is built just below; the hook only runs later.
+        // `sessions` and `configurationParts` are built below; the hook only runs later.
         await sessions.forgetAgent(endedSessions);
+        await configurationParts.desiredState.forget([agentId]);
       },
       // `groups` is built just below; the hook only runs later.
       watchChange: (stores, change) => groups.watchAgent(stores, change),
+      async joinGroup(stores, join) {
+        const skipped = await groups.joinOnEnrollment(stores, join);
+        if (skipped !== undefined)
+          options.logger?.warn(
+            { agentId: join.agentId, groupId: join.groupId, reason: skipped },
+            'enrolled agent did not join the group its enrollment secret names',
+          );
+      },
     },
   );
   const sessions = new SessionService(db, cache, agents, auditor, events, ids, clock, {
@@ -157,6 +171,21 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     ...(options.desiredStateObserver ? { observer: options.desiredStateObserver } : {}),
   });
   connectDesiredState(groups, policies, configurationParts);
+  const backupParts = { db, auditor, events, ids, clock };
+  const backups = new BackupService({
+    ...backupParts,
+    configuration: configurationParts.configuration,
+    policies,
+  });
+  const stateTransfer = new StateTransferService({
+    ...backupParts,
+    corralVersion: CORRAL_VERSION,
+    async afterImport() {
+      // The import wrote the stores directly: reload the type registry, bring connected agents up to date.
+      await commandTypes.load();
+      configurationParts.desiredState.changed({ all: true });
+    },
+  });
   return {
     clock,
     ...configurationParts,
@@ -171,6 +200,8 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     commandTypes,
     policies,
     groups,
+    backups,
+    stateTransfer,
     audit: new AuditLog(db),
     auditor,
     maintenance,

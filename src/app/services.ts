@@ -2,6 +2,8 @@
 import type { AgentService } from '../features/agents/agent-service.js';
 import type { ApiKeyService } from '../features/api-keys/api-key-service.js';
 import type { AuditLog } from '../features/audit/audit-log.js';
+import type { BackupService } from '../features/backups/backup-service.js';
+import type { StateTransferService } from '../features/backups/state-transfer.js';
 import type { CommandService } from '../features/commands/command-service.js';
 import type { CommandStatistics } from '../features/commands/command-stats.js';
 import type { CommandTypeService } from '../features/commands/command-type-service.js';
@@ -38,6 +40,10 @@ export interface Services {
   readonly groups: GroupService;
   /** Configuration layers, revisions and bulk updates. */
   readonly configuration: ConfigurationService;
+  /** Configuration backups: create, read, diff, restore (ADR 0013). */
+  readonly backups: BackupService;
+  /** Full state export and import, for disaster recovery (ADR 0013). */
+  readonly stateTransfer: StateTransferService;
   readonly audit: AuditLog;
   /** Records admin mutations; transports use it for requests refused before any service ran. */
   readonly auditor: Auditor;

@@ -5,6 +5,7 @@ import { CORRAL_VERSION } from '../app/version.js';
 import { AdminApiError } from './admin-client.js';
 import { agentCommand } from './commands/agent-command.js';
 import { agentsCommand } from './commands/agents-command.js';
+import { backupCommand } from './commands/backup-command.js';
 import { commandsCommand } from './commands/commands-command.js';
 import { complianceCommand, configCommand } from './commands/config-command.js';
 import { groupsCommand } from './commands/groups-command.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     .addCommand(complianceCommand())
     .addCommand(policiesCommand())
     .addCommand(groupsCommand())
+    .addCommand(backupCommand())
     .addCommand(secretsCommand());
   const exitOnError = (command: Command) => {
     command.exitOverride();

@@ -67,6 +67,15 @@ export interface AgentLifecycleHooks {
     stores: Stores,
     change: { readonly agentId: string; readonly actor: string; readonly reason: string },
   ): Promise<AgentChangeWatch>;
+  /**
+   * Called in the enrollment transaction of a new (or reinstated) agent whose
+   * enrollment secret names a group, once the agent is stored; it must not
+   * throw for a group the agent cannot join (the enrollment goes ahead).
+   */
+  joinGroup?(
+    stores: Stores,
+    join: { readonly agentId: string; readonly groupId: string; readonly actor: string },
+  ): Promise<void>;
 }
 
 const NO_WATCH: AgentChangeWatch = { written: async () => undefined, committed: () => undefined };
@@ -137,6 +146,9 @@ export class AgentService {
           reinstated: existing !== undefined,
         }),
       ]);
+      // The group the secret names; a re-enrollment (above) keeps memberships as an operator left them.
+      if (secret.groupId !== null)
+        await this.hooks.joinGroup?.(stores, { agentId, groupId: secret.groupId, actor });
       await watch.written();
       return { agentId, credential: credential.value, reEnrolled: false };
     });

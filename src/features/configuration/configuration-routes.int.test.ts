@@ -117,6 +117,35 @@ describe('the fleet layer', () => {
     ).toEqual([['http.put', 'failure', 'permission_denied']]);
     expect((await api.call('GET', FLEET)).headers.etag).toBe('"0"');
   });
+
+  it('refuses unknown body members and a malformed If-Match, naming them, and audits both', async () => {
+    const auditOf = async (requestId: string) =>
+      pageOf(auditEntryJsonSchema)
+        .parse((await api.call('GET', '/api/v1/audit?pageSize=500')).json())
+        .items.filter((e) => e.requestId === requestId)
+        .map((e) => [e.action, e.targetKind, e.outcome, e.errorCode]);
+    const extra = await api.call('PUT', '/api/v1/agents/a1/configuration/layer', {
+      key: api.keys.operator,
+      body: { document: { logLevel: 'debug' }, colour: 'red', reson: 'typo' },
+      headers: { 'x-request-id': 'extra-members' },
+    });
+    expect(extra.statusCode).toBe(400);
+    expect(fieldsOf(extra).sort()).toEqual(['colour', 'reson']);
+    expect(await auditOf('extra-members')).toEqual([
+      ['configuration.update', 'agent', 'failure', 'invalid_argument'],
+    ]);
+    const malformed = await api.call('PUT', FLEET, {
+      key: api.keys.operator,
+      body: { document: { logLevel: 'debug' } },
+      headers: { 'if-match': 'W/"0"', 'x-request-id': 'bad-if-match' },
+    });
+    expect(malformed.statusCode).toBe(412);
+    expect(await auditOf('bad-if-match')).toEqual([
+      ['configuration.update', 'fleet', 'failure', 'precondition_failed'],
+    ]);
+    expect((await api.call('GET', FLEET)).headers.etag).toBe('"0"');
+    expect((await api.call('GET', '/api/v1/agents/a1/configuration/layer')).headers.etag).toBe('"0"');
+  });
 });
 
 describe("an agent's configuration", () => {

@@ -9,8 +9,9 @@ import { etagOf, ifMatchHeaders, ifMatchRevision } from '../../transports/http/c
 import { pageOf } from '../../transports/http/json-values.js';
 import { pageQueryShape, pageRequest, pageResponse } from '../../transports/http/paging.js';
 import { addRoute, idParams, type RouteDependencies } from '../../transports/http/route-kit.js';
-import { invalidArgument } from '../../shared/errors.js';
+import { invalidArgument, isCorralError } from '../../shared/errors.js';
 import { Role } from '../api-keys/api-key.js';
+import type { RequestContext } from '../audit/audited.js';
 import { configurationLayerSchema } from './agent-configuration.js';
 import {
   agentConfigurationJson,
@@ -62,6 +63,30 @@ function scopeOf(text: string): ConfigScope {
   ]);
 }
 
+/** The revision If-Match names (undefined: any); a malformed header is refused with 412 and audited. */
+async function expectedRevision(
+  services: RouteDependencies['services'],
+  context: RequestContext,
+  scope: ConfigScope,
+  header: string | string[] | undefined,
+): Promise<number | undefined> {
+  try {
+    return ifMatchRevision(header, `${scope.kind} configuration`);
+  } catch (error) {
+    if (isCorralError(error))
+      await services.auditor.refused(
+        context,
+        {
+          action: 'configuration.update',
+          targetKind: scope.kind,
+          targetId: scope.kind === 'fleet' ? null : scope.id,
+        },
+        error.code,
+      );
+    throw error;
+  }
+}
+
 /** GET and PUT for one scope's layer; `scope` maps the path parameters to it. */
 function layerRoutes(
   app: FastifyInstance,
@@ -100,12 +125,12 @@ function layerRoutes(
     responses: { 200: { description: 'The new layer', schema: layerJsonSchema } },
     problems: [404, 412],
     handler: async ({ params: p, body, context, request, reply }) => {
-      const input = (body ?? {}) as { document?: unknown; reason?: unknown };
+      const target = scope(p as { id?: string });
       const view = await services.configuration.updateLayer(
         context,
-        scope(p as { id?: string }),
-        { document: input.document, reason: input.reason },
-        ifMatchRevision(request.headers['if-match'], `${what} configuration`),
+        target,
+        body,
+        await expectedRevision(services, context, target, request.headers['if-match']),
       );
       reply.header('etag', etagOf(view.revision));
       return layerJson(view);

@@ -24,6 +24,13 @@ import {
   type EffectiveConfiguration,
   type GroupLookup,
 } from './effective-configurations.js';
+import {
+  addsMetadataKeys,
+  agentsReached,
+  checkEffective,
+  checkMergedLayer,
+  checkWithFleet,
+} from './effective-limits.js';
 import { diffDocuments, mergeLayers, type DocumentChange } from './layering.js';
 
 /** Which agents' desired configuration may have changed. */
@@ -79,6 +86,9 @@ const bulkTargetSchema = z.discriminatedUnion(
 );
 type BulkTarget = z.output<typeof bulkTargetSchema>;
 
+/** A layer replacement: the document and the reason, each checked on its own (parseLayer, parseReason). */
+const updateBodySchema = z.strictObject({ document: z.unknown(), reason: z.unknown().optional() });
+
 export const bulkRequestSchema = z.strictObject({
   target: bulkTargetSchema,
   patch: z.unknown().describe('A configuration layer merged into each agent’s own layer'),
@@ -104,11 +114,14 @@ export class ConfigurationService {
     return view(scope, await this.db.configuration.getLayer(scope));
   }
 
-  /** Replaces a scope's layer; `ifMatch` (the revision read) refuses a lost update with 412. */
+  /**
+   * Replaces a scope's layer; `body` is `{document, reason?}` and nothing else.
+   * `ifMatch` (the revision read) refuses a lost update with 412.
+   */
   async updateLayer(
     context: RequestContext,
     scope: ConfigScope,
-    body: { document: unknown; reason?: unknown },
+    body: unknown,
     ifMatch: number | undefined,
   ): Promise<LayerView> {
     const what = {
@@ -122,14 +135,20 @@ export class ConfigurationService {
       context,
       what,
       async (stores) => {
-        const document = parseLayer(body.document);
-        const reason = parseReason(body.reason);
+        const request = validate(updateBodySchema, body);
+        const document = parseLayer(request.document);
+        const reason = parseReason(request.reason);
         await this.checkAgentScope(stores, scope);
         const current = await stores.configuration.getLayer(scope);
         if (ifMatch !== undefined && ifMatch !== (current?.revision ?? 0))
           throw preconditionFailed(
             `the ${scope.kind} configuration changed since revision ${ifMatch} (now ${current?.revision ?? 0}); read it again`,
           );
+        // Merged with the other layers, new metadata keys could exceed the cap (effective-limits.ts).
+        if (addsMetadataKeys(current?.document, document)) {
+          if (scope.kind === 'group') await checkWithFleet(stores, document);
+          await checkEffective(stores, await agentsReached(stores, scope), [{ scope, document }], 'document');
+        }
         const revision = this.revision(scope, current, document, context.principal.actor, reason);
         await this.store(stores, [revision]);
         return revision;
@@ -188,16 +207,20 @@ export class ConfigurationService {
         const current = new Map(
           (await stores.configuration.layers(scopes)).map((l) => [scopeKey(l.scope), l]),
         );
-        const revisions = scopes.map((scope) => {
+        const revisions = agentIds.map((id) => {
+          const scope: ConfigScope = { kind: 'agent', id };
           const layer = current.get(scopeKey(scope));
-          return this.revision(
-            scope,
-            layer,
-            mergeLayers(layer?.document ?? {}, patch),
-            context.principal.actor,
-            reason,
-          );
+          const merged = mergeLayers(layer?.document ?? {}, patch);
+          checkMergedLayer(merged, id);
+          return this.revision(scope, layer, merged, context.principal.actor, reason);
         });
+        if (addsMetadataKeys(undefined, patch))
+          await checkEffective(
+            stores,
+            agentIds,
+            revisions.map((r) => ({ scope: r.scope, document: r.document })),
+            'patch',
+          );
         await this.store(stores, revisions);
         return revisions.map((r): BulkResult => ({
           agentId: (r.scope as { id: string }).id,

@@ -207,6 +207,54 @@ export function describeConfigurationStoreContract(name: string, open: () => Pro
         expect((await db.configuration.pendingStates(10)).map((s) => s.agentId)).toEqual(['p3']);
       });
 
+      it('lists pending states the longest waiting first: by the sent time of what is not applied, then id', async () => {
+        const part = (sentAt: number, applied: boolean) => ({
+          desiredHash: 'd'.repeat(64),
+          sentAt,
+          appliedHash: applied ? 'd'.repeat(64) : null,
+          status: applied ? ('applied' as const) : ('sent' as const),
+          error: null,
+          reportedAt: applied ? sentAt : null,
+        });
+        const waiting = (agentId: string, config: [number, boolean], policy: [number, boolean]) =>
+          state(agentId, 'pending', { config: part(...config), policy: part(...policy) });
+        await db.configuration.writeDesiredStates([
+          // Its old policy is applied: it waits since its configuration was sent.
+          waiting('a-late', [T + 50, false], [T + 1, true]),
+          waiting('b-tie', [T + 40, false], [T + 45, false]),
+          // Its old configuration is applied: it waits since its policy set was sent.
+          waiting('c-early', [T, true], [T + 10, false]),
+          waiting('a-tie', [T + 40, false], [T + 40, false]),
+          waiting('d-both', [T + 30, false], [T + 20, false]),
+          state('e-done', 'compliant', { config: part(T - 5, true), policy: part(T - 5, true) }),
+        ]);
+        expect((await db.configuration.pendingStates(10)).map((s) => s.agentId)).toEqual([
+          'c-early',
+          'd-both',
+          'a-tie',
+          'b-tie',
+          'a-late',
+        ]);
+        expect((await db.configuration.pendingStates(2)).map((s) => s.agentId)).toEqual([
+          'c-early',
+          'd-both',
+        ]);
+      });
+
+      it('deletes the desired states of the agents given, and only those', async () => {
+        await db.configuration.writeDesiredStates([
+          state('a1', 'pending'),
+          state('a2', 'compliant'),
+          state('a3', 'non_compliant'),
+        ]);
+        await db.agents.insert(newAgentFixture('a2'));
+        await db.configuration.deleteDesiredStates(['a1', 'a3', 'a3', 'ghost']);
+        await db.configuration.deleteDesiredStates([]);
+        expect([...(await db.configuration.desiredStates(['a1', 'a2', 'a3'])).keys()]).toEqual(['a2']);
+        expect(await db.configuration.pendingStates(10)).toEqual([]);
+        expect((await db.configuration.complianceCounts()).compliant).toBe(1);
+      });
+
       it('counts enrolled agents by compliance, over all or over the agents given, every value present', async () => {
         const zero = { unknown: 0, pending: 0, compliant: 0, non_compliant: 0 };
         expect(await db.configuration.complianceCounts()).toEqual(zero);

@@ -55,8 +55,13 @@ export interface ConfigurationStore {
   desiredStates(agentIds: readonly string[]): Promise<Map<string, DesiredState>>;
   /** Inserts or replaces, in batches. */
   writeDesiredStates(states: readonly DesiredState[]): Promise<void>;
-  /** Agents whose compliance is pending, oldest first: the drift check's work. */
+  /**
+   * Agents whose compliance is pending, the longest waiting first (by the sent
+   * time of what they have not applied, then agent id): the drift check's work.
+   */
   pendingStates(limit: number): Promise<DesiredState[]>;
+  /** Forgets the desired state of these agents (unregistered ones). */
+  deleteDesiredStates(agentIds: readonly string[]): Promise<void>;
   /** Enrolled (not decommissioned) agents by compliance, over the given agents or the whole fleet. */
   complianceCounts(agentIds?: readonly string[]): Promise<Readonly<Record<string, number>>>;
 }

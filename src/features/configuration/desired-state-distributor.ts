@@ -81,6 +81,8 @@ export class DesiredStateDistributor {
   private reports: ApplyReport[] = [];
   private scheduled = false;
   private flushing: Promise<void> | undefined;
+  /** The tail of the store writes (flushes, drift checks, forgetting), which run one at a time. */
+  private serial: Promise<unknown> = Promise.resolve();
   reportsStored = 0;
 
   constructor(
@@ -119,8 +121,25 @@ export class DesiredStateDistributor {
     this.schedule();
   }
 
+  /**
+   * Forgets unregistered agents: nothing more is sent to them or stored for
+   * them, and their stored desired state is deleted, so neither the drift check
+   * nor the compliance counts see them again. Runs in turn with flushes and the
+   * drift check, so neither can write a deleted state back.
+   */
+  forget(agentIds: readonly string[]): Promise<void> {
+    const gone = new Set(agentIds);
+    for (const id of gone) {
+      this.connected.delete(id);
+      this.lastSent.delete(id);
+      this.dirty.delete(id);
+    }
+    this.reports = this.reports.filter((r) => !gone.has(r.agentId));
+    return this.exclusive(() => this.db.configuration.deleteDesiredStates([...gone]));
+  }
+
   flush(): Promise<void> {
-    this.flushing ??= this.writeAndSend().finally(() => {
+    this.flushing ??= this.exclusive(() => this.writeAndSend()).finally(() => {
       this.flushing = undefined;
       if (this.dirty.size > 0 || this.reports.length > 0) this.schedule();
     });
@@ -128,7 +147,12 @@ export class DesiredStateDistributor {
   }
 
   /** Agents that have not applied what they were sent within the grace period become non-compliant. */
-  async driftCheck(): Promise<number> {
+  driftCheck(): Promise<number> {
+    // In turn with flushes: a report stored meanwhile is never overwritten by the state read before it.
+    return this.exclusive(() => this.checkDrift());
+  }
+
+  private async checkDrift(): Promise<number> {
     const now = this.clock.now();
     const pending = await this.db.configuration.pendingStates(DRIFT_BATCH);
     const events: EventEnvelope[] = [];
@@ -155,6 +179,12 @@ export class DesiredStateDistributor {
     });
     this.observer.drifted?.(changed.length);
     return changed.length;
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(work);
+    this.serial = run.catch(() => undefined);
+    return run;
   }
 
   private schedule(): void {

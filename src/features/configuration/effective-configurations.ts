@@ -2,7 +2,7 @@
 // one read of every layer involved, then layering in memory (agents that share
 // groups and have no layer of their own share the result). What the
 // distributor sends and the API shows as "desired".
-import type { Database } from '../../infra/store/stores.js';
+import type { Stores } from '../../infra/store/stores.js';
 import type { AgentConfiguration, ConfigurationLayer } from './agent-configuration.js';
 import { scopeKey, type ConfigScope, type StoredLayer } from './configuration-store.js';
 import { configurationHash, effectiveConfiguration } from './layering.js';
@@ -31,19 +31,40 @@ export interface EffectiveConfiguration {
   readonly layers: readonly LayerRef[];
 }
 
+/** A layer document as it would be, in place of the stored one (checking a change before storing it). */
+export interface ReplacedLayer {
+  readonly scope: ConfigScope;
+  readonly document: ConfigurationLayer;
+}
+
+/**
+ * `store` and `groups` may be a transaction's (a change checked before it
+ * commits, with `replaced` layers in place of the stored ones).
+ */
 export async function effectiveConfigurations(
-  db: Database,
-  groups: GroupLookup,
+  store: Pick<Stores, 'configuration'>,
+  groups: Pick<GroupLookup, 'groupsOfMany'>,
   agentIds: readonly string[],
+  replaced: readonly ReplacedLayer[] = [],
 ): Promise<Map<string, EffectiveConfiguration>> {
   const groupsOf = await groups.groupsOfMany(agentIds);
   const groupIds = new Set([...groupsOf.values()].flatMap((list) => list.map((g) => g.id)));
-  const stored = await db.configuration.layers([
+  const stored = await store.configuration.layers([
     { kind: 'fleet' },
     ...[...groupIds].map((id) => ({ kind: 'group' as const, id })),
     ...agentIds.map((id) => ({ kind: 'agent' as const, id })),
   ]);
   const byKey = new Map(stored.map((layer) => [scopeKey(layer.scope), layer]));
+  // Not stored yet: revision -1 keeps it apart from any stored revision in the cache below.
+  for (const { scope, document } of replaced)
+    byKey.set(scopeKey(scope), {
+      scope,
+      document,
+      revision: -1,
+      revisionId: '',
+      updatedAt: 0,
+      updatedBy: '',
+    });
   const shared = new Map<string, EffectiveConfiguration>();
   const out = new Map<string, EffectiveConfiguration>();
   for (const agentId of agentIds) {

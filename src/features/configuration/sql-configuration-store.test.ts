@@ -1,5 +1,38 @@
-// Runs the ConfigurationStore contract on SQLite in memory.
+// Runs the ConfigurationStore contract on SQLite in memory, and checks that the
+// drift check's query reads the partial index of pending states in its order.
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import type { DB } from '../../infra/store/sql/db-schema.js';
 import { openSqlDatabase } from '../../infra/store/sql/open-database.js';
+import { migrateToLatest } from '../../infra/store/sql/sql-database.js';
 import { describeConfigurationStoreContract } from './configuration-store.contract.js';
+import { SqlConfigurationStore } from './sql-configuration-store.js';
 
 describeConfigurationStoreContract('sqlite', () => openSqlDatabase('sqlite::memory:'));
+
+describe('pendingStates on SQLite', () => {
+  it('reads the partial index in order, with no sort of its own', async () => {
+    const connection = new BetterSqlite3(':memory:');
+    const queries: { sql: string; parameters: readonly unknown[] }[] = [];
+    const db = new Kysely<DB>({
+      dialect: new SqliteDialect({ database: connection }),
+      log: (event) => void queries.push(event.query),
+    });
+    try {
+      await migrateToLatest(db);
+      queries.length = 0;
+      await new SqlConfigurationStore(db).pendingStates(100);
+      const [query] = queries;
+      const plan = connection
+        .prepare(`explain query plan ${query?.sql ?? ''}`)
+        .all(...(query?.parameters ?? []))
+        .map((row) => (row as { detail: string }).detail)
+        .join('\n');
+      expect(plan).toContain('agent_desired_state_pending_since_idx');
+      expect(plan).not.toContain('TEMP B-TREE');
+    } finally {
+      await db.destroy();
+    }
+  });
+});

@@ -26,6 +26,13 @@ import type { DocumentChange } from './layering.js';
 const ROWS_PER_STATEMENT = 256;
 const IDS_PER_QUERY = 512;
 
+/**
+ * When a pending agent started waiting: the sent time of the part it has not
+ * applied, the earlier of the two when it has applied neither. Written exactly
+ * as in the partial index of migration 0010.
+ */
+const WAITING_SINCE = sql`(case when config_applied_hash = config_desired_hash then policy_sent_at when policy_applied_hash = policy_desired_hash then config_sent_at when config_sent_at <= policy_sent_at then config_sent_at else policy_sent_at end)`;
+
 const scopeId = (scope: ConfigScope): string => (scope.kind === 'fleet' ? '' : scope.id);
 const toScope = (kind: string, id: string): ConfigScope =>
   kind === 'fleet' ? { kind: 'fleet' } : { kind: kind as 'group' | 'agent', id };
@@ -251,12 +258,18 @@ export class SqlConfigurationStore implements ConfigurationStore {
     const rows = await this.db
       .selectFrom('agent_desired_state')
       .selectAll()
-      // The literal matches the partial index's condition.
+      // The literal and the order match the partial index (migration 0010), so it is read in index order.
       .where(sql<boolean>`compliance = 'pending'`)
+      .orderBy(WAITING_SINCE)
       .orderBy('agent_id')
       .limit(checkedLimit(limit))
       .execute();
     return rows.map(toState);
+  }
+
+  async deleteDesiredStates(agentIds: readonly string[]): Promise<void> {
+    for (const part of batches([...new Set(agentIds)], IDS_PER_QUERY))
+      await this.db.deleteFrom('agent_desired_state').where('agent_id', 'in', part).execute();
   }
 
   async complianceCounts(agentIds?: readonly string[]): Promise<Readonly<Record<string, number>>> {

@@ -28,14 +28,15 @@ const enrollWith = (enrollmentSecret: string, agentId: string) =>
   api.t.services.agents.enroll({ enrollmentSecret, agentId, credential: '', facts });
 
 describe('POST /api/v1/enrollment-secrets', () => {
-  it('creates a secret (201), returns it once, and agents can enroll with it', async () => {
-    const response = await create({ name: 'rack 12', maxUses: 2, ttlSeconds: 3600, groupId: 'g1' });
+  it('creates a secret (201), returns it once, and agents can enroll with it and join its group', async () => {
+    const group = await api.t.services.groups.create(api.t.admin, { name: 'rack 12', kind: 'static' });
+    const response = await create({ name: 'rack 12', maxUses: 2, ttlSeconds: 3600, groupId: group.id });
     expect(response.statusCode, response.body).toBe(201);
     expect(response.headers['cache-control']).toBe('no-store');
     const created = createdEnrollmentSecretJsonSchema.parse(response.json());
     expect(created).toMatchObject({
       name: 'rack 12',
-      groupId: 'g1',
+      groupId: group.id,
       maxUses: 2,
       uses: 0,
       state: 'active',
@@ -49,6 +50,22 @@ describe('POST /api/v1/enrollment-secrets', () => {
     );
     expect(after.uses).toBe(1);
     expect(after).not.toHaveProperty('secret');
+    expect(await api.t.services.groups.memberIds(group.id)).toEqual(['enrolled-1']);
+  });
+
+  it('refuses a group that does not exist or is dynamic, naming groupId', async () => {
+    const dynamic = await api.t.services.groups.create(api.t.admin, {
+      name: 'by label',
+      kind: 'dynamic',
+      selector: { site: 'lab' },
+    });
+    for (const groupId of ['no-such-group', dynamic.id]) {
+      const response = await create({ name: 'grouped', groupId });
+      expect(response.statusCode).toBe(400);
+      expect((response.json() as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual([
+        'groupId',
+      ]);
+    }
   });
 
   it('replays the same response, secret included, for a retry under the same Idempotency-Key', async () => {

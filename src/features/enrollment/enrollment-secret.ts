@@ -1,6 +1,6 @@
 // Enrollment secrets: what a new agent presents to join the fleet. Optionally
-// limited in uses, in time, and scoped to a group (groups arrive in a later
-// issue; the scope is recorded now).
+// limited in uses, in time, and naming a static group the agents enrolled with
+// it join.
 
 export interface EnrollmentSecret {
   readonly id: string;

@@ -8,6 +8,7 @@ import type { IdSource } from '../../shared/ids.js';
 import { hashToken, hasTokenShape, issueToken, TokenKind } from '../../shared/secret-tokens.js';
 import { validate } from '../agents/agent.js';
 import type { Auditor, RequestContext } from '../audit/audited.js';
+import { GroupKind } from '../groups/group.js';
 import { secretState, type EnrollmentSecret } from './enrollment-secret.js';
 
 export const createEnrollmentSecretSchema = z
@@ -37,6 +38,25 @@ export interface CreatedEnrollmentSecret {
   readonly record: EnrollmentSecret;
 }
 
+/**
+ * The group a secret names is the one its agents join at enrollment: it must
+ * exist and be static (a dynamic group's members are chosen by its selector).
+ */
+async function checkJoinableGroup(stores: Stores, groupId: string): Promise<void> {
+  const group = await stores.groups.get(groupId);
+  if (!group)
+    throw invalidArgument('invalid input', [
+      { field: 'groupId', description: `no group ${JSON.stringify(groupId)}` },
+    ]);
+  if (group.kind === GroupKind.Dynamic)
+    throw invalidArgument('invalid input', [
+      {
+        field: 'groupId',
+        description: `group ${JSON.stringify(group.name)} is dynamic: agents join it by their labels, not their secret`,
+      },
+    ]);
+}
+
 export class EnrollmentService {
   constructor(
     private readonly db: Database,
@@ -52,6 +72,7 @@ export class EnrollmentService {
       { action: 'enrollment_secret.create', targetKind: 'enrollment_secret', targetId: null },
       async (stores) => {
         const created = this.build(context, validate(createEnrollmentSecretSchema, input));
+        if (created.record.groupId !== null) await checkJoinableGroup(stores, created.record.groupId);
         await stores.enrollmentSecrets.insert(created.record);
         return created;
       },

@@ -22,7 +22,13 @@ import {
 import { changedSince, groupEvent } from './group-events.js';
 import { collectMemberIds, MAX_GROUP_FANOUT, memberIdPages } from './group-members.js';
 import type { GroupFilter, GroupMemberPage, GroupPage, MemberCounts } from './group-store.js';
-import { addMembers, removeMembers, type MembersAdded, type MembersRemoved } from './member-edits.js';
+import {
+  addMembers,
+  joinOnEnrollment,
+  removeMembers,
+  type MembersAdded,
+  type MembersRemoved,
+} from './member-edits.js';
 import { MembershipChanges, type MembershipListener } from './membership-changes.js';
 
 /** Counts by compliance state for a group's members; supplied by the configuration feature. */
@@ -253,6 +259,17 @@ export class GroupService {
     const group = await this.get(groupId);
     const counts = await this.db.groups.memberCounts(group);
     return { group, ...counts, compliance: this.compliance ? await this.compliance(group) : null };
+  }
+
+  /**
+   * AgentService's hook at enrollment: the agent joins the static group its
+   * enrollment secret names; why it did not (gone, dynamic, full), if so.
+   */
+  joinOnEnrollment(
+    stores: Stores,
+    join: { readonly groupId: string; readonly agentId: string; readonly actor: string },
+  ): Promise<string | undefined> {
+    return joinOnEnrollment(stores, { ...join, now: this.clock.now() });
   }
 
   /** AgentService's hook: follows an agent change that may move it in or out of groups. */

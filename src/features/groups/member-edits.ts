@@ -105,6 +105,29 @@ export async function removeMembers(
   return { group, removed, notMembers: [...new Set(agentIds)].filter((id) => !gone.has(id)) };
 }
 
+/**
+ * Adds an agent just enrolled (or reinstated) to the static group its
+ * enrollment secret names, inside the enrollment's transaction. It never
+ * refuses the enrollment: a group that is gone, dynamic or full is skipped,
+ * and why is returned (undefined when the agent is a member). The
+ * group_membership_changed event comes from the enrollment's group watch.
+ */
+export async function joinOnEnrollment(
+  stores: Stores,
+  join: { readonly groupId: string; readonly agentId: string; readonly actor: string; readonly now: number },
+): Promise<string | undefined> {
+  const group = await stores.groups.get(join.groupId);
+  if (!group) return 'the group no longer exists';
+  if (group.kind === GroupKind.Dynamic)
+    return `group ${JSON.stringify(group.name)} is dynamic: its members are the agents matching its selector`;
+  const added = await stores.groups.addMembers(group.id, [join.agentId], join.now, join.actor);
+  if (added.length > 0 && (await stores.groups.storedMemberCount(group.id)) > MAX_STATIC_MEMBERS) {
+    await stores.groups.removeMembers(group.id, added);
+    return `group ${JSON.stringify(group.name)} already holds ${MAX_STATIC_MEMBERS} members, its maximum`;
+  }
+  return undefined;
+}
+
 function membershipEvent(group: Group, added: string[], removed: string[], reason: string, parts: EditParts) {
   return parts.events.make(
     EventType.GroupMembershipChanged,

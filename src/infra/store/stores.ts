@@ -2,6 +2,7 @@
 // one transaction (state change + outbox event + audit entry commit together).
 import type { AgentStore } from '../../features/agents/agent-store.js';
 import type { ApiKeyStore } from '../../features/api-keys/api-key-store.js';
+import type { BackupStore } from '../../features/backups/backup-store.js';
 import type { AuditStore } from '../../features/audit/audit-store.js';
 import type { CommandStore } from '../../features/commands/command-store.js';
 import type { ConfigurationStore } from '../../features/configuration/configuration-store.js';
@@ -25,6 +26,7 @@ export interface Stores {
   readonly policies: PolicyStore;
   readonly groups: GroupStore;
   readonly configuration: ConfigurationStore;
+  readonly backups: BackupStore;
 }
 
 export interface Database extends Stores {

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { agentRoutes, seedAgentRoutes } from '../../features/agents/agent-routes.js';
 import { apiKeyRoutes } from '../../features/api-keys/api-key-routes.js';
 import { auditRoutes } from '../../features/audit/audit-routes.js';
+import { backupRoutes } from '../../features/backups/backup-routes.js';
 import { commandRoutes, seedCommandRoutes } from '../../features/commands/command-routes.js';
 import { commandTypeRoutes } from '../../features/commands/command-type-routes.js';
 import { configurationRoutes } from '../../features/configuration/configuration-routes.js';
@@ -45,6 +46,7 @@ export async function registerApiRoutes(api: FastifyInstance, deps: RouteDepende
     policyRoutes,
     groupRoutes,
     configurationRoutes,
+    backupRoutes,
   ]) {
     await api.register(plugin, { ...dependencies, prefix: '/v1' });
   }

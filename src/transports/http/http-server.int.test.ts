@@ -213,7 +213,9 @@ describe('bodies', () => {
 
   it('refuses a body over 1 MiB with 413', async () => {
     const big = JSON.stringify({ name: 'x', pad: 'y'.repeat(1024 * 1024) });
-    expectProblem(await post(big, 'application/json'), 413, 'payload_too_large');
+    expect(expectProblem(await post(big, 'application/json'), 413, 'payload_too_large').detail).toBe(
+      "the request body is larger than this route's 1 MiB limit",
+    );
   });
 
   it('accepts JSON with a charset', async () => {

@@ -147,6 +147,20 @@ beforeAll(async () => {
   await hit('GET', '/api/v1/groups/:id/configuration', { params: noGroup });
   await hit('PUT', '/api/v1/groups/:id/configuration', { params: noGroup, body: { document: {} } });
   await hit('GET', '/api/v1/groups/:id/compliance', { params: noGroup });
+  // Backups and state documents carry checksums and configuration, never a secret or its hash.
+  const backup = (
+    await hit('POST', '/api/v1/backups', { body: { name: 'ns', scope: 'fleet' } })
+  ).response.json();
+  const backupId = { id: backup.id };
+  await hit('GET', '/api/v1/backups');
+  await hit('GET', '/api/v1/backups/:id', { params: backupId });
+  const download = await hit('GET', '/api/v1/backups/:id/download', { params: backupId });
+  await hit('GET', '/api/v1/backups/:id/diff', { params: backupId });
+  await hit('POST', '/api/v1/backups/:id/restore', { params: backupId, body: { dryRun: true } });
+  await hit('POST', '/api/v1/backups/restore', { body: { document: download.response.body, dryRun: true } });
+  const exported = await hit('GET', '/api/v1/state/export', { query: '?history=true' });
+  // Refused (412): this instance is not empty; the refusal must not echo anything either.
+  await hit('POST', '/api/v1/state/import', { body: exported.response.json() });
   await hit('GET', '/api/v1/fleet/statistics');
   await hit('GET', '/api/v1/status');
   await hit('GET', '/api/v1/enrollment-secrets');

@@ -106,12 +106,16 @@ interface Described {
 const FASTIFY_DETAILS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'the request body is not valid JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'the request body is empty but its content-type is application/json',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'the request body is larger than the 1 MiB limit',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'the request body must be application/json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the request body does not match its content-length',
 };
 
-function describe(error: unknown): Described {
+function bodyTooLarge(bodyLimit: number): string {
+  const mib = bodyLimit / (1024 * 1024);
+  return `the request body is larger than this route's ${Number.isInteger(mib) ? `${mib} MiB` : `${bodyLimit}-byte`} limit`;
+}
+
+function describe(error: unknown, bodyLimit: number): Described {
   const none = { violations: [], headers: {}, extensions: {} };
   if (error instanceof HttpProblem) {
     return { ...none, status: error.status, code: error.code, detail: error.message, ...error.options };
@@ -135,7 +139,9 @@ function describe(error: unknown): Described {
     const fastifyCode = typeof fastifyError.code === 'string' ? fastifyError.code : '';
     // Fastify's 4xx messages describe the request, never server internals.
     const detail =
-      FASTIFY_DETAILS[fastifyCode] ??
+      (fastifyCode === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? bodyTooLarge(bodyLimit)
+        : FASTIFY_DETAILS[fastifyCode]) ??
       (typeof fastifyError.message === 'string' ? fastifyError.message : 'bad request');
     const violations =
       fastifyCode.startsWith('FST_ERR_CTP_') && status === 400
@@ -148,7 +154,7 @@ function describe(error: unknown): Described {
 
 /** Sends `error` as problem+json; 5xx are logged with an errorId returned to the caller. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  const described = describe(error);
+  const described = describe(error, request.routeOptions.bodyLimit);
   const problem: Problem = {
     ...described.extensions,
     type: `${TYPE_BASE}${described.code}`,

@@ -58,6 +58,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   readonly responses: Readonly<Record<number, ResponseDoc>>;
   /** Problem statuses besides the ones every authenticated route can return (400, 401, 403, 429, 500). */
   readonly problems?: readonly number[];
+  /** Bytes of request body this route accepts, when not the server's 1 MiB (large uploads only). */
+  readonly bodyLimit?: number;
   readonly handler: (input: RouteInput<P, Q>) => Promise<unknown>;
 }
 
@@ -80,6 +82,7 @@ export function addRoute<P extends z.ZodType = typeof noInput, Q extends z.ZodTy
     url: spec.url,
     config: { role: spec.role },
     schema: routeDocs(spec),
+    ...(spec.bodyLimit === undefined ? {} : { bodyLimit: spec.bodyLimit }),
     handler: async (request, reply) => {
       const params = parseInput(paramsSchema, request.params ?? {}, 'path parameter') as z.output<P>;
       const query = parseInput(querySchema, request.query ?? {}, 'query parameter') as z.output<Q>;
@@ -124,7 +127,7 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   404: 'No such resource',
   409: 'Conflict',
   412: 'If-Match does not match the current revision',
-  413: 'Body larger than 1 MiB',
+  413: 'Body larger than the route accepts (1 MiB unless stated)',
   415: 'Body is not application/json',
   422: 'Idempotency-Key reused with a different body',
   428: 'If-Match is required',

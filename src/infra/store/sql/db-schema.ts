@@ -287,6 +287,21 @@ export interface PolicyAssignmentsTable {
   assigned_by: string;
 }
 
+export interface BackupsTable {
+  id: string;
+  name: string;
+  /** 'fleet' | 'group:<id>' | 'agent:<id>'. */
+  scope: string;
+  created_at: number;
+  created_by: string;
+  /** sha256 (hex) of the canonical JSON of the document's content. */
+  checksum: string;
+  /** Bytes of `document`. */
+  size: number;
+  /** The backup document (JSON), exactly as made. */
+  document: string;
+}
+
 export interface DB {
   agents: AgentsTable;
   agent_labels: AgentLabelsTable;
@@ -308,4 +323,5 @@ export interface DB {
   policies: PoliciesTable;
   policy_versions: PolicyVersionsTable;
   policy_assignments: PolicyAssignmentsTable;
+  backups: BackupsTable;
 }

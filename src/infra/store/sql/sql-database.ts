@@ -5,6 +5,7 @@ import { Migrator, sql, type Kysely } from 'kysely';
 import { SqlAgentStore } from '../../../features/agents/sql-agent-store.js';
 import { SqlApiKeyStore } from '../../../features/api-keys/sql-api-key-store.js';
 import { SqlAuditStore } from '../../../features/audit/sql-audit-store.js';
+import { SqlBackupStore } from '../../../features/backups/sql-backup-store.js';
 import { SqlCommandStore } from '../../../features/commands/sql-command-store.js';
 import { SqlCommandTypeStore } from '../../../features/commands/sql-command-type-store.js';
 import { SqlConfigurationStore } from '../../../features/configuration/sql-configuration-store.js';
@@ -37,6 +38,7 @@ export function storesOver(
     policies: new SqlPolicyStore(db),
     groups: new SqlGroupStore(db),
     configuration: new SqlConfigurationStore(db),
+    backups: new SqlBackupStore(db),
   };
 }
 
@@ -52,6 +54,7 @@ export class SqlDatabase implements Database {
   readonly policies: Stores['policies'];
   readonly groups: Stores['groups'];
   readonly configuration: Stores['configuration'];
+  readonly backups: Stores['backups'];
   private closing: Promise<void> | undefined;
   private readonly committedListeners = new Set<(events: readonly EventEnvelope[]) => void>();
 
@@ -69,6 +72,7 @@ export class SqlDatabase implements Database {
     this.policies = stores.policies;
     this.groups = stores.groups;
     this.configuration = stores.configuration;
+    this.backups = stores.backups;
   }
 
   /**

@@ -10,6 +10,8 @@ import * as partialIndexes from './0005-partial-indexes-for-open-work.js';
 import * as groups from './0006-groups.js';
 import * as policies from './0007-policies.js';
 import * as configuration from './0008-configuration.js';
+import * as backups from './0009-backups.js';
+import * as pendingDesiredStateOrder from './0010-pending-desired-state-order.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -20,6 +22,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006-groups': groups,
   '0007-policies': policies,
   '0008-configuration': configuration,
+  '0009-backups': backups,
+  '0010-pending-desired-state-order': pendingDesiredStateOrder,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,25 @@
+// Configuration backups (ADR 0013): one row per backup, holding the backup
+// document exactly as it was made (JSON text) with its checksum and size copied
+// into columns, so listings never read documents. The scope (`fleet`,
+// `group:<id>`, `agent:<id>`) is indexed for listings filtered by it. Portable
+// DDL as in 0001.
+import type { Kysely } from 'kysely';
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('backups')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('scope', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('created_by', 'text', (c) => c.notNull())
+    .addColumn('checksum', 'text', (c) => c.notNull())
+    .addColumn('size', 'integer', (c) => c.notNull())
+    .addColumn('document', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('backups_scope_idx').on('backups').columns(['scope', 'id']).execute();
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('backups').execute();
+}
