@@ -75,7 +75,8 @@ async function until(what, timeoutMs, check) {
   for (;;) {
     const result = await check();
     if (result) return result;
-    if (Date.now() > giveUp) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > giveUp)
+      throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
     await sleep(50);
   }
 }
@@ -99,10 +100,11 @@ try {
     sim.stderr.on('data', (chunk) => output.push(`[sim ${p}] ${chunk}`));
     children.push(sim);
   }
+  let connected = 0;
   await until(
-    'every agent to connect',
+    () => `every agent to connect (${connected} of ${agents} connected)`,
     rampUpMs + 120_000,
-    async () => (await scrape()).connections >= agents,
+    async () => (connected = (await scrape()).connections) >= agents,
   );
   await until('the first configuration to be applied everywhere', 120_000, async () => {
     const summary = await call('GET', '/api/v1/compliance');

@@ -6,6 +6,7 @@
 // jittered backoff, honouring the server's drain and retry hints. It stops on
 // stop() or when the server refuses the agent for good; observers follow it
 // through typed events and a stats snapshot.
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Heartbeat } from '../gen/proto/corral/agent/v1/Heartbeat.js';
 import type { Clock } from '../shared/clock.js';
@@ -61,6 +62,8 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   private readonly logger: Logger;
   private readonly reconnect: ReconnectPolicy;
   private readonly halt = new AbortController();
+  /** Makes this process's enrollment attempts safe to retry (enrollment.ts). */
+  private readonly enrollmentNonce = randomBytes(18).toString('base64url');
   private keeper: SessionKeeper | undefined;
   private running: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
@@ -236,6 +239,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
           store: this.options.identityStore,
           facts: this.options.facts,
           enrollmentSecret: this.options.enrollmentSecret,
+          enrollmentNonce: this.enrollmentNonce,
           serverAddress: this.options.serverAddress,
           clock: this.clock,
           signal: this.halt.signal,

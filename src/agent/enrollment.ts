@@ -13,6 +13,13 @@ export interface EnrollmentOptions {
   readonly store: IdentityStore;
   readonly facts: AgentFacts;
   readonly enrollmentSecret: string | undefined;
+  /**
+   * Chosen once per agent process and sent with every enrollment attempt, so
+   * that an attempt whose answer was lost (a deadline passed while the server
+   * committed it) can be retried: the server answers it again with a new
+   * credential instead of ALREADY_EXISTS.
+   */
+  readonly enrollmentNonce: string;
   readonly serverAddress: string;
   readonly clock: Clock;
   readonly signal?: AbortSignal;
@@ -50,7 +57,10 @@ export async function loadOrEnroll(options: EnrollmentOptions): Promise<Enrollme
   }
   let response;
   try {
-    response = await rpc.enroll({ enrollmentSecret, facts }, options.signal);
+    response = await rpc.enroll(
+      { enrollmentSecret, facts, enrollmentNonce: options.enrollmentNonce },
+      options.signal,
+    );
   } catch (error) {
     throw enrollmentError(error) ?? error;
   }

@@ -79,6 +79,7 @@ export function enrolledColumns(agent: NewAgent) {
   return {
     ...factsColumns(agent),
     credential_hash: agent.credentialHash,
+    enrollment_nonce_hash: agent.enrollmentNonceHash ?? null,
     status: 'offline',
     status_changed_at: agent.enrolledAt,
     health: 'unknown',

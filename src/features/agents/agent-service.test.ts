@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enrollTestAgent, openTestServices, type TestServices } from '../../app/test-services.js';
 import { FakeClock } from '../../shared/clock.js';
+import { liveStateFixture } from './agent-store.fixtures.js';
+import { ENROLLMENT_RETRY_WINDOW_MS } from './agent-service.js';
 import type { CorralError } from '../../shared/errors.js';
 
 let t: TestServices;
@@ -29,6 +31,65 @@ const failure = async (promise: Promise<unknown>): Promise<CorralError> => {
   }
   throw new Error('expected a failure');
 };
+
+describe('AgentService.enroll, retried with the same enrollment nonce', () => {
+  const nonce = 'n0nce-of-22-chars-or-more_';
+  const first = (secret: string, agentId = 'agent-001', enrollmentNonce = nonce) =>
+    t.services.agents.enroll({ enrollmentSecret: secret, agentId, facts, credential: '', enrollmentNonce });
+
+  it('answers again with a new credential, spends no use and replaces the lost credential', async () => {
+    const { secret, record } = await t.services.enrollment.create(t.admin, { name: 'x', maxUses: 1 });
+    const lost = await first(secret);
+    clock.advance(30_000);
+    const again = await first(secret);
+    expect(again).toMatchObject({ agentId: 'agent-001', reEnrolled: false });
+    expect(again.credential).toMatch(/^cac_/);
+    expect(again.credential).not.toBe(lost.credential);
+    expect((await t.services.enrollment.get(record.id)).uses).toBe(1);
+    await expect(t.services.agents.verifyCredential('agent-001', again.credential!)).resolves.toMatchObject({
+      id: 'agent-001',
+    });
+    expect((await failure(t.services.agents.verifyCredential('agent-001', lost.credential!))).code).toBe(
+      'unauthenticated',
+    );
+    const events = await t.services.events.list(
+      { types: ['agent_registered', 'agent_updated'] },
+      { limit: 10, order: 'asc' },
+    );
+    expect(events.items.map((e) => [e.type, e.data['reason'] ?? null])).toEqual([
+      ['agent_registered', null],
+      ['agent_updated', 'enrollment_retried'],
+    ]);
+  });
+
+  it('is not a retry with another nonce, another secret, after the agent was seen, or after 10 minutes', async () => {
+    const { secret } = await t.services.enrollment.create(t.admin, { name: 'x' });
+    const { secret: other } = await t.services.enrollment.create(t.admin, { name: 'other' });
+    await first(secret);
+    expect((await failure(first(secret, 'agent-001', `${nonce}x`))).code).toBe('already_exists');
+    expect((await failure(first(other))).code).toBe('already_exists');
+
+    await first(secret, 'agent-002');
+    await t.backends.db.agents.applyLiveStates([liveStateFixture('agent-002', { lastSeenAt: clock.now() })]);
+    expect((await failure(first(secret, 'agent-002'))).code).toBe('already_exists');
+
+    await first(secret, 'agent-003');
+    clock.advance(ENROLLMENT_RETRY_WINDOW_MS + 1);
+    expect((await failure(first(secret, 'agent-003'))).code).toBe('already_exists');
+  });
+
+  it('refuses a nonce that is too short or not base64url, naming the field', async () => {
+    const { secret } = await t.services.enrollment.create(t.admin, { name: 'x' });
+    for (const bad of ['short', 'has spaces but is long enough!!']) {
+      const error = await failure(first(secret, 'agent-001', bad));
+      expect(error.code).toBe('invalid_argument');
+      expect(error.violations).toEqual([
+        { field: 'enrollmentNonce', description: 'must be 22-128 base64url characters' },
+      ]);
+    }
+    await expect(t.services.agents.get('agent-001')).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
 
 describe('AgentService.enroll', () => {
   it('registers an agent, spends one use of the secret, and records agent_registered', async () => {

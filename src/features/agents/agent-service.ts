@@ -4,6 +4,7 @@ import type { Database, Stores } from '../../infra/store/stores.js';
 import type { Clock } from '../../shared/clock.js';
 import {
   alreadyExists,
+  invalidArgument,
   notFound,
   permissionDenied,
   preconditionFailed,
@@ -36,7 +37,14 @@ export interface EnrollInput {
   readonly facts: AgentFacts;
   /** Set when a known agent re-enrolls. */
   readonly credential: string;
+  /** Empty, or the nonce that makes this enrollment safe to retry (ENROLLMENT_NONCE). */
+  readonly enrollmentNonce?: string;
 }
+
+/** 22-128 base64url characters: at least 128 random bits. */
+const ENROLLMENT_NONCE = /^[A-Za-z0-9_-]{22,128}$/;
+/** How long after enrolling an agent that has never connected may ask again for its answer. */
+export const ENROLLMENT_RETRY_WINDOW_MS = 10 * 60_000;
 
 export interface EnrollResult {
   readonly agentId: string;
@@ -98,12 +106,28 @@ export class AgentService {
       input.agentId === ''
         ? this.ids.next().toLowerCase()
         : validate(agentIdSchema, input.agentId, 'facts.agentId');
+    const nonce = input.enrollmentNonce ?? '';
+    if (nonce !== '' && !ENROLLMENT_NONCE.test(nonce))
+      throw invalidArgument('invalid input', [
+        { field: 'enrollmentNonce', description: 'must be 22-128 base64url characters' },
+      ]);
+    const nonceHash = nonce === '' ? null : hashToken(nonce);
     const now = this.clock.now();
     let watch = NO_WATCH;
     const result = await this.db.transaction(async (stores): Promise<EnrollResult> => {
-      const secret = await this.enrollment.consume(stores, input.enrollmentSecret);
       const existing = await stores.agents.get(agentId);
       const actor = `agent:${agentId}`;
+      if (existing && input.credential === '' && nonceHash !== null) {
+        const retried = await this.retriedEnrollment(
+          stores,
+          existing,
+          input.enrollmentSecret,
+          nonceHash,
+          now,
+        );
+        if (retried) return retried;
+      }
+      const secret = await this.enrollment.consume(stores, input.enrollmentSecret);
       if (existing && existing.status !== Connectivity.Decommissioned) {
         if (input.credential === '')
           throw alreadyExists(
@@ -133,6 +157,7 @@ export class AgentService {
         ...facts,
         id: agentId,
         credentialHash: credential.hash,
+        enrollmentNonceHash: nonceHash,
         enrolledAt: now,
         enrollmentSecretId: secret.id,
       };
@@ -154,6 +179,40 @@ export class AgentService {
     });
     watch.committed();
     return result;
+  }
+
+  /**
+   * The same enrollment asked for again because its answer was lost (a client
+   * deadline passed while the server committed): same agent, same secret, same
+   * nonce, and the agent has not connected since. The answer is a new
+   * credential (the first one was never seen, and is replaced); anything else
+   * is not a retry (undefined) and goes the usual way.
+   */
+  private async retriedEnrollment(
+    stores: Stores,
+    existing: Agent,
+    presentedSecret: string,
+    nonceHash: string,
+    now: number,
+  ): Promise<EnrollResult | undefined> {
+    if (
+      existing.status === Connectivity.Decommissioned ||
+      existing.lastSeenAt !== null ||
+      now - existing.enrolledAt > ENROLLMENT_RETRY_WINDOW_MS
+    )
+      return undefined;
+    const stored = await stores.agents.getEnrollmentNonceHash(existing.id);
+    if (!stored || !sameHash(stored, nonceHash)) return undefined;
+    if (!(await this.enrollment.recognise(stores, presentedSecret, existing.enrollmentSecretId)))
+      return undefined;
+    const credential = issueToken(TokenKind.AgentCredential);
+    if (!(await stores.agents.replaceCredential(existing.id, credential.hash, now))) return undefined;
+    await stores.events.append([
+      this.events.make(EventType.AgentUpdated, { kind: 'agent', id: existing.id }, `agent:${existing.id}`, {
+        reason: 'enrollment_retried',
+      }),
+    ]);
+    return { agentId: existing.id, credential: credential.value, reEnrolled: false };
   }
 
   /** Checks an agent credential; used by Authenticate. */

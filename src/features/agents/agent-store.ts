@@ -6,6 +6,8 @@ import type { Agent, AgentFacts } from './agent.js';
 export interface NewAgent extends AgentFacts {
   readonly id: string;
   readonly credentialHash: string;
+  /** Hash of the agent's enrollment nonce, or null when it sent none. */
+  readonly enrollmentNonceHash?: string | null;
   readonly enrolledAt: number;
   readonly enrollmentSecretId: string | null;
 }
@@ -62,6 +64,9 @@ export interface AgentStore {
   insert(agent: NewAgent): Promise<void>;
   get(id: string): Promise<Agent | undefined>;
   getCredentialHash(id: string): Promise<string | undefined>;
+  getEnrollmentNonceHash(id: string): Promise<string | undefined>;
+  /** Gives an enrolled agent a new credential (a retried enrollment); false when absent or decommissioned. */
+  replaceCredential(id: string, credentialHash: string, at: number): Promise<boolean>;
   /** Which of these ids are enrolled agents that are not decommissioned (one query per chunk, not per id). */
   enrolledAmong(ids: readonly string[]): Promise<Set<string>>;
   /** Replaces an existing agent's facts (re-enrollment); bumps revision. */

@@ -86,6 +86,25 @@ export class SqlAgentStore implements AgentStore {
     return row?.credential_hash ?? undefined;
   }
 
+  async getEnrollmentNonceHash(id: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('agents')
+      .select('enrollment_nonce_hash')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.enrollment_nonce_hash ?? undefined;
+  }
+
+  async replaceCredential(id: string, credentialHash: string, at: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('agents')
+      .set((eb) => ({ credential_hash: credentialHash, updated_at: at, revision: eb('revision', '+', 1) }))
+      .where('id', '=', id)
+      .where('status', '<>', Connectivity.Decommissioned)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async updateFacts(id: string, facts: AgentFacts, at: number): Promise<void> {
     await inTransaction(this.db, async (trx) => {
       const result = await trx

@@ -138,6 +138,18 @@ export class EnrollmentService {
     return secretState(secret, this.clock.now());
   }
 
+  /**
+   * The secret an agent enrolled with, presented again by a retried enrollment
+   * (agent-service.ts): it must be that secret and not revoked, but spends no
+   * use and may have run out of uses or expired since (the retry asks again for
+   * the answer to an enrollment already made).
+   */
+  async recognise(stores: Stores, presented: string, enrolledWith: string | null): Promise<boolean> {
+    if (enrolledWith === null || !hasTokenShape(TokenKind.EnrollmentSecret, presented)) return false;
+    const secret = await stores.enrollmentSecrets.findByHash(hashToken(presented));
+    return secret !== undefined && secret.id === enrolledWith && secret.revokedAt === null;
+  }
+
   /** Checks and spends one use of a presented secret, inside the caller's transaction. */
   async consume(stores: Stores, presented: string): Promise<EnrollmentSecret> {
     // Built only when refusing: an Error captures a stack, too costly for every call.

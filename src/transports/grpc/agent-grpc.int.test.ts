@@ -260,6 +260,24 @@ describe('gRPC AgentService', () => {
     ).toEqual(['facts.ip_address', 'facts.labels.bad key!']);
   });
 
+  it('answers an enrollment sent again with the same nonce, and refuses a malformed nonce', async () => {
+    h = await startGrpcHarness();
+    const client = h.client();
+    const { secret } = await h.t.services.enrollment.create(h.t.admin, { name: 'retry' });
+    const request = { enrollmentSecret: secret, facts: { agentId: 'r1' }, enrollmentNonce: 'A'.repeat(24) };
+    type Enrolled = { agentId: string; credential: string };
+    const lost = await unary<object, Enrolled>(client.Enroll.bind(client), request);
+    const again = await unary<object, Enrolled>(client.Enroll.bind(client), request);
+    expect(again.agentId).toBe('r1');
+    expect(again.credential).toMatch(/^cac_/);
+    expect(again.credential).not.toBe(lost.credential);
+    const malformed = await rejection(
+      unary(client.Enroll.bind(client), { ...request, facts: { agentId: 'r2' }, enrollmentNonce: 'short' }),
+    );
+    expect(malformed.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(statusDetails(malformed).fieldViolations.map((v) => v.field)).toEqual(['enrollment_nonce']);
+  });
+
   it('refuses oversize messages without harm', async () => {
     h = await startGrpcHarness();
     const client = h.client();

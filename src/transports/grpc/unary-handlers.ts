@@ -24,12 +24,13 @@ export interface UnaryDeps extends HandlerDeps {
 export function unaryHandlers(deps: UnaryDeps): Omit<AgentServiceHandlers, 'Connect'> {
   return {
     Enroll: unary('Enroll', deps, async (call) => {
-      const { enrollmentSecret, facts, credential } = call.request;
+      const { enrollmentSecret, facts, credential, enrollmentNonce } = call.request;
       const result = await deps.agents.enroll({
         enrollmentSecret,
         agentId: facts?.agentId ?? '',
         facts: factsFromWire(facts),
         credential,
+        enrollmentNonce,
       });
       return {
         agentId: result.agentId,

@@ -15,6 +15,8 @@ export interface AgentsTable {
   /** JSON object of strings; agent_labels mirrors it for filtering. */
   labels: string;
   credential_hash: string | null;
+  /** SHA-256 of the nonce the agent enrolled with (a lost answer may be asked for again). */
+  enrollment_nonce_hash: string | null;
   status: string;
   status_changed_at: number;
   health: string;

@@ -12,6 +12,7 @@ import * as policies from './0007-policies.js';
 import * as configuration from './0008-configuration.js';
 import * as backups from './0009-backups.js';
 import * as pendingDesiredStateOrder from './0010-pending-desired-state-order.js';
+import * as enrollmentNonce from './0011-enrollment-nonce.js';
 
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001-initial': initial,
@@ -24,6 +25,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008-configuration': configuration,
   '0009-backups': backups,
   '0010-pending-desired-state-order': pendingDesiredStateOrder,
+  '0011-enrollment-nonce': enrollmentNonce,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -10,6 +10,14 @@ export interface EnrollRequest {
    * Set only when re-enrolling a known agent.
    */
   'credential'?: (string);
+  /**
+   * Optional: 22-128 random base64url characters (at least 128 bits) the agent
+   * chooses once per enrollment attempt and keeps until it has a credential.
+   * Sending the same request again with the same nonce (when an answer was
+   * lost) is answered with a new credential for the same agent, instead of
+   * ALREADY_EXISTS, until the agent first connects or 10 minutes have passed.
+   */
+  'enrollmentNonce'?: (string);
 }
 
 export interface EnrollRequest__Output {
@@ -19,4 +27,12 @@ export interface EnrollRequest__Output {
    * Set only when re-enrolling a known agent.
    */
   'credential': (string);
+  /**
+   * Optional: 22-128 random base64url characters (at least 128 bits) the agent
+   * chooses once per enrollment attempt and keeps until it has a credential.
+   * Sending the same request again with the same nonce (when an answer was
+   * lost) is answered with a new credential for the same agent, instead of
+   * ALREADY_EXISTS, until the agent first connects or 10 minutes have passed.
+   */
+  'enrollmentNonce': (string);
 }
