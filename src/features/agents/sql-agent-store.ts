@@ -1,10 +1,9 @@
 // AgentStore over SQL (any Kysely dialect). Facts live on the agents row, with
 // labels and capabilities mirrored into side tables so that filters are index
 // lookups; the hot live-state and staleness writes are in sql-agent-live-states.ts.
-import { sql } from 'kysely';
 import {
   chunks,
-  containsPattern,
+  containsText,
   fetchLimit,
   inTransaction,
   insertOnce,
@@ -211,13 +210,9 @@ export class SqlAgentStore implements AgentStore {
       );
     }
     if (filter.search !== undefined && filter.search !== '') {
-      const pattern = containsPattern(filter.search);
+      const search = filter.search;
       query = query.where((eb) =>
-        eb.or(
-          (['agents.id', 'agents.name', 'agents.hostname'] as const).map(
-            (column) => sql<boolean>`lower(${eb.ref(column)}) like lower(${pattern}) escape '\\'`,
-          ),
-        ),
+        eb.or(['agents.id', 'agents.name', 'agents.hostname'].map((column) => containsText(column, search))),
       );
     }
     if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);

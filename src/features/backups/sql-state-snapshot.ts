@@ -4,49 +4,21 @@
 // back as they were, for fleet backups, exports and imports. Row mapping is
 // borrowed from the owning features where they export it; the writes are
 // multi-row inserts chunked under the bound-parameter limit.
-import type { Selectable } from 'kysely';
-import type { ConfigLayersTable, ConfigRevisionsTable } from '../../infra/store/sql/db-schema.js';
 import {
   chunks,
   fromJson,
   inTransaction,
   MAX_BOUND_PARAMETERS,
-  toJson,
   type SqlExecutor,
 } from '../../infra/store/sql/sql-helpers.js';
-import type { ConfigurationLayer } from '../configuration/agent-configuration.js';
-import type { ConfigRevision, ConfigScope, StoredLayer } from '../configuration/configuration-store.js';
-import type { DocumentChange } from '../configuration/layering.js';
+import type { ConfigRevision, StoredLayer } from '../configuration/configuration-store.js';
+import { layerRow, revisionRow, toLayer, toRevision } from '../configuration/configuration-rows.js';
 import type { Group } from '../groups/group.js';
 import { toGroup } from '../groups/group-rows.js';
 import type { AssignmentTargetKind, PolicyAssignment, PolicyVersion } from '../policies/policy.js';
 import type { RulesDocument } from '../policies/policy-rules.js';
 import { documentColumns, toPolicy, toVersionSummary, versionRow } from '../policies/policy-rows.js';
 import type { PolicyWithVersions, StateCounts, StaticMember } from './backup-store.js';
-
-const scopeId = (scope: ConfigScope): string => (scope.kind === 'fleet' ? '' : scope.id);
-const toScope = (kind: string, id: string): ConfigScope =>
-  kind === 'fleet' ? { kind: 'fleet' } : { kind: kind as 'group' | 'agent', id };
-
-const toLayer = (row: Selectable<ConfigLayersTable>): StoredLayer => ({
-  scope: toScope(row.scope_kind, row.scope_id),
-  document: fromJson<ConfigurationLayer>(row.document),
-  revision: Number(row.revision),
-  revisionId: row.revision_id,
-  updatedAt: Number(row.updated_at),
-  updatedBy: row.updated_by,
-});
-
-const toRevision = (row: Selectable<ConfigRevisionsTable>): ConfigRevision => ({
-  id: row.id,
-  scope: toScope(row.scope_kind, row.scope_id),
-  revision: Number(row.revision),
-  document: fromJson<ConfigurationLayer>(row.document),
-  diff: fromJson<DocumentChange[]>(row.diff),
-  author: row.author,
-  reason: row.reason,
-  createdAt: Number(row.created_at),
-});
 
 /** Rows per multi-row insert, for a table with `columns` columns. */
 const rowsPerInsert = (columns: number) => Math.floor(MAX_BOUND_PARAMETERS / columns);
@@ -183,39 +155,11 @@ export class SqlStateSnapshot {
     return inTransaction(this.db, async (trx) => {
       for (const part of chunks(revisions, rowsPerInsert(9))) {
         if (part.length === 0) continue;
-        await trx
-          .insertInto('config_revisions')
-          .values(
-            part.map((r) => ({
-              id: r.id,
-              scope_kind: r.scope.kind,
-              scope_id: scopeId(r.scope),
-              revision: r.revision,
-              document: toJson(r.document),
-              diff: toJson(r.diff),
-              author: r.author,
-              reason: r.reason,
-              created_at: r.createdAt,
-            })),
-          )
-          .execute();
+        await trx.insertInto('config_revisions').values(part.map(revisionRow)).execute();
       }
       for (const part of chunks(layers, rowsPerInsert(7))) {
         if (part.length === 0) continue;
-        await trx
-          .insertInto('config_layers')
-          .values(
-            part.map((l) => ({
-              scope_kind: l.scope.kind,
-              scope_id: scopeId(l.scope),
-              document: toJson(l.document),
-              revision: l.revision,
-              revision_id: l.revisionId,
-              updated_at: l.updatedAt,
-              updated_by: l.updatedBy,
-            })),
-          )
-          .execute();
+        await trx.insertInto('config_layers').values(part.map(layerRow)).execute();
       }
     });
   }

@@ -2,26 +2,19 @@
 // layer per scope), config_revisions (history) and agent_desired_state (one row
 // per agent, upserted in batches).
 import { sql, type Selectable } from 'kysely';
-import type {
-  AgentDesiredStateTable,
-  ConfigLayersTable,
-  ConfigRevisionsTable,
-} from '../../infra/store/sql/db-schema.js';
+import type { AgentDesiredStateTable } from '../../infra/store/sql/db-schema.js';
 import {
   batches,
   checkedLimit,
   fetchLimit,
-  fromJson,
   inTransaction,
   keysetPage,
-  toJson,
   type SqlExecutor,
 } from '../../infra/store/sql/sql-helpers.js';
 import { Connectivity } from '../health/health-model.js';
-import type { ConfigurationLayer } from './agent-configuration.js';
 import type { ConfigRevision, ConfigScope, ConfigurationStore, StoredLayer } from './configuration-store.js';
+import { layerOf, layerRow, revisionRow, scopeId, toLayer, toRevision } from './configuration-rows.js';
 import { COMPLIANCE_VALUES, type ApplyStatus, type Compliance, type DesiredState } from './desired-state.js';
-import type { DocumentChange } from './layering.js';
 
 const ROWS_PER_STATEMENT = 256;
 const IDS_PER_QUERY = 512;
@@ -32,30 +25,6 @@ const IDS_PER_QUERY = 512;
  * as in the partial index of migration 0010.
  */
 const WAITING_SINCE = sql`(case when config_applied_hash = config_desired_hash then policy_sent_at when policy_applied_hash = policy_desired_hash then config_sent_at when config_sent_at <= policy_sent_at then config_sent_at else policy_sent_at end)`;
-
-const scopeId = (scope: ConfigScope): string => (scope.kind === 'fleet' ? '' : scope.id);
-const toScope = (kind: string, id: string): ConfigScope =>
-  kind === 'fleet' ? { kind: 'fleet' } : { kind: kind as 'group' | 'agent', id };
-
-const toLayer = (row: Selectable<ConfigLayersTable>): StoredLayer => ({
-  scope: toScope(row.scope_kind, row.scope_id),
-  document: fromJson<ConfigurationLayer>(row.document),
-  revision: row.revision,
-  revisionId: row.revision_id,
-  updatedAt: row.updated_at,
-  updatedBy: row.updated_by,
-});
-
-const toRevision = (row: Selectable<ConfigRevisionsTable>): ConfigRevision => ({
-  id: row.id,
-  scope: toScope(row.scope_kind, row.scope_id),
-  revision: row.revision,
-  document: fromJson<ConfigurationLayer>(row.document),
-  diff: fromJson<DocumentChange[]>(row.diff),
-  author: row.author,
-  reason: row.reason,
-  createdAt: row.created_at,
-});
 
 const toState = (row: Selectable<AgentDesiredStateTable>): DesiredState => ({
   agentId: row.agent_id,
@@ -142,35 +111,10 @@ export class SqlConfigurationStore implements ConfigurationStore {
         .map((r) => r.scope);
       if (conflicts.length > 0) return { conflicts };
       for (const part of batches(revisions, ROWS_PER_STATEMENT)) {
-        await trx
-          .insertInto('config_revisions')
-          .values(
-            part.map((r) => ({
-              id: r.id,
-              scope_kind: r.scope.kind,
-              scope_id: scopeId(r.scope),
-              revision: r.revision,
-              document: toJson(r.document),
-              diff: toJson(r.diff),
-              author: r.author,
-              reason: r.reason,
-              created_at: r.createdAt,
-            })),
-          )
-          .execute();
+        await trx.insertInto('config_revisions').values(part.map(revisionRow)).execute();
         await trx
           .insertInto('config_layers')
-          .values(
-            part.map((r) => ({
-              scope_kind: r.scope.kind,
-              scope_id: scopeId(r.scope),
-              document: toJson(r.document),
-              revision: r.revision,
-              revision_id: r.id,
-              updated_at: r.createdAt,
-              updated_by: r.author,
-            })),
-          )
+          .values(part.map((r) => layerRow(layerOf(r))))
           .onConflict((oc) =>
             oc.columns(['scope_kind', 'scope_id']).doUpdateSet((eb) => ({
               document: eb.ref('excluded.document'),

@@ -2,11 +2,11 @@
 // the revision in the statement itself, so two instances cannot both apply a
 // change to the same revision. The membership reads are in
 // sql-group-membership.ts.
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { GroupsTable } from '../../infra/store/sql/db-schema.js';
 import {
   chunks,
-  containsPattern,
+  containsText,
   fetchLimit,
   inTransaction,
   insertOnce,
@@ -58,8 +58,7 @@ export class SqlGroupStore implements GroupStore {
     let query = this.db.selectFrom('groups').selectAll();
     if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
     if (filter.search !== undefined && filter.search !== '') {
-      const pattern = containsPattern(filter.search);
-      query = query.where(sql<boolean>`lower(name) like lower(${pattern}) escape '\\'`);
+      query = query.where(containsText('name', filter.search));
     }
     if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
     const rows = await query.orderBy('id').limit(fetchLimit(page.limit)).execute();

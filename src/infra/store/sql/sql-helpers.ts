@@ -1,7 +1,7 @@
 // Small pieces every SQL store shares: the executor type, running a
 // multi-statement write atomically, keyset pages, LIKE escaping, chunking under
 // the bound-parameter limit, and recognising unique-key violations per driver.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { invalidArgument } from '../../../shared/errors.js';
 import type { DB } from './db-schema.js';
 
@@ -73,8 +73,13 @@ export function keysetPage<T extends { readonly id: string }>(
 }
 
 /** A LIKE pattern matching `text` anywhere, with `\` as the escape character. */
-export function containsPattern(text: string): string {
+function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Whether `column` holds `text` anywhere, ignoring ASCII case (the same on SQLite and PostgreSQL). */
+export function containsText(column: string, text: string): RawBuilder<boolean> {
+  return sql<boolean>`lower(${sql.ref(column)}) like lower(${containsPattern(text)}) escape '\\'`;
 }
 
 /** Whether a driver error is a unique or primary key violation (SQLite or PostgreSQL). */
