@@ -1,33 +1,16 @@
 // The `corral` command as an operator runs it: help, exit codes (0 ok, 1 failure,
 // 2 bad usage or settings), data on stdout, diagnostics on stderr, -o json.
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   killAllProcesses,
-  REPO_ROOT,
   removeTempDirs,
   startServerProcess,
   type ServerProcess,
 } from '../support/server-process.js';
+import { runCorral, type CliRun } from '../../src/cli/run-corral.fixtures.js';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function corral(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(REPO_ROOT, 'bin/corral.js'), ...args],
-      { env: { ...process.env, CORRAL_API_KEY: '', ...env }, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-      },
-    );
-  });
+function corral(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCorral(args, { CORRAL_API_KEY: '', ...env });
 }
 
 let server: ServerProcess;

@@ -6,7 +6,6 @@
 // and the agent, enrolling again with its id against the new server, is back
 // in its group with its layer and its policy, and reports the configuration
 // it was sent as applied.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,6 @@ import {
   api,
   killAllProcesses,
   makeTempDir,
-  REPO_ROOT,
   removeTempDirs,
   startAgentProcess,
   startServerProcess,
@@ -23,25 +21,12 @@ import {
   type ServerProcess,
 } from '../support/server-process.js';
 import { waitFor } from '../support/wait-for.js';
+import { runCorral, type CliRun } from '../../src/cli/run-corral.fixtures.js';
 
 const AGENT_ID = 'dr-agent-1';
 
-function corral(
-  args: readonly string[],
-  server: ServerProcess,
-): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(REPO_ROOT, 'bin/corral.js'), ...args],
-      {
-        env: { ...process.env, CORRAL_API_URL: server.apiUrl, CORRAL_API_KEY: server.adminKey },
-        timeout: 30_000,
-      },
-      (error, _stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr }),
-    );
-  });
+function corral(args: readonly string[], server: ServerProcess): Promise<CliRun> {
+  return runCorral(args, { CORRAL_API_URL: server.apiUrl, CORRAL_API_KEY: server.adminKey }, 30_000);
 }
 
 async function ok<T>(call: Promise<{ status: number; body: T }>, status = 200): Promise<T> {

@@ -4,21 +4,12 @@
 // export from one instance and import into a second, and the exit codes: 0 ok,
 // 1 refused by the server (a role too low, a non-empty instance), 2 bad flags
 // or a document the server calls invalid.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestApi, type TestApi } from '../../transports/http/test-support.js';
-
-const BIN = fileURLToPath(new URL('../../../bin/corral.js', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { runCorral, type CliRun } from '../run-corral.fixtures.js';
 
 let source: TestApi;
 let target: TestApi;
@@ -26,20 +17,8 @@ let sourceUrl: string;
 let targetUrl: string;
 let dir: string;
 
-function corral(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        env: { ...process.env, CORRAL_API_URL: sourceUrl, CORRAL_API_KEY: source.keys.admin, ...env },
-        timeout: 20_000,
-      },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-      },
-    );
-  });
+function corral(args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCorral(args, { CORRAL_API_URL: sourceUrl, CORRAL_API_KEY: source.keys.admin, ...env });
 }
 
 async function json(args: readonly string[], env: Record<string, string> = {}) {

@@ -4,38 +4,20 @@
 // from the version read), versions, assign, assignments, unassign, rm (refused
 // while assigned, forced), and the exit codes: 0 ok, 1 refused by the server,
 // 2 bad usage or input the server called invalid (naming the field or flag).
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_BODY } from '../../features/policies/policy.fixtures.js';
 import { openTestApi, type TestApi } from '../../transports/http/test-support.js';
-
-const BIN = fileURLToPath(new URL('../../../bin/corral.js', import.meta.url));
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { runCorral, type CliRun } from '../run-corral.fixtures.js';
 
 let api: TestApi;
 let env: Record<string, string>;
 let dir: string;
 
-function corral(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, ...env }, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
-      },
-    );
-  });
+function corral(args: readonly string[]): Promise<CliRun> {
+  return runCorral(args, env);
 }
 const policies = (...args: string[]) => corral(['policies', ...args]);
 
