@@ -146,7 +146,10 @@ export class AmqpInstanceMessenger implements InstanceMessenger {
     // One message at a time, in the order they arrived.
     await channel.consume(
       this.queue,
-      (message) => void (this.chain = this.chain.then(() => this.receive(channel, message))),
+      (message) =>
+        void (this.chain = this.chain
+          .then(() => this.receive(channel, message))
+          .catch((error: unknown) => this.logger.error({ err: error }, 'instance message consumer failed'))),
       { noAck: false },
     );
   }

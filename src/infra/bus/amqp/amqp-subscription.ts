@@ -91,7 +91,10 @@ export class AmqpSubscription {
       if (!this.ended) this.options.onCancelled(`the broker cancelled the consumer of ${this.pattern}`);
       return;
     }
-    this.chain = this.chain.then(() => this.process(channel, message));
+    // A throw must not break the chain: every later message would wait behind it forever.
+    this.chain = this.chain
+      .then(() => this.process(channel, message))
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'event consumer failed'));
   }
 
   private async process(channel: Channel, message: ConsumeMessage): Promise<void> {
