@@ -5,7 +5,7 @@ import type { Settings } from '../config/settings.js';
 import type { Cache } from '../infra/cache/cache.js';
 import { MemoryCache } from '../infra/cache/memory-cache.js';
 import type { EventBus } from '../infra/bus/event-bus.js';
-import { MemoryEventBus } from '../infra/bus/memory-event-bus.js';
+import { openEventBus } from '../infra/bus/open-event-bus.js';
 import { openSqlDatabase } from '../infra/store/sql/open-database.js';
 import type { Database } from '../infra/store/stores.js';
 import type { Clock } from '../shared/clock.js';
@@ -20,20 +20,27 @@ export interface Backends {
 }
 
 export async function openBackends(
-  settings: Pick<Settings, 'STORE_URL' | 'CACHE_URL' | 'BUS_URL'>,
+  settings: Pick<Settings, 'STORE_URL' | 'CACHE_URL' | 'BUS_URL'> &
+    Partial<Pick<Settings, 'BUS_EXCHANGE' | 'INSTANCE_ID'>>,
   logger: Logger,
   clock: Clock,
 ): Promise<Backends> {
   const db = await openSqlDatabase(settings.STORE_URL);
   const cache = new MemoryCache(clock);
-  const bus = new MemoryEventBus((error, event) =>
-    logger.error({ err: error, eventId: event.id, type: event.type }, 'event handler failed'),
-  );
+  const bus = await openEventBus(settings, logger).catch(async (error: unknown) => {
+    await cache.close();
+    await db.close();
+    throw error;
+  });
   return {
     db,
     cache,
     bus,
-    describe: { store: settings.STORE_URL.split(':')[0] ?? 'sqlite', cache: 'memory', bus: 'memory' },
+    describe: {
+      store: settings.STORE_URL.split(':')[0] ?? 'sqlite',
+      cache: 'memory',
+      bus: settings.BUS_URL.split(':')[0] ?? 'memory',
+    },
     async close() {
       await bus.close();
       await cache.close();

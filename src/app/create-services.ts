@@ -213,12 +213,19 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     }),
     relay: new OutboxRelay(db, bus, clock, (error) => backgroundError('outbox-relay', error)),
     async readiness() {
-      try {
-        await db.ping();
-        return { ready: true, checks: { store: 'ok' } };
-      } catch (error) {
-        return { ready: false, checks: { store: (error as Error).message } };
-      }
+      const probes = { store: () => db.ping(), bus: () => bus.ping() };
+      const checks = Object.fromEntries(
+        await Promise.all(
+          Object.entries(probes).map(async ([name, ping]) => [
+            name,
+            await ping().then(
+              () => 'ok',
+              (error: unknown) => (error as Error).message,
+            ),
+          ]),
+        ),
+      ) as Record<string, string>;
+      return { ready: Object.values(checks).every((state) => state === 'ok'), checks };
     },
   };
 }

@@ -71,7 +71,12 @@ export const settingsSchema = z
     LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
     STORE_URL: backendUrl(['sqlite:']).default('sqlite:./data/corral.db'),
     CACHE_URL: backendUrl(['memory:']).default('memory:'),
-    BUS_URL: backendUrl(['memory:']).default('memory:'),
+    BUS_URL: backendUrl(['memory:', 'amqp://', 'amqps://']).default('memory:'),
+    BUS_EXCHANGE: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be 1-200 of [A-Za-z0-9._:-]')
+      .refine((name) => !name.startsWith('amq.'), 'must not start with amq. (reserved by the broker)')
+      .default('corral.events'),
     SESSION_TIMEOUT: duration(1000).prefault('1h'),
     HEARTBEAT_INTERVAL: duration(100).prefault('10s'),
     AGENT_TIMEOUT: duration(500).prefault('300'),

@@ -18,7 +18,7 @@ describe('OutboxRelay', () => {
     await enrollTestAgent(t, 'a2');
     const bus = new MemoryEventBus(() => undefined);
     const seen: EventEnvelope[] = [];
-    bus.subscribe('agent_*', (event) => void seen.push(event));
+    await bus.subscribe('agent_*', (event) => void seen.push(event));
     const relay = new OutboxRelay(t.backends.db, bus, t.clock, () => undefined, 1);
     expect(await relay.drain()).toBeGreaterThanOrEqual(2);
     expect(seen.map((e) => [e.type, e.subject.id])).toEqual([
@@ -33,7 +33,7 @@ describe('OutboxRelay', () => {
   it('relays events as they commit once started, without a drain, and stops taking them when stopped', async () => {
     const bus = new MemoryEventBus(() => undefined);
     const seen: string[] = [];
-    bus.subscribe('agent_*', (event) => void seen.push(event.subject.id));
+    await bus.subscribe('agent_*', (event) => void seen.push(event.subject.id));
     const relay = new OutboxRelay(t.backends.db, bus, t.clock);
     relay.start();
     await enrollTestAgent(t, 'a1');
@@ -57,7 +57,8 @@ describe('OutboxRelay', () => {
         if (!up) throw new Error('broker down');
         delivered.push(...events.map((e) => e.type));
       },
-      subscribe: () => () => undefined,
+      subscribe: async () => async () => undefined,
+      ping: async () => undefined,
       close: async () => undefined,
     };
     const relay = new OutboxRelay(t.backends.db, flaky, t.clock);

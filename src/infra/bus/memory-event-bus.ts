@@ -1,19 +1,36 @@
-// The embedded event bus: delivers in process, in publish order. A failing
-// handler is reported and does not stop delivery to the others.
+// The embedded event bus: delivers in process, in publish order, each event id
+// once per subscriber. A failing handler is reported and does not stop delivery
+// to the others; nothing is redelivered (there is no broker to hold it).
 import type { EventEnvelope } from '../../features/events/event.js';
-import { matchesPattern, type EventBus, type EventHandler } from './event-bus.js';
+import { unavailable } from '../../shared/errors.js';
+import { Deduplicator } from './deduplicator.js';
+import {
+  assertPattern,
+  matchesPattern,
+  type EventBus,
+  type EventHandler,
+  type Unsubscribe,
+} from './event-bus.js';
+
+interface Subscription {
+  readonly pattern: string;
+  readonly handler: EventHandler;
+  readonly seen: Deduplicator;
+}
 
 export class MemoryEventBus implements EventBus {
-  private readonly subscriptions = new Set<{ pattern: string; handler: EventHandler }>();
+  private readonly subscriptions = new Set<Subscription>();
+  private closed = false;
 
   constructor(private readonly onHandlerError: (error: unknown, event: EventEnvelope) => void) {}
 
   async publish(events: readonly EventEnvelope[]): Promise<void> {
+    if (this.closed) throw unavailable('the event bus is closed');
     for (const event of events) {
-      for (const { pattern, handler } of this.subscriptions) {
-        if (!matchesPattern(pattern, event.type)) continue;
+      for (const subscription of this.subscriptions) {
+        if (!matchesPattern(subscription.pattern, event.type)) continue;
         try {
-          await handler(event);
+          await subscription.seen.run(event, subscription.handler);
         } catch (error) {
           this.onHandlerError(error, event);
         }
@@ -21,13 +38,19 @@ export class MemoryEventBus implements EventBus {
     }
   }
 
-  subscribe(pattern: string, handler: EventHandler): () => void {
-    const subscription = { pattern, handler };
+  async subscribe(pattern: string, handler: EventHandler): Promise<Unsubscribe> {
+    assertPattern(pattern);
+    const subscription = { pattern, handler, seen: new Deduplicator() };
     this.subscriptions.add(subscription);
-    return () => this.subscriptions.delete(subscription);
+    return async () => void this.subscriptions.delete(subscription);
+  }
+
+  async ping(): Promise<void> {
+    if (this.closed) throw unavailable('the event bus is closed');
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.subscriptions.clear();
   }
 }
