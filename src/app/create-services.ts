@@ -213,12 +213,14 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     }),
     relay: new OutboxRelay(db, bus, clock, (error) => backgroundError('outbox-relay', error)),
     async readiness() {
-      try {
-        await db.ping();
-        return { ready: true, checks: { store: 'ok' } };
-      } catch (error) {
-        return { ready: false, checks: { store: (error as Error).message } };
-      }
+      const check = (ping: () => Promise<void>) =>
+        ping().then(
+          () => 'ok',
+          (error: unknown) => (error instanceof Error ? error.message : String(error)) || 'failing',
+        );
+      const [store, cacheCheck] = await Promise.all([check(() => db.ping()), check(() => cache.ping())]);
+      const checks: Record<string, string> = { store, cache: cacheCheck };
+      return { ready: Object.values(checks).every((state) => state === 'ok'), checks };
     },
   };
 }

@@ -1,0 +1,73 @@
+// Opens what CACHE_URL names: the cache, leases and presence, and (on Redis)
+// the client the admin API's rate limiter shares its buckets through.
+// `memory:` keeps all of it in this process (one instance); `redis://`,
+// `rediss://` (TLS) and their `valkey://` aliases put it on one shared
+// Redis/Valkey connection under CACHE_KEY_PREFIX (ADR 0015).
+import type { Redis } from 'ioredis';
+import type { Settings } from '../config/settings.js';
+import type { Cache } from '../infra/cache/cache.js';
+import { MemoryCache } from '../infra/cache/memory-cache.js';
+import { RedisCache } from '../infra/cache/redis-cache.js';
+import type { Leases } from '../infra/coordination/leases.js';
+import { MemoryLeases } from '../infra/coordination/memory-leases.js';
+import { MemoryPresence } from '../infra/coordination/memory-presence.js';
+import type { Presence } from '../infra/coordination/presence.js';
+import { RedisLeases } from '../infra/coordination/redis-leases.js';
+import { RedisPresence } from '../infra/coordination/redis-presence.js';
+import { RedisConnection } from '../infra/redis/redis-connection.js';
+import { isRedisUrl } from '../infra/redis/redis-url.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/logger.js';
+
+/** CACHE_KEY_PREFIX's default. */
+export const DEFAULT_CACHE_KEY_PREFIX = 'corral:';
+
+export interface CacheBackends {
+  readonly cache: Cache;
+  readonly leases: Leases;
+  readonly presence: Presence;
+  /** Where the admin API keeps its rate-limit buckets; undefined: in this process. */
+  readonly rateLimitStore: { readonly redis: Redis; readonly nameSpace: string } | undefined;
+  /** `memory` or `redis`, for /api/status. */
+  readonly kind: 'memory' | 'redis';
+  /** Failed cache operations since start, by operation (for metrics). */
+  failures(): Readonly<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export async function openCacheBackends(
+  settings: Pick<Settings, 'CACHE_URL'> & { readonly CACHE_KEY_PREFIX?: string },
+  logger: Logger,
+  clock: Clock,
+): Promise<CacheBackends> {
+  if (!isRedisUrl(settings.CACHE_URL)) {
+    const cache = new MemoryCache(clock);
+    return {
+      cache,
+      leases: new MemoryLeases(clock),
+      presence: new MemoryPresence(clock),
+      rateLimitStore: undefined,
+      kind: 'memory',
+      failures: () => ({}),
+      close: () => cache.close(),
+    };
+  }
+  const connection = await RedisConnection.open({
+    url: settings.CACHE_URL,
+    keyPrefix: settings.CACHE_KEY_PREFIX ?? DEFAULT_CACHE_KEY_PREFIX,
+    logger,
+  });
+  const cache = new RedisCache(connection);
+  return {
+    cache,
+    leases: new RedisLeases(connection),
+    presence: new RedisPresence(connection, clock),
+    rateLimitStore: { redis: connection.client, nameSpace: connection.key('rate-limit', '') },
+    kind: 'redis',
+    failures: () => connection.failures(),
+    async close() {
+      await cache.close();
+      await connection.close();
+    },
+  };
+}
