@@ -119,7 +119,6 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     name: 'background-sweeps',
     instanceId,
     ttlMs: settings.LEADER_LEASE_TTL,
-    clock,
     onError: failed('leader-lease'),
   });
   leadership.onChange((leading) =>

@@ -2,19 +2,17 @@
 // the client the admin API's rate limiter shares its buckets through.
 // `memory:` keeps all of it in this process (one instance); `redis://`,
 // `rediss://` (TLS) and their `valkey://` aliases put it on one shared
-// Redis/Valkey connection under CACHE_KEY_PREFIX (ADR 0015).
+// Redis/Valkey connection under CACHE_KEY_PREFIX (ADR 0015). The Redis
+// client is loaded only when asked for, so the CLI and the embedded default
+// do not pay for importing it.
 import type { Redis } from 'ioredis';
 import type { Settings } from '../config/settings.js';
 import type { Cache } from '../infra/cache/cache.js';
 import { MemoryCache } from '../infra/cache/memory-cache.js';
-import { RedisCache } from '../infra/cache/redis-cache.js';
 import type { Leases } from '../infra/coordination/leases.js';
 import { MemoryLeases } from '../infra/coordination/memory-leases.js';
 import { MemoryPresence } from '../infra/coordination/memory-presence.js';
 import type { Presence } from '../infra/coordination/presence.js';
-import { RedisLeases } from '../infra/coordination/redis-leases.js';
-import { RedisPresence } from '../infra/coordination/redis-presence.js';
-import { RedisConnection } from '../infra/redis/redis-connection.js';
 import { isRedisUrl } from '../infra/redis/redis-url.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -52,22 +50,11 @@ export async function openCacheBackends(
       close: () => cache.close(),
     };
   }
-  const connection = await RedisConnection.open({
-    url: settings.CACHE_URL,
-    keyPrefix: settings.CACHE_KEY_PREFIX ?? DEFAULT_CACHE_KEY_PREFIX,
+  const { openRedisCacheBackends } = await import('./open-redis-cache.js');
+  return openRedisCacheBackends(
+    settings.CACHE_URL,
+    settings.CACHE_KEY_PREFIX ?? DEFAULT_CACHE_KEY_PREFIX,
     logger,
-  });
-  const cache = new RedisCache(connection);
-  return {
-    cache,
-    leases: new RedisLeases(connection),
-    presence: new RedisPresence(connection, clock),
-    rateLimitStore: { redis: connection.client, nameSpace: connection.key('rate-limit', '') },
-    kind: 'redis',
-    failures: () => connection.failures(),
-    async close() {
-      await cache.close();
-      await connection.close();
-    },
-  };
+    clock,
+  );
 }

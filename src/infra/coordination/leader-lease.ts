@@ -9,6 +9,7 @@
 // after a long pause does not act on a lease that may have gone elsewhere.
 // Stopping releases the lease, so a successor need not wait for it to expire.
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../shared/clock.js';
 import { Lifecycle, LifecycleState, type Startable } from '../../shared/lifecycle.js';
 import type { Leases } from './leases.js';
@@ -19,16 +20,20 @@ export interface LeaderLeaseOptions {
   /** This instance; the holder token adds a random part, so a restarted instance is a new holder. */
   readonly instanceId: string;
   readonly ttlMs: number;
-  readonly clock: Clock;
+  /** What validity is measured with; default a monotonic clock, which wall-clock steps (NTP) do not move. */
+  readonly clock?: Clock;
   /** Lease operations that failed (the backend was unreachable); leadership is handled regardless. */
   readonly onError?: (error: unknown) => void;
 }
+
+const monotonicClock: Clock = { now: () => performance.now() };
 
 export class LeaderLease implements Startable {
   readonly name: string;
   /** The token this keeper holds the lease with. */
   readonly holder: string;
   private readonly ttlMs: number;
+  private readonly clock: Clock;
   private readonly tickEveryMs: number;
   /** Validity is counted from when a request was sent, less this, for clock drift and timer slack. */
   private readonly marginMs: number;
@@ -46,13 +51,14 @@ export class LeaderLease implements Startable {
     this.name = options.name;
     this.holder = `${options.instanceId}/${randomBytes(6).toString('base64url')}`;
     this.ttlMs = options.ttlMs;
+    this.clock = options.clock ?? monotonicClock;
     this.tickEveryMs = Math.max(1, Math.floor(options.ttlMs / 3));
     this.marginMs = Math.floor(options.ttlMs / 10);
   }
 
   /** Whether this instance leads now: it holds the lease and its known validity has not passed. */
   get isLeader(): boolean {
-    return this.leader && this.options.clock.now() < this.validUntil;
+    return this.leader && this.clock.now() < this.validUntil;
   }
 
   /** Calls `listener` with true on taking the lead and false on losing it; returns the unsubscribe. */
@@ -90,7 +96,7 @@ export class LeaderLease implements Startable {
   }
 
   private async attempt(): Promise<void> {
-    const sentAt = this.options.clock.now();
+    const sentAt = this.clock.now();
     // Late: the lease may have expired and gone to someone else meanwhile.
     if (this.leader && sentAt >= this.validUntil) this.setLeader(false);
     try {
@@ -102,7 +108,7 @@ export class LeaderLease implements Startable {
     } catch (error) {
       this.reportError(error);
       // Unsure whether it was renewed: keep leading only if the next try still comes in time.
-      if (this.options.clock.now() + this.tickEveryMs >= this.validUntil) this.setLeader(false);
+      if (this.clock.now() + this.tickEveryMs >= this.validUntil) this.setLeader(false);
     }
   }
 
