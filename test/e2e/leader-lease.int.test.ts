@@ -33,7 +33,7 @@ afterAll(async () => {
 await describeWithRedis('Leader lease across corral serve processes', () => {
   it('lets one instance lead, hands over when it dies, and releases on a clean stop', async () => {
     onTestFailed(() => console.error(allOutputs()));
-    const env = { CACHE_URL: REDIS_TEST_URL, CACHE_KEY_PREFIX: redis.prefix, LEADER_LEASE_TTL: '3s' };
+    const env = { CACHE_URL: REDIS_TEST_URL, CACHE_KEY_PREFIX: redis.prefix, LEADER_LEASE_TTL: '5s' };
     const first = await startServerProcess({ env });
     const second = await startServerProcess({ env });
     const both = () => Promise.all([leading(first), leading(second)]);

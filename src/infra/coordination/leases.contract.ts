@@ -114,7 +114,7 @@ export function describeLeasesContract(name: string, open: OpenSubject<Leases>):
       });
 
       it('keeps the lead by renewing, while a second keeper waits; the second takes over on stop', async () => {
-        const ttlMs = 3000;
+        const ttlMs = 4500;
         const a = keeper('instance-a', subject.first, ttlMs);
         const b = keeper('instance-b', subject.second, ttlMs);
         await a.start();

@@ -153,7 +153,7 @@ export function describePresenceContract(name: string, open: OpenSubject<Presenc
       });
 
       it('keeps entries alive past their time to live by refreshing them', async () => {
-        const ttlMs = 3000;
+        const ttlMs = 4500;
         const k = keeper('i1', subject.first, ttlMs);
         await k.start();
         k.add('a1');
