@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from '../config/settings.js';
 import { EventFactory } from '../features/events/event-factory.js';
+import { LeaderLease } from '../infra/coordination/leader-lease.js';
 import { StalenessSweep } from '../features/health/staleness-sweep.js';
 import { CorralMetrics } from '../metrics/corral-metrics.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
@@ -50,6 +51,8 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       placement: services.scheduler.waiting,
       dispatch: services.dispatcher.depth().waiting,
     }),
+    cacheFailures: () => backends.cacheFailures(),
+    leadership: () => ({ [leadership.name]: leadership.isLeader }),
   });
   const failed = (task: string) => (error: unknown) => {
     metrics.backgroundFailures.inc({ task });
@@ -111,6 +114,22 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     },
   );
   await services.scheduler.restore();
+  // Fleet-wide work runs on the instance holding this lease; on memory: (one instance) always this one.
+  const leadership = new LeaderLease(backends.leases, {
+    name: 'background-sweeps',
+    instanceId,
+    ttlMs: settings.LEADER_LEASE_TTL,
+    onError: failed('leader-lease'),
+  });
+  leadership.onChange((leading) =>
+    logger.info(
+      { lease: leadership.name, holder: leadership.holder },
+      leading ? 'leading: the background sweeps run here' : 'no longer leading the background sweeps',
+    ),
+  );
+  const asLeader = (task: () => Promise<void>) => async () => {
+    if (leadership.isLeader) await task();
+  };
   const background = [
     new PeriodicTask(
       'heartbeat-flush',
@@ -125,38 +144,38 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     new PeriodicTask(
       'staleness-sweep',
       Math.min(settings.HEARTBEAT_INTERVAL, 10_000),
-      async () => void (await sweep.run()),
+      asLeader(async () => void (await sweep.run())),
       failed('staleness-sweep'),
     ),
     new PeriodicTask(
       'session-sweep',
       settings.SESSION_SWEEP_INTERVAL,
-      async () => void (await services.sessions.sweepExpired()),
+      asLeader(async () => void (await services.sessions.sweepExpired())),
       failed('session-sweep'),
     ),
     // Committed events go out as they commit (relay.start()); this picks up what a failed publish left.
     new PeriodicTask(
       'outbox-relay',
       1000,
-      async () => void (await services.relay.drain()),
+      asLeader(async () => void (await services.relay.drain())),
       failed('outbox-relay'),
     ),
     new PeriodicTask(
       'command-sweep',
       1000,
-      async () => void (await services.sweep.run()),
+      asLeader(async () => void (await services.sweep.run())),
       failed('command-sweep'),
     ),
     new PeriodicTask(
       'config-drift',
       Math.min(settings.CONFIG_DRIFT_GRACE, 10_000),
-      async () => void (await services.desiredState.driftCheck()),
+      asLeader(async () => void (await services.desiredState.driftCheck())),
       failed('config-drift'),
     ),
     new PeriodicTask(
       'bulk-rollup',
       500,
-      async () => void (await services.rollup.run()),
+      asLeader(async () => void (await services.rollup.run())),
       failed('bulk-rollup'),
     ),
     new PeriodicTask(
@@ -210,6 +229,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     services,
     logger: logger.child({ component: 'http' }),
     rateLimitPerMinute: settings.API_RATE_LIMIT,
+    ...(backends.rateLimitStore ? { rateLimitStore: backends.rateLimitStore } : {}),
     version: CORRAL_VERSION,
   });
   const metricsServer = new MetricsServer(metrics.registry);
@@ -230,6 +250,9 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     // Stored before the backends close: agent reports received during the drain.
     stops.push(() => services.dispatcher.flush());
     stops.push(() => services.desiredState.flush());
+    // Before the tasks and stopped after them, so their last runs still lead; then the lease is released.
+    await leadership.start();
+    stops.push(() => leadership.stop());
     for (const task of background) {
       await task.start();
       stops.push(async () => {

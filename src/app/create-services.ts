@@ -213,14 +213,14 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     }),
     relay: new OutboxRelay(db, bus, clock, (error) => backgroundError('outbox-relay', error)),
     async readiness() {
-      const probes = { store: () => db.ping(), bus: () => bus.ping() };
+      const probes = { store: () => db.ping(), cache: () => cache.ping(), bus: () => bus.ping() };
       const checks = Object.fromEntries(
         await Promise.all(
           Object.entries(probes).map(async ([name, ping]) => [
             name,
             await ping().then(
               () => 'ok',
-              (error: unknown) => (error as Error).message,
+              (error: unknown) => (error instanceof Error ? error.message : String(error)) || 'failing',
             ),
           ]),
         ),

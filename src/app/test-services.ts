@@ -17,11 +17,20 @@ export interface TestServices {
 }
 
 export async function openTestServices(
-  options: Partial<ServiceOptions> & { clock?: Clock } = {},
+  options: Partial<ServiceOptions> & {
+    clock?: Clock;
+    /** CACHE_URL and CACHE_KEY_PREFIX, for tests on Redis; memory otherwise. */
+    cache?: { readonly url: string; readonly keyPrefix: string };
+  } = {},
 ): Promise<TestServices> {
   const clock = options.clock ?? new FakeClock();
   const backends = await openBackends(
-    { STORE_URL: 'sqlite::memory:', CACHE_URL: 'memory:', BUS_URL: 'memory:' },
+    {
+      STORE_URL: 'sqlite::memory:',
+      CACHE_URL: options.cache?.url ?? 'memory:',
+      BUS_URL: 'memory:',
+      ...(options.cache ? { CACHE_KEY_PREFIX: options.cache.keyPrefix } : {}),
+    },
     silentLogger,
     clock,
   );

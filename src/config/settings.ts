@@ -3,6 +3,7 @@
 // services that need them.
 import { z } from 'zod';
 import { parseDuration } from '../shared/duration.js';
+import { isRedisUrl, REDIS_URL_SCHEMES, redisUrlProblem } from '../infra/redis/redis-url.js';
 
 const duration = (min: number) =>
   z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -48,6 +49,12 @@ const backendUrl = (schemes: readonly string[]) =>
     message: `must start with one of ${schemes.join(', ')}`,
   });
 
+/** `memory:` or a Redis/Valkey URL; problems are named without quoting the URL (it may hold a password). */
+const cacheUrl = backendUrl(['memory:', ...REDIS_URL_SCHEMES]).superRefine((value, ctx) => {
+  const problem = isRedisUrl(value) ? redisUrlProblem(value) : undefined;
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
 /** Keys are the environment variable names; the same keys work in the config file. */
@@ -70,7 +77,12 @@ export const settingsSchema = z
     LOG_LEVEL: logLevel.default('info'),
     LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
     STORE_URL: backendUrl(['sqlite:']).default('sqlite:./data/corral.db'),
-    CACHE_URL: backendUrl(['memory:']).default('memory:'),
+    CACHE_URL: cacheUrl.default('memory:'),
+    CACHE_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._:{}-]{0,64}$/, 'must be at most 64 of [A-Za-z0-9._:{}-]')
+      .default('corral:'),
+    LEADER_LEASE_TTL: duration(300).prefault('15s'),
     BUS_URL: backendUrl(['memory:', 'amqp://', 'amqps://']).default('memory:'),
     BUS_EXCHANGE: z
       .string()

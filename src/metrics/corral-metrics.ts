@@ -30,6 +30,10 @@ export interface FleetGauges {
   queueDepths(): Readonly<Record<string, number>>;
   /** Agents by compliance (from the store, cached briefly by the caller). */
   complianceCounts(): Promise<Readonly<Record<string, number>>>;
+  /** Failed cache, lease and presence operations since start, by operation (CACHE_URL's backend). */
+  cacheFailures?(): Readonly<Record<string, number>>;
+  /** Whether this instance leads, by lease name (background sweeps run on the leader only). */
+  leadership?(): Readonly<Record<string, boolean>>;
 }
 
 export class CorralMetrics {
@@ -120,6 +124,7 @@ export class CorralMetrics {
 
   constructor(fleet: FleetGauges) {
     collectDefaultMetrics({ register: this.registry, prefix: 'corral_' });
+    this.registerCoordinationMetrics(fleet);
     new Gauge({
       name: 'corral_agent_connections',
       help: 'Agent streams currently open on this instance.',
@@ -232,6 +237,31 @@ export class CorralMetrics {
         const counts = await fleet.counts();
         this.reset();
         for (const [health, count] of Object.entries(counts.byHealth)) this.set({ health }, count);
+      },
+    });
+  }
+
+  private registerCoordinationMetrics(fleet: FleetGauges): void {
+    new Counter({
+      name: 'corral_cache_errors_total',
+      help: 'Failed operations on the cache backend (cache, leases, presence, connection), by operation.',
+      labelNames: ['operation'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [operation, count] of Object.entries(fleet.cacheFailures?.() ?? {}))
+          this.inc({ operation }, count);
+      },
+    });
+    new Gauge({
+      name: 'corral_leader',
+      help: 'Whether this instance holds the lease (1) or not (0), by lease name.',
+      labelNames: ['lease'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [lease, leading] of Object.entries(fleet.leadership?.() ?? {}))
+          this.set({ lease }, leading ? 1 : 0);
       },
     });
   }

@@ -40,6 +40,8 @@ export class MemoryCache implements Cache {
     this.entries.delete(key);
   }
 
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     this.entries.clear();
   }

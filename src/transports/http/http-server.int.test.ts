@@ -274,7 +274,7 @@ describe('probes, headers and docs', () => {
     expect((await api.call('GET', '/livez', { key: null })).json()).toEqual({ status: 'live' });
     expect((await api.call('GET', '/readyz', { key: null })).json()).toEqual({
       status: 'ready',
-      checks: { store: 'ok', bus: 'ok' },
+      checks: { store: 'ok', cache: 'ok', bus: 'ok' },
     });
   });
 

@@ -14,6 +14,7 @@
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Services } from '../../app/services.js';
 import { resourceExhausted } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
@@ -33,6 +34,12 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   /** Requests per minute per API key (or per client address without one). */
   readonly rateLimitPerMinute: number;
+  /**
+   * Shared rate-limit buckets (CACHE_URL=redis://…): every instance counts a principal's requests in the
+   * same bucket. Unset: buckets live in this process. If Redis fails, requests pass unlimited (logged by
+   * the connection) rather than fail.
+   */
+  readonly rateLimitStore?: { readonly redis: Redis; readonly nameSpace: string };
   /** Corral's version, for the OpenAPI document. */
   readonly version: string;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
@@ -76,6 +83,13 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     max: options.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: rateLimitKey,
+    ...(options.rateLimitStore
+      ? {
+          redis: options.rateLimitStore.redis,
+          nameSpace: options.rateLimitStore.nameSpace,
+          skipOnError: true,
+        }
+      : {}),
     errorResponseBuilder: (_request, context) =>
       resourceExhausted(
         `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`,
