@@ -24,7 +24,10 @@ export async function openBackends(
   logger: Logger,
   clock: Clock,
 ): Promise<Backends> {
-  const db = await openSqlDatabase(settings.STORE_URL);
+  const db = await openSqlDatabase(settings.STORE_URL, {
+    onPoolError: (error) =>
+      logger.warn({ err: error }, 'a pooled database connection failed; it is replaced'),
+  });
   const cache = new MemoryCache(clock);
   const bus = new MemoryEventBus((error, event) =>
     logger.error({ err: error, eventId: event.id, type: event.type }, 'event handler failed'),

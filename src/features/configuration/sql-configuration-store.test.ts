@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { DB } from '../../infra/store/sql/db-schema.js';
+import { SQLITE_COLUMN_TYPES } from '../../infra/store/sql/migrations/column-types.js';
 import { openSqlDatabase } from '../../infra/store/sql/open-database.js';
 import { migrateToLatest } from '../../infra/store/sql/sql-database.js';
 import { describeConfigurationStoreContract } from './configuration-store.contract.js';
@@ -20,7 +21,7 @@ describe('pendingStates on SQLite', () => {
       log: (event) => void queries.push(event.query),
     });
     try {
-      await migrateToLatest(db);
+      await migrateToLatest(db, { types: SQLITE_COLUMN_TYPES });
       queries.length = 0;
       await new SqlConfigurationStore(db).pendingStates(100);
       const [query] = queries;

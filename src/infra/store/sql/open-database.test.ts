@@ -72,10 +72,10 @@ describe('openSqlDatabase (URLs)', () => {
   });
 
   it('refuses another scheme by name without echoing the rest of the URL', async () => {
-    const refusal = openSqlDatabase('postgres://corral:hunter2@db.internal/corral');
+    const refusal = openSqlDatabase('mysql://corral:hunter2@db.internal/corral');
     await expect(refusal).rejects.toMatchObject({
       code: ErrorCode.InvalidArgument,
-      message: expect.stringContaining('"postgres:"'),
+      message: expect.stringContaining('"mysql:"'),
     });
     await expect(refusal).rejects.not.toThrow(/hunter2/);
     await expect(openSqlDatabase('corral.db')).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
