@@ -1,10 +1,9 @@
 // AgentStore over SQL (any Kysely dialect). Facts live on the agents row, with
 // labels and capabilities mirrored into side tables so that filters are index
 // lookups; the hot live-state and staleness writes are in sql-agent-live-states.ts.
-import { sql } from 'kysely';
 import {
   chunks,
-  containsPattern,
+  containsIgnoringAsciiCase,
   fetchLimit,
   inTransaction,
   insertOnce,
@@ -192,11 +191,11 @@ export class SqlAgentStore implements AgentStore {
       );
     }
     if (filter.search !== undefined && filter.search !== '') {
-      const pattern = containsPattern(filter.search);
+      const search = filter.search;
       query = query.where((eb) =>
         eb.or(
-          (['agents.id', 'agents.name', 'agents.hostname'] as const).map(
-            (column) => sql<boolean>`lower(${eb.ref(column)}) like lower(${pattern}) escape '\\'`,
+          (['agents.id', 'agents.name', 'agents.hostname'] as const).map((column) =>
+            containsIgnoringAsciiCase(eb.ref(column), search),
           ),
         ),
       );

@@ -3,11 +3,11 @@
 // concurrent edits of the same version cannot both succeed, and the version's
 // primary key (policy_id, version) backs that up. Assignment reads and writes
 // are in sql-policy-assignments.ts.
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { PoliciesTable } from '../../infra/store/sql/db-schema.js';
 import {
   chunks,
-  containsPattern,
+  containsIgnoringAsciiCase,
   fetchLimit,
   fromJson,
   inTransaction,
@@ -88,8 +88,8 @@ export class SqlPolicyStore implements PolicyStore {
     let query = this.db.selectFrom('policies').select(SUMMARY_COLUMNS);
     if (filter.mode !== undefined) query = query.where('mode', '=', filter.mode);
     if (filter.search !== undefined && filter.search !== '') {
-      const pattern = containsPattern(filter.search);
-      query = query.where(sql<boolean>`lower(name) like lower(${pattern}) escape '\\'`);
+      const search = filter.search;
+      query = query.where((eb) => containsIgnoringAsciiCase(eb.ref('name'), search));
     }
     if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
     const rows = await query.orderBy('id').limit(fetchLimit(page.limit)).execute();
