@@ -101,7 +101,7 @@ export class AgentService {
     const now = this.clock.now();
     let watch = NO_WATCH;
     const result = await this.db.transaction(async (stores): Promise<EnrollResult> => {
-      const secret = await this.enrollment.consume(stores, input.enrollmentSecret);
+      const { secret, spend } = await this.enrollment.admit(stores, input.enrollmentSecret);
       const existing = await stores.agents.get(agentId);
       const actor = `agent:${agentId}`;
       if (existing && existing.status !== Connectivity.Decommissioned) {
@@ -126,6 +126,7 @@ export class AgentService {
           }),
         ]);
         await watch.written();
+        await spend();
         return { agentId, credential: undefined, reEnrolled: true };
       }
       const credential = issueToken(TokenKind.AgentCredential);
@@ -150,6 +151,7 @@ export class AgentService {
       if (secret.groupId !== null)
         await this.hooks.joinGroup?.(stores, { agentId, groupId: secret.groupId, actor });
       await watch.written();
+      await spend();
       return { agentId, credential: credential.value, reEnrolled: false };
     });
     watch.committed();
