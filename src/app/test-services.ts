@@ -1,5 +1,5 @@
-// Real services on a fresh in-memory SQLite database, for tests of services
-// and transports. Not used by the running server.
+// Real services on a fresh in-memory SQLite database (or the store `storeUrl`
+// names), for tests of services and transports. Not used by the running server.
 import type { RequestContext } from '../features/audit/audited.js';
 import { SYSTEM_PRINCIPAL } from '../features/api-keys/api-key.js';
 import { FakeClock, type Clock } from '../shared/clock.js';
@@ -17,15 +17,16 @@ export interface TestServices {
 }
 
 export async function openTestServices(
-  options: Partial<ServiceOptions> & { clock?: Clock } = {},
+  options: Partial<ServiceOptions> & { clock?: Clock; storeUrl?: string } = {},
 ): Promise<TestServices> {
+  const { storeUrl = 'sqlite::memory:', ...serviceOptions } = options;
   const clock = options.clock ?? new FakeClock();
   const backends = await openBackends(
-    { STORE_URL: 'sqlite::memory:', CACHE_URL: 'memory:', BUS_URL: 'memory:' },
+    { STORE_URL: storeUrl, CACHE_URL: 'memory:', BUS_URL: 'memory:' },
     silentLogger,
     clock,
   );
-  const services = createServices(backends, { sessionTtlMs: 3_600_000, ...options, clock });
+  const services = createServices(backends, { sessionTtlMs: 3_600_000, ...serviceOptions, clock });
   return {
     services,
     backends,
