@@ -3,7 +3,7 @@
 // (open-postgres.ts). Both run the same migrations under the same stores.
 import { invalidArgument } from '../../../shared/errors.js';
 import type { Database } from '../stores.js';
-import { openPostgresDatabase, type PostgresOpenOptions } from './open-postgres.js';
+import type { PostgresOpenOptions } from './open-postgres.js';
 import { isSqliteUrl, openSqliteDatabase } from './open-sqlite.js';
 import { isPostgresUrl, postgresLocation } from './postgres-url.js';
 
@@ -22,14 +22,16 @@ export function printableStoreUrl(url: string): string {
   }
 }
 
-export function openSqlDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+export async function openSqlDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
   if (isSqliteUrl(url)) return openSqliteDatabase(url);
-  if (isPostgresUrl(url)) return openPostgresDatabase(url, options);
+  if (isPostgresUrl(url)) {
+    // Loaded only for a PostgreSQL store, so the CLI and SQLite deployments never load pg.
+    const { openPostgresDatabase } = await import('./open-postgres.js');
+    return openPostgresDatabase(url, options);
+  }
   // Only the scheme is echoed: a database URL may carry a password.
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(url)?.[0] ?? '(none)';
-  return Promise.reject(
-    invalidArgument(
-      `unsupported store URL scheme ${JSON.stringify(scheme)}: expected sqlite:<path>, sqlite::memory:, postgres:// or postgresql://`,
-    ),
+  throw invalidArgument(
+    `unsupported store URL scheme ${JSON.stringify(scheme)}: expected sqlite:<path>, sqlite::memory:, postgres:// or postgresql://`,
   );
 }
