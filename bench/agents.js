@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // `npm run bench:agents`: connects N simulated agents to a real `corral serve`
-// (embedded SQLite) and reports the time to connect them all, heartbeats/s
+// (embedded SQLite, or --store-url) and reports the time to connect them all, heartbeats/s
 // ingested, server RSS per agent, and the CPU used by the server and by the
 // load generator. Everything runs on this machine, on loopback, and stops by
 // itself. Usage:
 //   npm run bench:agents -- [--agents 10000] [--processes 2] [--heartbeat-interval 500ms]
-//                           [--ramp-up 30s] [--warmup-interval 10s] [--measure 20s]
+//                           [--ramp-up 30s] [--warmup-interval 10s] [--measure 20s] [--store-url <url>]
 // Agents enroll and connect over --ramp-up heartbeating every --warmup-interval,
 // then all switch to --heartbeat-interval for the measurement.
+//   --store-url <url>: run the server on this store instead of SQLite in a temp directory, e.g.
+//   postgres://postgres@127.0.0.1:5432/test (a new schema for the run, dropped after it, unless
+//   the URL names ?schema=).
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,6 +29,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const corral = join(root, 'bin/corral.js');
 const { values: flags } = parseArgs({
   options: {
+    'store-url': { type: 'string' },
     agents: { type: 'string', default: '10000' },
     processes: { type: 'string', default: '2' },
     'heartbeat-interval': { type: 'string', default: '500ms' },
@@ -81,6 +85,7 @@ const output = [];
 const local = await startBenchServer(corral, {
   env: { AGENT_TIMEOUT: '10m', MAX_INACTIVE_TIME: '1h', SESSION_TIMEOUT: '1h' },
   output,
+  storeUrl: flags['store-url'],
 });
 const { apiUrl, metricsUrl, adminKey } = local;
 const server = local.child;
@@ -88,7 +93,7 @@ const children = [server];
 
 const cleanup = async () => {
   await stopAll(children);
-  local.removeDir();
+  await local.removeStore();
 };
 
 try {
@@ -165,6 +170,7 @@ try {
   const seconds = (after.at - before.at) / 1000;
   const simCpu = after.sims.reduce((sum, s, i) => sum + s.cpuSeconds - (before.sims[i]?.cpuSeconds ?? 0), 0);
   const result = {
+    store: local.store,
     agents,
     simulatorProcesses: processes,
     heartbeatInterval: flags['heartbeat-interval'],

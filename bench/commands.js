@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench:commands`: commands end to end on the embedded default. Starts
-// a real `corral serve` (SQLite in a temp directory) and `corral simulate`
+// a real `corral serve` (SQLite in a temp directory, or --store-url) and `corral simulate`
 // (N agents, each on its own connection, on this machine), then, by --mode:
 //   throughput  --bulks bulk pings to all N agents through POST /api/v1/commands
 //               (--concurrency at a time); end to end is from the first POST
@@ -16,6 +16,9 @@
 //   npm run bench:commands -- [--mode throughput] [--agents 1000] [--bulks 20] [--concurrency 4]
 //   npm run bench:commands -- --mode latency [--rate 2000] [--duration 20s] [--batch 100]
 //   npm run bench:commands -- --mode inflight [--bulks 100] [--hold 10m]
+//   --store-url <url>: run the server on this store instead of SQLite in a temp directory, e.g.
+//   postgres://postgres@127.0.0.1:5432/test (a new schema for the run, dropped after it, unless
+//   the URL names ?schema=).
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,6 +46,7 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '20s' },
     batch: { type: 'string', default: '100' },
     hold: { type: 'string', default: '10m' },
+    'store-url': { type: 'string' },
   },
 });
 const usage = (message) => {
@@ -65,7 +69,11 @@ const agents = positive('agents', flags.agents);
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'expired'];
 
 const output = [];
-const local = await startBenchServer(corral, { env: { API_RATE_LIMIT: '100000' }, output });
+const local = await startBenchServer(corral, {
+  env: { API_RATE_LIMIT: '100000' },
+  output,
+  storeUrl: flags['store-url'],
+});
 const children = [local.child];
 const call = adminApi(local.apiUrl, local.adminKey);
 
@@ -267,11 +275,13 @@ try {
         ? await latency(server, sim)
         : await inflight(server);
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version };
-  process.stdout.write(`${JSON.stringify({ mode: flags.mode, agents, ...result, machine }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ mode: flags.mode, store: local.store, agents, ...result, machine }, null, 2)}\n`,
+  );
 } catch (error) {
   process.stderr.write(`bench:commands failed: ${error.message}\n${output.slice(-20).join('')}\n`);
   process.exitCode = 1;
 } finally {
   await stopAll(children);
-  local.removeDir();
+  await local.removeStore();
 }

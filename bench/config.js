@@ -8,7 +8,10 @@
 // server has stored an APPLIED report for the new configuration from every
 // agent (corral_desired_state_reports_total{part="configuration",outcome=
 // "applied"}) and the fleet is compliant again (GET /api/v1/compliance).
-//   npm run bench:config -- [--agents 10000] [--processes 2] [--ramp-up 30s] [--changes 3]
+//   npm run bench:config -- [--agents 10000] [--processes 2] [--ramp-up 30s] [--changes 3] [--store-url <url>]
+//   --store-url <url>: run the server on this store instead of SQLite in a temp directory, e.g.
+//   postgres://postgres@127.0.0.1:5432/test (a new schema for the run, dropped after it, unless
+//   the URL names ?schema=).
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,6 +30,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const corral = join(root, 'bin/corral.js');
 const { values: flags } = parseArgs({
   options: {
+    'store-url': { type: 'string' },
     agents: { type: 'string', default: '10000' },
     processes: { type: 'string', default: '2' },
     'ramp-up': { type: 'string', default: '30s' },
@@ -56,6 +60,7 @@ const output = [];
 const local = await startBenchServer(corral, {
   env: { AGENT_TIMEOUT: '10m', MAX_INACTIVE_TIME: '1h', API_RATE_LIMIT: '100000' },
   output,
+  storeUrl: flags['store-url'],
 });
 const children = [local.child];
 const call = adminApi(local.apiUrl, local.adminKey);
@@ -155,12 +160,12 @@ try {
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version };
   const rssMiB = Math.round(procStats(local.child.pid).rssBytes / 2 ** 20);
   process.stdout.write(
-    `${JSON.stringify({ agents, processes, runs, serverRssMiB: rssMiB, machine }, null, 2)}\n`,
+    `${JSON.stringify({ store: local.store, agents, processes, runs, serverRssMiB: rssMiB, machine }, null, 2)}\n`,
   );
 } catch (error) {
   process.stderr.write(`bench:config failed: ${error.message}\n${output.slice(-20).join('')}\n`);
   process.exitCode = 1;
 } finally {
   await stopAll(children);
-  local.removeDir();
+  await local.removeStore();
 }

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -71,19 +72,48 @@ export async function stopAll(children, graceMs = 15_000) {
 }
 
 /**
- * Starts `node bin/corral.js serve` for a benchmark: a temp directory with a SQLite store, free loopback
- * ports, a generated admin key, `env` on top. Extra node flags for the server alone come from
- * BENCH_SERVER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). Its stderr goes to `output`.
+ * The store a benchmark server runs on: `storeUrl` as given, except that a PostgreSQL URL without
+ * `?schema=` gets a new schema of its own (dropped by removeStore), so every run starts empty; or,
+ * with no `storeUrl`, SQLite in `dir`.
  */
-export async function startBenchServer(corral, { env = {}, output = [] } = {}) {
+function benchStore(storeUrl, dir) {
+  if (storeUrl === undefined) return { url: `sqlite:${join(dir, 'corral.db')}`, kind: 'sqlite' };
+  if (!/^postgres(ql)?:\/\//.test(storeUrl)) return { url: storeUrl, kind: storeUrl.split(':')[0] };
+  const url = new URL(storeUrl);
+  if (url.searchParams.has('schema')) return { url: storeUrl, kind: 'postgres' };
+  const schema = `corral_bench_${randomBytes(5).toString('hex')}`;
+  url.searchParams.set('schema', schema);
+  const admin = new URL(url);
+  for (const name of ['schema', 'pool']) admin.searchParams.delete(name);
+  return { url: url.toString(), kind: 'postgres', schema, adminUrl: admin.toString() };
+}
+
+async function dropSchema({ schema, adminUrl }) {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`drop schema if exists "${schema}" cascade`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Starts `node bin/corral.js serve` for a benchmark: a temp directory, the store benchStore picks
+ * (SQLite there unless `storeUrl` names another), free loopback ports, a generated admin key,
+ * `env` on top. Extra node flags for the server alone come from BENCH_SERVER_NODE_ARGS (e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof"). Its stderr goes to `output`.
+ */
+export async function startBenchServer(corral, { env = {}, output = [], storeUrl } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'corral-bench-'));
+  const store = benchStore(storeUrl, dir);
   const [grpcPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const adminKey = `cak_${randomBytes(32).toString('base64url')}`;
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, corral, 'serve'], {
     env: {
       ...process.env,
-      STORE_URL: `sqlite:${join(dir, 'corral.db')}`,
+      STORE_URL: store.url,
       GRPC_SERVER_ADDR: `127.0.0.1:${grpcPort}`,
       ADMIN_API_ADDR: `127.0.0.1:${apiPort}`,
       METRICS_ADDR: `127.0.0.1:${metricsPort}`,
@@ -98,9 +128,15 @@ export async function startBenchServer(corral, { env = {}, output = [] } = {}) {
     child,
     dir,
     adminKey,
+    /** `sqlite` or `postgres`, for the report. */
+    store: store.kind,
     grpcAddress: `127.0.0.1:${grpcPort}`,
     apiUrl: `http://127.0.0.1:${apiPort}`,
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-    removeDir: () => rmSync(dir, { recursive: true, force: true }),
+    /** Removes the temp directory and the schema made for this run, if any (after the server stopped). */
+    removeStore: async () => {
+      rmSync(dir, { recursive: true, force: true });
+      if (store.schema !== undefined) await dropSchema(store);
+    },
   };
 }

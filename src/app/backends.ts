@@ -35,7 +35,10 @@ export async function openBackends(
   logger: Logger,
   clock: Clock,
 ): Promise<Backends> {
-  const db = await openSqlDatabase(settings.STORE_URL);
+  const db = await openSqlDatabase(settings.STORE_URL, {
+    onPoolError: (error) =>
+      logger.warn({ err: error }, 'a pooled database connection failed; it is replaced'),
+  });
   const cacheParts = await openCacheBackends(settings, logger, clock).catch(async (error: unknown) => {
     await db.close();
     throw error;

@@ -1,5 +1,5 @@
-// Real services on a fresh in-memory SQLite database, for tests of services
-// and transports. Not used by the running server.
+// Real services on a fresh in-memory SQLite database (or the store `storeUrl`
+// names), for tests of services and transports. Not used by the running server.
 import type { RequestContext } from '../features/audit/audited.js';
 import { SYSTEM_PRINCIPAL } from '../features/api-keys/api-key.js';
 import { FakeClock, type Clock } from '../shared/clock.js';
@@ -19,22 +19,25 @@ export interface TestServices {
 export async function openTestServices(
   options: Partial<ServiceOptions> & {
     clock?: Clock;
+    /** STORE_URL, for tests on PostgreSQL; SQLite in memory otherwise. */
+    storeUrl?: string;
     /** CACHE_URL and CACHE_KEY_PREFIX, for tests on Redis; memory otherwise. */
     cache?: { readonly url: string; readonly keyPrefix: string };
   } = {},
 ): Promise<TestServices> {
+  const { storeUrl = 'sqlite::memory:', cache, ...serviceOptions } = options;
   const clock = options.clock ?? new FakeClock();
   const backends = await openBackends(
     {
-      STORE_URL: 'sqlite::memory:',
-      CACHE_URL: options.cache?.url ?? 'memory:',
+      STORE_URL: storeUrl,
+      CACHE_URL: cache?.url ?? 'memory:',
       BUS_URL: 'memory:',
-      ...(options.cache ? { CACHE_KEY_PREFIX: options.cache.keyPrefix } : {}),
+      ...(cache ? { CACHE_KEY_PREFIX: cache.keyPrefix } : {}),
     },
     silentLogger,
     clock,
   );
-  const services = createServices(backends, { sessionTtlMs: 3_600_000, ...options, clock });
+  const services = createServices(backends, { sessionTtlMs: 3_600_000, ...serviceOptions, clock });
   return {
     services,
     backends,

@@ -53,6 +53,16 @@ describe('loadSettings', () => {
     ]);
   });
 
+  it('takes a PostgreSQL STORE_URL, and names a bad pool or schema without the password', () => {
+    for (const url of ['postgres://corral:pw@db/corral?pool=20&schema=corral', 'postgresql://db/corral'])
+      expect(load({ STORE_URL: url }).STORE_URL).toBe(url);
+    for (const query of ['pool=0', 'schema=Not-A-Name']) {
+      const [problem] = problems(() => load({ STORE_URL: `postgres://corral:hunter2@db/corral?${query}` }));
+      expect(problem).toMatch(/^STORE_URL: /);
+      expect(problem).not.toContain('hunter2');
+    }
+  });
+
   it('requires the certificate and key when TLS is on', () => {
     expect(problems(() => load({ TLS_ENABLED: 'true', TLS_KEY_FILE: '/k' }))[0]).toMatch(
       /^TLS_CERT_FILE: is required/,

@@ -2,6 +2,7 @@
 // Parsed once at start (load-settings.ts), frozen, and passed in parts to the
 // services that need them.
 import { z } from 'zod';
+import { isPostgresUrl, postgresLocation } from '../infra/store/sql/postgres-url.js';
 import { parseDuration } from '../shared/duration.js';
 import { isRedisUrl, REDIS_URL_SCHEMES, redisUrlProblem } from '../infra/redis/redis-url.js';
 
@@ -49,6 +50,17 @@ const backendUrl = (schemes: readonly string[]) =>
     message: `must start with one of ${schemes.join(', ')}`,
   });
 
+/** `sqlite:<path>`, `sqlite::memory:`, or a PostgreSQL URL whose `pool` and `schema` are valid. */
+const storeUrl = backendUrl(['sqlite:', 'postgres://', 'postgresql://']).superRefine((value, ctx) => {
+  if (!isPostgresUrl(value)) return;
+  try {
+    postgresLocation(value);
+  } catch (error) {
+    // The message names the URL without its password.
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
 /** `memory:` or a Redis/Valkey URL; problems are named without quoting the URL (it may hold a password). */
 const cacheUrl = backendUrl(['memory:', ...REDIS_URL_SCHEMES]).superRefine((value, ctx) => {
   const problem = isRedisUrl(value) ? redisUrlProblem(value) : undefined;
@@ -76,7 +88,7 @@ export const settingsSchema = z
     ADMIN_TLS_KEY_FILE: z.string().min(1).optional(),
     LOG_LEVEL: logLevel.default('info'),
     LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
-    STORE_URL: backendUrl(['sqlite:']).default('sqlite:./data/corral.db'),
+    STORE_URL: storeUrl.default('sqlite:./data/corral.db'),
     CACHE_URL: cacheUrl.default('memory:'),
     CACHE_KEY_PREFIX: z
       .string()

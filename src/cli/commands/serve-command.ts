@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { startCorral } from '../../app/corral.js';
 import { loadSettings, SettingsError } from '../../config/settings-loader.js';
+import { printableStoreUrl } from '../../infra/store/sql/open-database.js';
 import { createLogger } from '../../shared/logger.js';
 import { UsageError } from '../usage-error.js';
 
@@ -14,7 +15,7 @@ export function serveCommand(): Command {
     )
     .addHelpText(
       'after',
-      '\nSettings come from environment variables; see docs/configuration.md.\nExamples:\n  corral serve\n  STORE_URL=sqlite:/var/lib/corral/corral.db ADMIN_API_ADDR=127.0.0.1:8080 corral serve',
+      '\nSettings come from environment variables; see docs/configuration.md.\nExamples:\n  corral serve\n  STORE_URL=sqlite:/var/lib/corral/corral.db ADMIN_API_ADDR=127.0.0.1:8080 corral serve\n  STORE_URL=postgres://corral@db.internal/corral?schema=corral corral serve',
     )
     .action(async (options: { config?: string }) => {
       let settings;
@@ -31,7 +32,7 @@ export function serveCommand(): Command {
         `  Admin API      ${corral.apiUrl}/api/v1   (docs: ${corral.apiUrl}/api/v1/docs)`,
         `  Agent gRPC     ${settings.GRPC_SERVER_ADDR.host}:${corral.grpcPort}${settings.TLS_ENABLED ? ' (TLS)' : ' (plaintext)'}`,
         `  Metrics        ${corral.metricsUrl}`,
-        `  Store          ${settings.STORE_URL}`,
+        `  Store          ${printableStoreUrl(settings.STORE_URL)}`,
       ];
       if (corral.generatedAdminKey) {
         lines.push(

@@ -127,7 +127,7 @@ export class AgentService {
         );
         if (retried) return retried;
       }
-      const secret = await this.enrollment.consume(stores, input.enrollmentSecret);
+      const { secret, spend } = await this.enrollment.admit(stores, input.enrollmentSecret);
       if (existing && existing.status !== Connectivity.Decommissioned) {
         if (input.credential === '')
           throw alreadyExists(
@@ -150,6 +150,7 @@ export class AgentService {
           }),
         ]);
         await watch.written();
+        await spend();
         return { agentId, credential: undefined, reEnrolled: true };
       }
       const credential = issueToken(TokenKind.AgentCredential);
@@ -175,6 +176,7 @@ export class AgentService {
       if (secret.groupId !== null)
         await this.hooks.joinGroup?.(stores, { agentId, groupId: secret.groupId, actor });
       await watch.written();
+      await spend();
       return { agentId, credential: credential.value, reEnrolled: false };
     });
     watch.committed();

@@ -142,6 +142,15 @@ export function describeAgentListContract(database: () => Database): void {
       expect(await ids({ search: '' })).toHaveLength(5);
     });
 
+    it('folds the case of ASCII letters only, and orders ids by code point', async () => {
+      await db.agents.insert(newAgentFixture('é-7', { name: 'école sud', hostname: 'h7' }));
+      await db.agents.insert(newAgentFixture('Z-6', { name: 'ÉCOLE NORD', hostname: 'h6' }));
+      expect(await ids({ search: 'cole' })).toEqual(['Z-6', 'é-7']);
+      expect(await ids({ search: 'école' })).toEqual(['é-7']);
+      expect(await ids({ search: 'ÉCOLE' })).toEqual(['Z-6']);
+      expect(await ids({})).toEqual(['Z-6', 'a-1', 'b-2', 'c-3', 'd-4', 'e-5', 'é-7']);
+    });
+
     it('treats % and _ in a search as plain characters', async () => {
       expect(await ids({ search: '100%' })).toEqual(['a-1']);
       expect(await ids({ search: '%' })).toEqual(['a-1']);

@@ -1,5 +1,6 @@
-// Runs the AgentStore contract on SQLite in memory.
-import { openSqlDatabase } from '../../infra/store/sql/open-database.js';
+// Runs the AgentStore contract on every test database: SQLite in memory and
+// PostgreSQL (test-databases.fixtures.ts).
+import { eachTestDatabase } from '../../infra/store/sql/test-databases.fixtures.js';
 import { describeAgentStoreContract } from './agent-store.contract.js';
 
-describeAgentStoreContract('sqlite', () => openSqlDatabase('sqlite::memory:'));
+eachTestDatabase(describeAgentStoreContract);

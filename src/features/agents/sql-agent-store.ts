@@ -3,7 +3,7 @@
 // lookups; the hot live-state and staleness writes are in sql-agent-live-states.ts.
 import {
   chunks,
-  containsText,
+  containsIgnoringAsciiCase,
   fetchLimit,
   inTransaction,
   insertOnce,
@@ -212,7 +212,11 @@ export class SqlAgentStore implements AgentStore {
     if (filter.search !== undefined && filter.search !== '') {
       const search = filter.search;
       query = query.where((eb) =>
-        eb.or(['agents.id', 'agents.name', 'agents.hostname'].map((column) => containsText(column, search))),
+        eb.or(
+          (['agents.id', 'agents.name', 'agents.hostname'] as const).map((column) =>
+            containsIgnoringAsciiCase(eb.ref(column), search),
+          ),
+        ),
       );
     }
     if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);

@@ -1,5 +1,6 @@
-// Runs the ApiKeyStore contract on SQLite in memory.
-import { openSqlDatabase } from '../../infra/store/sql/open-database.js';
+// Runs the ApiKeyStore contract on every test database: SQLite in memory and
+// PostgreSQL (test-databases.fixtures.ts).
+import { eachTestDatabase } from '../../infra/store/sql/test-databases.fixtures.js';
 import { describeApiKeyStoreContract } from './api-key-store.contract.js';
 
-describeApiKeyStoreContract('sqlite', () => openSqlDatabase('sqlite::memory:'));
+eachTestDatabase(describeApiKeyStoreContract);

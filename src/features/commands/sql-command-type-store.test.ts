@@ -1,5 +1,6 @@
-// Runs the CommandTypeStore contract on SQLite in memory.
-import { openSqlDatabase } from '../../infra/store/sql/open-database.js';
+// Runs the CommandTypeStore contract on every test database: SQLite in memory and
+// PostgreSQL (test-databases.fixtures.ts).
+import { eachTestDatabase } from '../../infra/store/sql/test-databases.fixtures.js';
 import { describeCommandTypeStoreContract } from './command-type-store.contract.js';
 
-describeCommandTypeStoreContract('sqlite', () => openSqlDatabase('sqlite::memory:'));
+eachTestDatabase(describeCommandTypeStoreContract);

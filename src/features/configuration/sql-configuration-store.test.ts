@@ -1,15 +1,17 @@
-// Runs the ConfigurationStore contract on SQLite in memory, and checks that the
-// drift check's query reads the partial index of pending states in its order.
+// Runs the ConfigurationStore contract on every test database (SQLite in
+// memory and PostgreSQL), and checks that on SQLite the drift check's query
+// reads the partial index of pending states in its order.
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { DB } from '../../infra/store/sql/db-schema.js';
-import { openSqlDatabase } from '../../infra/store/sql/open-database.js';
+import { SQLITE_COLUMN_TYPES } from '../../infra/store/sql/migrations/column-types.js';
 import { migrateToLatest } from '../../infra/store/sql/sql-database.js';
+import { eachTestDatabase } from '../../infra/store/sql/test-databases.fixtures.js';
 import { describeConfigurationStoreContract } from './configuration-store.contract.js';
 import { SqlConfigurationStore } from './sql-configuration-store.js';
 
-describeConfigurationStoreContract('sqlite', () => openSqlDatabase('sqlite::memory:'));
+eachTestDatabase(describeConfigurationStoreContract);
 
 describe('pendingStates on SQLite', () => {
   it('reads the partial index in order, with no sort of its own', async () => {
@@ -20,7 +22,7 @@ describe('pendingStates on SQLite', () => {
       log: (event) => void queries.push(event.query),
     });
     try {
-      await migrateToLatest(db);
+      await migrateToLatest(db, { types: SQLITE_COLUMN_TYPES });
       queries.length = 0;
       await new SqlConfigurationStore(db).pendingStates(100);
       const [query] = queries;

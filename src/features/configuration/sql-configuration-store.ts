@@ -110,8 +110,25 @@ export class SqlConfigurationStore implements ConfigurationStore {
         .filter((r) => (current.get(`${r.scope.kind}:${scopeId(r.scope)}`) ?? 0) + 1 !== r.revision)
         .map((r) => r.scope);
       if (conflicts.length > 0) return { conflicts };
+      // Another instance may store the same revision number between the read above and here: its
+      // row wins the (scope, revision) key, and this write undoes its own revisions and reports it.
+      const stored = new Set<string>();
       for (const part of batches(revisions, ROWS_PER_STATEMENT)) {
-        await trx.insertInto('config_revisions').values(part.map(revisionRow)).execute();
+        const rows = await trx
+          .insertInto('config_revisions')
+          .values(part.map(revisionRow))
+          .onConflict((oc) => oc.columns(['scope_kind', 'scope_id', 'revision']).doNothing())
+          .returning('id')
+          .execute();
+        for (const row of rows) stored.add(row.id);
+      }
+      const raced = revisions.filter((r) => !stored.has(r.id));
+      if (raced.length > 0) {
+        for (const part of batches([...stored], IDS_PER_QUERY))
+          await trx.deleteFrom('config_revisions').where('id', 'in', part).execute();
+        return { conflicts: raced.map((r) => r.scope) };
+      }
+      for (const part of batches(revisions, ROWS_PER_STATEMENT)) {
         await trx
           .insertInto('config_layers')
           .values(part.map((r) => layerRow(layerOf(r))))

@@ -150,13 +150,24 @@ export class EnrollmentService {
     return secret !== undefined && secret.id === enrolledWith && secret.revokedAt === null;
   }
 
-  /** Checks and spends one use of a presented secret, inside the caller's transaction. */
-  async consume(stores: Stores, presented: string): Promise<EnrollmentSecret> {
+  /**
+   * Checks a presented secret inside the caller's transaction; `spend` then spends one use of it,
+   * refusing if it was used up or revoked meanwhile. Spend last, just before the commit: the spend
+   * holds the secret's row until then (on PostgreSQL every other enrollment with this secret waits
+   * for it), and the refusal rolls back the transaction's work as before.
+   */
+  async admit(
+    stores: Stores,
+    presented: string,
+  ): Promise<{ secret: EnrollmentSecret; spend(): Promise<void> }> {
     // Built only when refusing: an Error captures a stack, too costly for every call.
     const refused = () => unauthenticated('enrollment secret is not valid');
     if (!hasTokenShape(TokenKind.EnrollmentSecret, presented)) throw refused();
     const secret = await stores.enrollmentSecrets.findByHash(hashToken(presented));
-    if (!secret || !(await stores.enrollmentSecrets.consume(secret.id, this.clock.now()))) throw refused();
-    return secret;
+    if (!secret || secretState(secret, this.clock.now()) !== 'active') throw refused();
+    const spend = async () => {
+      if (!(await stores.enrollmentSecrets.consume(secret.id, this.clock.now()))) throw refused();
+    };
+    return { secret, spend };
   }
 }

@@ -1,5 +1,6 @@
-// Runs the EnrollmentSecretStore contract on SQLite in memory.
-import { openSqlDatabase } from '../../infra/store/sql/open-database.js';
+// Runs the EnrollmentSecretStore contract on every test database: SQLite in memory and
+// PostgreSQL (test-databases.fixtures.ts).
+import { eachTestDatabase } from '../../infra/store/sql/test-databases.fixtures.js';
 import { describeEnrollmentSecretStoreContract } from './enrollment-secret-store.contract.js';
 
-describeEnrollmentSecretStoreContract('sqlite', () => openSqlDatabase('sqlite::memory:'));
+eachTestDatabase(describeEnrollmentSecretStoreContract);

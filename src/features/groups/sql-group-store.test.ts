@@ -1,5 +1,6 @@
-// Runs the GroupStore contract on SQLite in memory.
-import { openSqlDatabase } from '../../infra/store/sql/open-database.js';
+// Runs the GroupStore contract on every test database: SQLite in memory and
+// PostgreSQL (test-databases.fixtures.ts).
+import { eachTestDatabase } from '../../infra/store/sql/test-databases.fixtures.js';
 import { describeGroupStoreContract } from './group-store.contract.js';
 
-describeGroupStoreContract('sqlite', () => openSqlDatabase('sqlite::memory:'));
+eachTestDatabase(describeGroupStoreContract);

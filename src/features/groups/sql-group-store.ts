@@ -6,7 +6,7 @@ import type { Selectable } from 'kysely';
 import type { GroupsTable } from '../../infra/store/sql/db-schema.js';
 import {
   chunks,
-  containsText,
+  containsIgnoringAsciiCase,
   fetchLimit,
   inTransaction,
   insertOnce,
@@ -58,7 +58,8 @@ export class SqlGroupStore implements GroupStore {
     let query = this.db.selectFrom('groups').selectAll();
     if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
     if (filter.search !== undefined && filter.search !== '') {
-      query = query.where(containsText('name', filter.search));
+      const search = filter.search;
+      query = query.where((eb) => containsIgnoringAsciiCase(eb.ref('name'), search));
     }
     if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
     const rows = await query.orderBy('id').limit(fetchLimit(page.limit)).execute();
@@ -106,18 +107,24 @@ export class SqlGroupStore implements GroupStore {
     });
   }
 
+  /** A member another instance stores at the same moment is skipped, and reported by that instance only. */
   async addMembers(groupId: string, agentIds: readonly string[], at: number, by: string): Promise<string[]> {
     return inTransaction(this.db, async (trx) => {
       const present = await storedAmong(trx, groupId, agentIds);
-      const added = [...new Set(agentIds)].filter((id) => !present.has(id));
-      for (const part of chunks(added, MEMBER_ROWS))
-        await trx
+      const candidates = [...new Set(agentIds)].filter((id) => !present.has(id));
+      const inserted = new Set<string>();
+      for (const part of chunks(candidates, MEMBER_ROWS)) {
+        const rows = await trx
           .insertInto('group_members')
           .values(
             part.map((agentId) => ({ group_id: groupId, agent_id: agentId, added_at: at, added_by: by })),
           )
+          .onConflict((oc) => oc.columns(['group_id', 'agent_id']).doNothing())
+          .returning('agent_id')
           .execute();
-      return added;
+        for (const row of rows) inserted.add(row.agent_id);
+      }
+      return candidates.filter((id) => inserted.has(id));
     });
   }
 

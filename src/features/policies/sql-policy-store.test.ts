@@ -1,5 +1,6 @@
-// Runs the PolicyStore contract on SQLite in memory.
-import { openSqlDatabase } from '../../infra/store/sql/open-database.js';
+// Runs the PolicyStore contract on every test database: SQLite in memory and
+// PostgreSQL (test-databases.fixtures.ts).
+import { eachTestDatabase } from '../../infra/store/sql/test-databases.fixtures.js';
 import { describePolicyStoreContract } from './policy-store.contract.js';
 
-describePolicyStoreContract('sqlite', () => openSqlDatabase('sqlite::memory:'));
+eachTestDatabase(describePolicyStoreContract);

@@ -7,7 +7,7 @@ import type { Selectable } from 'kysely';
 import type { PoliciesTable } from '../../infra/store/sql/db-schema.js';
 import {
   chunks,
-  containsText,
+  containsIgnoringAsciiCase,
   fetchLimit,
   fromJson,
   inTransaction,
@@ -88,7 +88,8 @@ export class SqlPolicyStore implements PolicyStore {
     let query = this.db.selectFrom('policies').select(SUMMARY_COLUMNS);
     if (filter.mode !== undefined) query = query.where('mode', '=', filter.mode);
     if (filter.search !== undefined && filter.search !== '') {
-      query = query.where(containsText('name', filter.search));
+      const search = filter.search;
+      query = query.where((eb) => containsIgnoringAsciiCase(eb.ref('name'), search));
     }
     if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
     const rows = await query.orderBy('id').limit(fetchLimit(page.limit)).execute();

@@ -1,5 +1,6 @@
-// Runs the SessionStore contract on SQLite in memory.
-import { openSqlDatabase } from '../../infra/store/sql/open-database.js';
+// Runs the SessionStore contract on every test database: SQLite in memory and
+// PostgreSQL (test-databases.fixtures.ts).
+import { eachTestDatabase } from '../../infra/store/sql/test-databases.fixtures.js';
 import { describeSessionStoreContract } from './session-store.contract.js';
 
-describeSessionStoreContract('sqlite', () => openSqlDatabase('sqlite::memory:'));
+eachTestDatabase(describeSessionStoreContract);

@@ -1,11 +1,28 @@
 // The Database (unit of work) contract, run by every backend through
 // describeDatabaseContract: a transaction commits every store's writes
-// together, or, when its work throws, none of them.
+// together, or, when its work throws (a store's refusal included), none of
+// them; concurrent transactions stay apart.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { liveStateFixture, newAgentFixture } from '../../features/agents/agent-store.fixtures.js';
+import type { AuditEntry } from '../../features/audit/audit-entry.js';
+import { ErrorCode } from '../../shared/errors.js';
 import type { Database, Stores } from './stores.js';
 
 const T = Date.UTC(2026, 0, 1);
+
+const AUDIT: AuditEntry = {
+  id: 'au1',
+  at: T,
+  actor: 'system',
+  actorName: 'system',
+  action: 'agent.update',
+  targetKind: 'agent',
+  targetId: 'old-agent',
+  outcome: 'success',
+  errorCode: null,
+  requestId: null,
+  details: {},
+};
 
 /** One write to every store, plus changes to rows that existed before. */
 async function writeEverywhere(stores: Stores): Promise<void> {
@@ -32,19 +49,7 @@ async function writeEverywhere(stores: Stores): Promise<void> {
       data: {},
     },
   ]);
-  await stores.audit.append({
-    id: 'au1',
-    at: T,
-    actor: 'system',
-    actorName: 'system',
-    action: 'agent.update',
-    targetKind: 'agent',
-    targetId: 'old-agent',
-    outcome: 'success',
-    errorCode: null,
-    requestId: null,
-    details: {},
-  });
+  await stores.audit.append(AUDIT);
   await stores.apiKeys.revoke('k-old', T);
   await stores.commandTypes.insert({
     name: 'custom:new',
@@ -135,6 +140,40 @@ export function describeDatabaseContract(name: string, open: () => Promise<Datab
         }),
       ).rejects.toBe(failure);
       expect(await snapshot(db)).toEqual(before);
+    });
+
+    it('rolls back every store write when a store refuses a duplicate, reporting already_exists', async () => {
+      const before = await snapshot(db);
+      await expect(
+        db.transaction(async (stores) => {
+          await writeEverywhere(stores);
+          await stores.agents.insert(newAgentFixture('old-agent'));
+        }),
+      ).rejects.toMatchObject({ code: ErrorCode.AlreadyExists });
+      expect(await snapshot(db)).toEqual(before);
+      // The database is usable afterwards.
+      await db.transaction((stores) => stores.agents.insert(newAgentFixture('after')));
+      expect((await db.agents.get('after'))?.id).toBe('after');
+    });
+
+    it('keeps concurrent transactions apart: one rolling back leaves the other committed', async () => {
+      const failure = new Error('second failed');
+      const [first, second] = await Promise.allSettled([
+        db.transaction(async (stores) => {
+          await stores.agents.insert(newAgentFixture('first'));
+          await stores.audit.append({ ...AUDIT, id: 'au-first' });
+        }),
+        db.transaction(async (stores) => {
+          await stores.agents.insert(newAgentFixture('second'));
+          await stores.audit.append({ ...AUDIT, id: 'au-second' });
+          throw failure;
+        }),
+      ]);
+      expect(first.status).toBe('fulfilled');
+      expect(second).toEqual({ status: 'rejected', reason: failure });
+      expect((await db.agents.get('first'))?.id).toBe('first');
+      expect(await db.agents.get('second')).toBeUndefined();
+      expect((await db.audit.list({}, { limit: 10 })).items.map((e) => e.id)).toEqual(['au-first']);
     });
 
     it('answers a ping', async () => {

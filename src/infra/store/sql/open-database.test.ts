@@ -1,6 +1,8 @@
-// openSqlDatabase on SQLite: the unit-of-work contract (in memory and on
-// disk), URL handling, parent directories, idempotent migrations, a failing
-// migration named in the error, and foreign keys being enforced.
+// openSqlDatabase: the unit-of-work contract on every test database (SQLite in
+// memory, PostgreSQL) and on a SQLite file; on SQLite, URL handling, parent
+// directories, idempotent migrations, a failing migration named in the error,
+// and foreign keys being enforced. PostgreSQL's own cases are in
+// open-postgres.int.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,8 +13,9 @@ import { ErrorCode } from '../../../shared/errors.js';
 import { describeDatabaseContract } from '../database.contract.js';
 import { migrations } from './migrations/index.js';
 import { openSqlDatabase, sqliteLocation } from './open-database.js';
+import { eachTestDatabase } from './test-databases.fixtures.js';
 
-describeDatabaseContract('sqlite in memory', () => openSqlDatabase('sqlite::memory:'));
+eachTestDatabase(describeDatabaseContract);
 
 describe('openSqlDatabase (sqlite files)', () => {
   let dir: string;
@@ -72,10 +75,10 @@ describe('openSqlDatabase (URLs)', () => {
   });
 
   it('refuses another scheme by name without echoing the rest of the URL', async () => {
-    const refusal = openSqlDatabase('postgres://corral:hunter2@db.internal/corral');
+    const refusal = openSqlDatabase('mysql://corral:hunter2@db.internal/corral');
     await expect(refusal).rejects.toMatchObject({
       code: ErrorCode.InvalidArgument,
-      message: expect.stringContaining('"postgres:"'),
+      message: expect.stringContaining('"mysql:"'),
     });
     await expect(refusal).rejects.not.toThrow(/hunter2/);
     await expect(openSqlDatabase('corral.db')).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });

@@ -1,76 +1,37 @@
-// Opens the SQL database named by STORE_URL: `sqlite:<path>` (relative to the
-// working directory; parent directories are created) or `sqlite::memory:`.
-// PostgreSQL arrives later as another scheme over the same stores and migrations.
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteAdapter, SqliteDialect } from 'kysely';
+// Opens the SQL store named by STORE_URL, by scheme: `sqlite:<path>` or
+// `sqlite::memory:` (open-sqlite.ts), `postgres://` or `postgresql://`
+// (open-postgres.ts). Both run the same migrations under the same stores.
 import { invalidArgument } from '../../../shared/errors.js';
 import type { Database } from '../stores.js';
-import type { DB } from './db-schema.js';
-import { migrateToLatest, SqlDatabase } from './sql-database.js';
-import { withStatementCache } from './statement-cache.js';
+import type { PostgresOpenOptions } from './open-postgres.js';
+import { isSqliteUrl, openSqliteDatabase } from './open-sqlite.js';
+import { isPostgresUrl, postgresLocation } from './postgres-url.js';
 
-/**
- * SQLite runs DDL inside transactions, but Kysely's adapter does not say so,
- * and its Migrator would then leave a failed migration half-applied.
- */
-class TransactionalDdlSqliteAdapter extends SqliteAdapter {
-  override get supportsTransactionalDdl(): boolean {
-    return true;
-  }
-}
+export { sqliteLocation } from './open-sqlite.js';
 
-class CorralSqliteDialect extends SqliteDialect {
-  override createAdapter(): SqliteAdapter {
-    return new TransactionalDdlSqliteAdapter();
-  }
-}
+export type OpenOptions = PostgresOpenOptions;
 
-const SQLITE = 'sqlite:';
-const MEMORY = ':memory:';
-
-/** The file a `sqlite:` URL names, or `:memory:`; anything else is refused. */
-export function sqliteLocation(url: string): string {
-  if (!url.startsWith(SQLITE)) {
-    // Only the scheme is echoed: a database URL may carry a password.
-    const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(url)?.[0] ?? '(none)';
-    throw invalidArgument(
-      `unsupported store URL scheme ${JSON.stringify(scheme)}: expected sqlite:<path> or sqlite::memory:`,
-    );
-  }
-  const rest = url.slice(SQLITE.length);
-  if (rest === MEMORY) return MEMORY;
-  if (rest.trim() === '')
-    throw invalidArgument('store URL sqlite: needs a path, e.g. sqlite:./data/corral.db');
-  return resolve(rest);
-}
-
-export async function openSqlDatabase(url: string): Promise<Database> {
-  const location = sqliteLocation(url);
-  if (location !== MEMORY) mkdirSync(dirname(location), { recursive: true });
-  const connection = new BetterSqlite3(location);
+/** The store URL as it may be printed: a PostgreSQL URL without its password. */
+export function printableStoreUrl(url: string): string {
+  if (!isPostgresUrl(url)) return url;
   try {
-    connection.pragma('journal_mode = WAL');
-    connection.pragma('synchronous = NORMAL');
-    connection.pragma('busy_timeout = 5000');
-    connection.pragma('foreign_keys = ON');
-    // 64 MiB of page cache (the default is 2 MiB): the open commands, their indexes and the outbox's
-    // recent pages stay in memory under load; statement temporaries stay in memory too.
-    connection.pragma('cache_size = -65536');
-    connection.pragma('temp_store = MEMORY');
-  } catch (error) {
-    connection.close();
-    throw error;
+    const { display, schema, poolSize } = postgresLocation(url);
+    return `${display}${schema === undefined ? '' : ` (schema ${schema})`}, pool of ${poolSize}`;
+  } catch {
+    return 'postgres://…';
   }
-  const db = new Kysely<DB>({
-    dialect: new CorralSqliteDialect({ database: withStatementCache(connection) }),
-  });
-  try {
-    await migrateToLatest(db);
-  } catch (error) {
-    await db.destroy();
-    throw error;
+}
+
+export async function openSqlDatabase(url: string, options: OpenOptions = {}): Promise<Database> {
+  if (isSqliteUrl(url)) return openSqliteDatabase(url);
+  if (isPostgresUrl(url)) {
+    // Loaded only for a PostgreSQL store, so the CLI and SQLite deployments never load pg.
+    const { openPostgresDatabase } = await import('./open-postgres.js');
+    return openPostgresDatabase(url, options);
   }
-  return new SqlDatabase(db);
+  // Only the scheme is echoed: a database URL may carry a password.
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(url)?.[0] ?? '(none)';
+  throw invalidArgument(
+    `unsupported store URL scheme ${JSON.stringify(scheme)}: expected sqlite:<path>, sqlite::memory:, postgres:// or postgresql://`,
+  );
 }

@@ -18,6 +18,7 @@ import { CorralError, ErrorCode } from '../../../shared/errors.js';
 import type { EventEnvelope } from '../../../features/events/event.js';
 import type { Database, Stores } from '../stores.js';
 import type { DB } from './db-schema.js';
+import type { ColumnTypes } from './migrations/column-types.js';
 import { migrationProvider } from './migrations/index.js';
 import type { SqlExecutor } from './sql-helpers.js';
 
@@ -76,8 +77,10 @@ export class SqlDatabase implements Database {
   }
 
   /**
-   * On SQLite there is one connection: inside `work`, use only the stores it is
-   * given; a call on this Database's own stores would wait for the transaction.
+   * Inside `work`, use only the stores it is given. On SQLite there is one
+   * connection, so a call on this Database's own stores would wait for the
+   * transaction; on PostgreSQL it would run on another pooled connection,
+   * outside the transaction, and could wait on the transaction's row locks.
    */
   async transaction<T>(work: (stores: Stores) => Promise<T>): Promise<T> {
     const appended: EventEnvelope[] = [];
@@ -107,9 +110,23 @@ export class SqlDatabase implements Database {
   }
 }
 
+export interface MigrationTarget {
+  /** The dialect's column types. */
+  readonly types: ColumnTypes;
+  /**
+   * PostgreSQL: the schema holding the store, and Kysely's migration tables with it (left unset, the
+   * Migrator would look for them in every schema of the database and could find another store's).
+   */
+  readonly schema?: string;
+}
+
 /** Brings the schema up to date; throws naming the migration that failed. */
-export async function migrateToLatest(db: Kysely<DB>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+export async function migrateToLatest(db: Kysely<DB>, target: MigrationTarget): Promise<void> {
+  const { error, results } = await new Migrator({
+    db,
+    provider: migrationProvider(target.types),
+    ...(target.schema !== undefined && { migrationTableSchema: target.schema }),
+  }).migrateToLatest();
   if (error === undefined) return;
   const failed = results?.find((result) => result.status === 'Error')?.migrationName;
   const reason = error instanceof Error ? error.message : String(error);

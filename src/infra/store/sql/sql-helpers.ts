@@ -1,7 +1,7 @@
 // Small pieces every SQL store shares: the executor type, running a
 // multi-statement write atomically, keyset pages, LIKE escaping, chunking under
 // the bound-parameter limit, and recognising unique-key violations per driver.
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
 import { invalidArgument } from '../../../shared/errors.js';
 import type { DB } from './db-schema.js';
 
@@ -77,9 +77,15 @@ function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** Whether `column` holds `text` anywhere, ignoring ASCII case (the same on SQLite and PostgreSQL). */
-export function containsText(column: string, text: string): RawBuilder<boolean> {
-  return sql<boolean>`lower(${sql.ref(column)}) like lower(${containsPattern(text)}) escape '\\'`;
+const asciiLower = (text: string): string => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/**
+ * `column` contains `text`, ignoring the case of ASCII letters only, on both dialects: SQLite's
+ * lower() folds ASCII alone, and so does PostgreSQL's on the `collate "C"` columns Corral creates
+ * there; the search text is folded the same way here rather than by the database.
+ */
+export function containsIgnoringAsciiCase(column: Expression<string>, text: string): RawBuilder<boolean> {
+  return sql<boolean>`lower(${column}) like ${containsPattern(asciiLower(text))} escape '\\'`;
 }
 
 /** Whether a driver error is a unique or primary key violation (SQLite or PostgreSQL). */

@@ -2,32 +2,33 @@
 // their status history as append-only rows, and the idempotency keys that map a
 // repeated create request to the command it created. Portable DDL as in 0001.
 import type { Kysely } from 'kysely';
+import type { ColumnTypes } from './column-types.js';
 
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
   await db.schema
     .createTable('commands')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('type', 'text', (c) => c.notNull())
-    .addColumn('params', 'text', (c) => c.notNull())
-    .addColumn('priority', 'text', (c) => c.notNull())
-    .addColumn('priority_rank', 'integer', (c) => c.notNull())
-    .addColumn('target', 'text', (c) => c.notNull())
-    .addColumn('agent_id', 'text')
-    .addColumn('parent_id', 'text')
-    .addColumn('requester', 'text', (c) => c.notNull())
-    .addColumn('idempotency_key', 'text')
+    .addColumn('id', t.text, (c) => c.primaryKey())
+    .addColumn('type', t.text, (c) => c.notNull())
+    .addColumn('params', t.text, (c) => c.notNull())
+    .addColumn('priority', t.text, (c) => c.notNull())
+    .addColumn('priority_rank', t.integer, (c) => c.notNull())
+    .addColumn('target', t.text, (c) => c.notNull())
+    .addColumn('agent_id', t.text)
+    .addColumn('parent_id', t.text)
+    .addColumn('requester', t.text, (c) => c.notNull())
+    .addColumn('idempotency_key', t.text)
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('deadline_at', 'bigint', (c) => c.notNull())
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
-    .addColumn('deliveries', 'integer', (c) => c.notNull())
-    .addColumn('progress', 'text')
-    .addColumn('result', 'text')
-    .addColumn('error', 'text')
+    .addColumn('status', t.text, (c) => c.notNull())
+    .addColumn('deliveries', t.integer, (c) => c.notNull())
+    .addColumn('progress', t.text)
+    .addColumn('result', t.text)
+    .addColumn('error', t.text)
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     // The seq of the last command_history row: a transition bumps it in its UPDATE and
     // appends the history row under the returned value, so history is never read to append.
-    .addColumn('history_seq', 'integer', (c) => c.notNull())
+    .addColumn('history_seq', t.integer, (c) => c.notNull())
     .execute();
   // pendingForAgent: agent_id = ? and status in (...) order by priority_rank, id.
   await db.schema
@@ -52,11 +53,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable('command_history')
-    .addColumn('command_id', 'text', (c) => c.notNull().references('commands.id').onDelete('cascade'))
-    .addColumn('seq', 'integer', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('command_id', t.text, (c) => c.notNull().references('commands.id').onDelete('cascade'))
+    .addColumn('seq', t.integer, (c) => c.notNull())
+    .addColumn('status', t.text, (c) => c.notNull())
     .addColumn('at', 'bigint', (c) => c.notNull())
-    .addColumn('detail', 'text')
+    .addColumn('detail', t.text)
     .addPrimaryKeyConstraint('command_history_pk', ['command_id', 'seq'])
     .execute();
 
@@ -64,10 +65,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // in the same transaction.
   await db.schema
     .createTable('command_idempotency')
-    .addColumn('requester', 'text', (c) => c.notNull())
-    .addColumn('key', 'text', (c) => c.notNull())
-    .addColumn('command_id', 'text', (c) => c.notNull())
-    .addColumn('request_hash', 'text', (c) => c.notNull())
+    .addColumn('requester', t.text, (c) => c.notNull())
+    .addColumn('key', t.text, (c) => c.notNull())
+    .addColumn('command_id', t.text, (c) => c.notNull())
+    .addColumn('request_hash', t.text, (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('command_idempotency_pk', ['requester', 'key'])
     .execute();

@@ -8,6 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openSqlDatabase } from '../open-database.js';
+import { SQLITE_COLUMN_TYPES } from './column-types.js';
 import { migrationProvider } from './index.js';
 
 let dir: string;
@@ -19,9 +20,10 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 it('carries every history row into the command, oldest first, and drops the old table', async () => {
   const file = join(dir, 'old.db');
   const old = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new BetterSqlite3(file) }) });
-  const migrated = await new Migrator({ db: old, provider: migrationProvider }).migrateTo(
-    '0003-command-types',
-  );
+  const migrated = await new Migrator({
+    db: old,
+    provider: migrationProvider(SQLITE_COLUMN_TYPES),
+  }).migrateTo('0003-command-types');
   expect(migrated.error).toBeUndefined();
   await old.destroy();
 

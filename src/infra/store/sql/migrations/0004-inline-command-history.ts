@@ -5,6 +5,7 @@
 // two B-tree inserts per status change, the largest share of the hot path's
 // writes) and history_seq. Existing history is carried over, oldest first.
 import { sql, type Kysely } from 'kysely';
+import type { ColumnTypes } from './column-types.js';
 
 const BATCH = 500;
 
@@ -23,10 +24,10 @@ function historyEntryText(entry: { status: string; at: number; detail?: string |
   );
 }
 
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
   await db.schema
     .alterTable('commands')
-    .addColumn('history', 'text', (c) => c.notNull().defaultTo(''))
+    .addColumn('history', t.text, (c) => c.notNull().defaultTo(''))
     .execute();
   const rows = await sql<OldHistoryRow>`
     select command_id, status, at, detail from command_history order by command_id, seq`.execute(db);
@@ -46,18 +47,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('commands').dropColumn('history_seq').execute();
 }
 
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
   await db.schema
     .alterTable('commands')
-    .addColumn('history_seq', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('history_seq', t.integer, (c) => c.notNull().defaultTo(0))
     .execute();
   await db.schema
     .createTable('command_history')
-    .addColumn('command_id', 'text', (c) => c.notNull().references('commands.id').onDelete('cascade'))
-    .addColumn('seq', 'integer', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('command_id', t.text, (c) => c.notNull().references('commands.id').onDelete('cascade'))
+    .addColumn('seq', t.integer, (c) => c.notNull())
+    .addColumn('status', t.text, (c) => c.notNull())
     .addColumn('at', 'bigint', (c) => c.notNull())
-    .addColumn('detail', 'text')
+    .addColumn('detail', t.text)
     .addPrimaryKeyConstraint('command_history_pk', ['command_id', 'seq'])
     .execute();
   const rows = await sql<{ id: string; history: string }>`select id, history from commands`.execute(db);

@@ -4,18 +4,19 @@
 // `group:<id>`, `agent:<id>`) is indexed for listings filtered by it. Portable
 // DDL as in 0001.
 import type { Kysely } from 'kysely';
+import type { ColumnTypes } from './column-types.js';
 
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
   await db.schema
     .createTable('backups')
-    .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('scope', 'text', (c) => c.notNull())
+    .addColumn('id', t.text, (c) => c.primaryKey())
+    .addColumn('name', t.text, (c) => c.notNull())
+    .addColumn('scope', t.text, (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('created_by', 'text', (c) => c.notNull())
-    .addColumn('checksum', 'text', (c) => c.notNull())
-    .addColumn('size', 'integer', (c) => c.notNull())
-    .addColumn('document', 'text', (c) => c.notNull())
+    .addColumn('created_by', t.text, (c) => c.notNull())
+    .addColumn('checksum', t.text, (c) => c.notNull())
+    .addColumn('size', t.integer, (c) => c.notNull())
+    .addColumn('document', t.text, (c) => c.notNull())
     .execute();
   await db.schema.createIndex('backups_scope_idx').on('backups').columns(['scope', 'id']).execute();
 }

@@ -1,7 +1,10 @@
 // Every schema migration, in order, for Kysely's Migrator. Kept in code (not
 // read from a folder at run time) so the built package carries them. Names are
-// recorded in the database: never rename or reorder one, only append.
-import type { Migration, MigrationProvider } from 'kysely';
+// recorded in the database: never rename or reorder one, only append. A
+// migration that creates columns takes the dialect's column types as its
+// second argument (column-types.ts).
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { ColumnTypes } from './column-types.js';
 import * as initial from './0001-initial.js';
 import * as commands from './0002-commands.js';
 import * as commandTypes from './0003-command-types.js';
@@ -14,7 +17,13 @@ import * as backups from './0009-backups.js';
 import * as pendingDesiredStateOrder from './0010-pending-desired-state-order.js';
 import * as enrollmentNonce from './0011-enrollment-nonce.js';
 
-export const migrations: Readonly<Record<string, Migration>> = {
+/** A migration module; one that needs no column types simply ignores the second argument. */
+export interface CorralMigration {
+  up(db: Kysely<unknown>, types: ColumnTypes): Promise<void>;
+  down?(db: Kysely<unknown>, types: ColumnTypes): Promise<void>;
+}
+
+export const migrations: Readonly<Record<string, CorralMigration>> = {
   '0001-initial': initial,
   '0002-commands': commands,
   '0003-command-types': commandTypes,
@@ -28,6 +37,17 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0011-enrollment-nonce': enrollmentNonce,
 };
 
-export const migrationProvider: MigrationProvider = {
-  getMigrations: () => Promise.resolve({ ...migrations }),
-};
+/** The migrations for Kysely's Migrator, creating columns with `types`. */
+export function migrationProvider(types: ColumnTypes): MigrationProvider {
+  const bound = (migration: CorralMigration): Migration => {
+    const { up, down } = migration;
+    return {
+      up: (db) => up(db, types),
+      ...(down && { down: (db: Kysely<unknown>) => down(db, types) }),
+    };
+  };
+  return {
+    getMigrations: () =>
+      Promise.resolve(Object.fromEntries(Object.entries(migrations).map(([name, m]) => [name, bound(m)]))),
+  };
+}
