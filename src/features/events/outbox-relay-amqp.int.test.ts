@@ -96,7 +96,10 @@ describe.skipIf(!available)('OutboxRelay on RabbitMQ', () => {
 
   it('delivers committed events once, even when the relay publishes them all again', async () => {
     expect(backends.describe.bus).toBe('amqp');
-    expect(await t.services.readiness()).toEqual({ ready: true, checks: { store: 'ok', bus: 'ok' } });
+    expect(await t.services.readiness()).toEqual({
+      ready: true,
+      checks: { store: 'ok', cache: 'ok', bus: 'ok' },
+    });
     for (const id of ['a1', 'a2', 'a3', 'a4', 'a5']) await enrollTestAgent(t, id);
     const relayed = await t.services.relay.drain();
     const ids = await storedEventIds();
