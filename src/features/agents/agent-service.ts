@@ -73,7 +73,13 @@ export interface AgentLifecycleHooks {
    */
   watchChange?(
     stores: Stores,
-    change: { readonly agentId: string; readonly actor: string; readonly reason: string },
+    change: {
+      readonly agentId: string;
+      readonly actor: string;
+      readonly reason: string;
+      /** The agent did not exist before: it was in no group, and there is nothing to read. */
+      readonly isNew?: boolean;
+    },
   ): Promise<AgentChangeWatch>;
   /**
    * Called in the enrollment transaction of a new (or reinstated) agent whose
@@ -162,7 +168,7 @@ export class AgentService {
         enrolledAt: now,
         enrollmentSecretId: secret.id,
       };
-      watch = await this.watch(stores, agentId, actor, 'enrolled');
+      watch = await this.watch(stores, agentId, actor, 'enrolled', existing === undefined);
       if (existing) await stores.agents.reinstate(record);
       else await stores.agents.insert(record);
       await stores.events.append([
@@ -307,8 +313,14 @@ export class AgentService {
     this.connections().disconnect(id, 'unregistered');
   }
 
-  private watch(stores: Stores, agentId: string, actor: string, reason: string): Promise<AgentChangeWatch> {
-    return this.hooks.watchChange?.(stores, { agentId, actor, reason }) ?? Promise.resolve(NO_WATCH);
+  private watch(
+    stores: Stores,
+    agentId: string,
+    actor: string,
+    reason: string,
+    isNew = false,
+  ): Promise<AgentChangeWatch> {
+    return this.hooks.watchChange?.(stores, { agentId, actor, reason, isNew }) ?? Promise.resolve(NO_WATCH);
   }
 
   async statistics(): Promise<FleetStatistics> {

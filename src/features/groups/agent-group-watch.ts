@@ -16,6 +16,8 @@ export interface AgentChange {
   readonly actor: string;
   /** `enrolled`, `re_enrolled`, `labels_changed`, `unregistered`: recorded in the events. */
   readonly reason: string;
+  /** The agent did not exist before this change (a first enrollment): it was in no group. */
+  readonly isNew?: boolean;
 }
 
 export interface AgentGroupWatch {
@@ -34,7 +36,8 @@ export async function watchAgentGroups(
     new Set(
       ((await stores.groups.groupsOfAgents([change.agentId])).get(change.agentId) ?? []).map((g) => g.id),
     );
-  const before = await groupIdsNow();
+  // A first enrollment skips the read: it runs for every new agent, so at fleet roll-out thousands a minute.
+  const before = change.isNew ? new Set<string>() : await groupIdsNow();
   let moved: string[] = [];
   return {
     async written() {
