@@ -1,6 +1,5 @@
 // Builds every service over opened backends. Used by startCorral (corral.ts)
 // and by tests; it starts nothing.
-import { hostname } from 'node:os';
 import { AgentService } from '../features/agents/agent-service.js';
 import { noConnections, type AgentConnections } from '../features/agents/agent-connections.js';
 import { ApiKeyService } from '../features/api-keys/api-key-service.js';
@@ -207,10 +206,10 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     maintenance,
     status: new StatusService(() => maintenance.current, agents, clock, {
       version: CORRAL_VERSION,
-      instanceId: options.instanceId ?? `${hostname()}-${process.pid}`,
+      instanceId: options.instanceId ?? backends.instanceId,
       startedAt,
       backends: backends.describe,
-    }),
+    }, () => backends.presence.liveInstances()),
     relay: new OutboxRelay(db, bus, clock, (error) => backgroundError('outbox-relay', error)),
     async readiness() {
       const probes = { store: () => db.ping(), cache: () => cache.ping(), bus: () => bus.ping() };
