@@ -10,7 +10,11 @@ const EMBEDDED = { STORE_URL: 'sqlite::memory:', CACHE_URL: 'memory:', BUS_URL: 
 
 describe('openBackends: the instance messenger', () => {
   it('opens one for INSTANCE_ID that reaches this instance and no other', async () => {
-    const backends = await openBackends({ ...EMBEDDED, INSTANCE_ID: 'node-1' }, silentLogger, new FakeClock());
+    const backends = await openBackends(
+      { ...EMBEDDED, INSTANCE_ID: 'node-1' },
+      silentLogger,
+      new FakeClock(),
+    );
     try {
       expect(backends.instanceId).toBe('node-1');
       expect(backends.messenger.instanceId).toBe('node-1');

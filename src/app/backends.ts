@@ -94,6 +94,9 @@ export async function openBackends(
 
 /** The instance id when INSTANCE_ID is not set: host name and process id, within the id's alphabet. */
 export function defaultInstanceId(): string {
-  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 48) || 'corral';
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 48) || 'corral';
   return `${host}-${process.pid}`;
 }

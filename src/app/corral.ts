@@ -139,6 +139,8 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   const asLeader = (task: () => Promise<void>) => async () => {
     if (leadership.isLeader) await task();
   };
+  const sharedPresence = backends.describe.cache !== 'memory';
+  let placementRuns = 0;
   const background = [
     new PeriodicTask(
       'heartbeat-flush',
@@ -191,6 +193,9 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       'placement',
       500,
       async () => {
+        // With a shared cache there may be other instances: every 5 s this one also looks for
+        // capability children they could not place (ADR 0017); on memory: nothing changes.
+        if (sharedPresence && ++placementRuns % 10 === 0) services.scheduler.recheckStore();
         services.scheduler.wake();
         await services.scheduler.settled();
       },
@@ -251,6 +256,9 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   };
   try {
     stops.push(() => backends.close());
+    // Signals from other instances are acted on from now; the last ones noted here go out on stop.
+    await services.signals.start();
+    stops.push(() => services.signals.stop());
     // Last before the backends close: everything committed goes out to the bus.
     stops.push(async () => {
       services.relay.stop();

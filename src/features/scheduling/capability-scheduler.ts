@@ -87,6 +87,16 @@ export class CapabilityScheduler {
     if (unplaced.length >= this.options.queueSize) this.spilled = true;
   }
 
+  /**
+   * Children may wait unplaced in the store that this instance has not seen
+   * (created on another instance): the next pass reads them back first. The
+   * store's guarded write lets only one instance place each child.
+   */
+  recheckStore(): void {
+    this.spilled = true;
+    this.wake();
+  }
+
   /** Runs a pass now, or right after the one under way. */
   wake(): void {
     if (this.running) {
