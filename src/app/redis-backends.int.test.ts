@@ -37,7 +37,10 @@ await describeWithRedis(
     });
 
     it('is not ready while Redis is down, and ready again once it is back', async () => {
-      expect(await t.services.readiness()).toEqual({ ready: true, checks: { store: 'ok', cache: 'ok' } });
+      expect(await t.services.readiness()).toEqual({
+        ready: true,
+        checks: { store: 'ok', cache: 'ok', bus: 'ok' },
+      });
       await server.kill();
       const down = await waitFor(
         () => t.services.readiness(),
@@ -145,6 +148,9 @@ await describeWithRedis('Services on a shared Redis', () => {
   it('names the cache in /api/status and answers /readyz', async () => {
     const t = await open();
     expect((await t.services.status.status()).backends.cache).toBe('redis');
-    expect(await t.services.readiness()).toEqual({ ready: true, checks: { store: 'ok', cache: 'ok' } });
+    expect(await t.services.readiness()).toEqual({
+      ready: true,
+      checks: { store: 'ok', cache: 'ok', bus: 'ok' },
+    });
   });
 });

@@ -55,7 +55,7 @@ describe.skipIf(!available)('corral serve on RabbitMQ', () => {
     const client = api(server);
     const ready = await client.get<{ checks: Record<string, string> }>('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ store: 'ok', bus: 'ok' });
+    expect(ready.body.checks).toEqual({ store: 'ok', cache: 'ok', bus: 'ok' });
     const status = await client.get<{ backends: { bus: string } }>('/api/v1/status');
     expect(status.body.backends.bus).toBe('amqp');
 
