@@ -1,11 +1,11 @@
 // The composition root: builds every part from settings, starts them in order,
 // and stops them in reverse. Nothing else in the code base wires parts together.
 import { readFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from '../config/settings.js';
 import { EventFactory } from '../features/events/event-factory.js';
 import { LeaderLease } from '../infra/coordination/leader-lease.js';
+import { PresenceKeeper } from '../infra/coordination/presence-keeper.js';
 import { StalenessSweep } from '../features/health/staleness-sweep.js';
 import { CorralMetrics } from '../metrics/corral-metrics.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
@@ -32,9 +32,18 @@ export interface RunningCorral {
 
 export async function startCorral(settings: Settings, logger: Logger): Promise<RunningCorral> {
   const clock = systemClock;
-  const instanceId = settings.INSTANCE_ID ?? `${hostname()}-${process.pid}`;
   const backends = await openBackends(settings, logger, clock);
-  const hub = new StreamHub(clock);
+  const { instanceId } = backends;
+  const startedAt = clock.now();
+  // Set once the gRPC server is bound (the configured port may be 0); read at each presence refresh.
+  let grpcAddress = `${settings.GRPC_SERVER_ADDR.host}:${settings.GRPC_SERVER_ADDR.port}`;
+  const presence = new PresenceKeeper(backends.presence, {
+    instanceId,
+    ttlMs: settings.PRESENCE_TTL,
+    info: () => ({ address: grpcAddress, startedAt, version: CORRAL_VERSION }),
+    onError: (error) => failed('presence')(error),
+  });
+  const hub = new StreamHub(clock, presence);
   // Gauges read the services at scrape time; the services report counts as they happen.
   const metrics = new CorralMetrics({
     counts: cachedFor(2000, () => backends.db.agents.counts()),
@@ -130,6 +139,8 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   const asLeader = (task: () => Promise<void>) => async () => {
     if (leadership.isLeader) await task();
   };
+  const sharedPresence = backends.describe.cache !== 'memory';
+  let placementRuns = 0;
   const background = [
     new PeriodicTask(
       'heartbeat-flush',
@@ -182,6 +193,9 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       'placement',
       500,
       async () => {
+        // With a shared cache there may be other instances: every 5 s this one also looks for
+        // capability children they could not place (ADR 0017); on memory: nothing changes.
+        if (sharedPresence && ++placementRuns % 10 === 0) services.scheduler.recheckStore();
         services.scheduler.wake();
         await services.scheduler.settled();
       },
@@ -242,6 +256,9 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   };
   try {
     stops.push(() => backends.close());
+    // Signals from other instances are acted on from now; the last ones noted here go out on stop.
+    await services.signals.start();
+    stops.push(() => services.signals.stop());
     // Last before the backends close: everything committed goes out to the bus.
     stops.push(async () => {
       services.relay.stop();
@@ -266,6 +283,11 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     stops.push(() => http.close());
     await grpcServer.start();
     stops.push(() => grpcServer.stop());
+    grpcAddress = `${urlHost(settings.GRPC_SERVER_ADDR.host)}:${grpcServer.boundPort}`;
+    // Agents that connected before this are sent by the first refresh. Stopped before the gRPC
+    // drain: the instance leaves the registry first, so others stop routing work here.
+    await presence.start();
+    stops.push(() => presence.stop());
     const apiAddress = http.server.address() as AddressInfo;
     return {
       services,

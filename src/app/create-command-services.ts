@@ -16,6 +16,7 @@ import {
   type DispatchObserver,
 } from '../features/commands/command-dispatcher.js';
 import type { CommandLink } from '../features/commands/command-link.js';
+import type { CommandRouting } from '../features/commands/command-routing.js';
 import { CommandService } from '../features/commands/command-service.js';
 import { CommandStatistics } from '../features/commands/command-stats.js';
 import { isBulkParent } from '../features/commands/command.js';
@@ -52,6 +53,8 @@ export interface CommandParts {
   readonly maintenance: MaintenanceMode;
   readonly registry: () => CommandTypeRegistry;
   readonly link: () => CommandLink;
+  /** Announces work for agents held by other instances (ADR 0017). */
+  readonly routing: () => CommandRouting;
   readonly scheduling: SchedulingSettings;
   readonly observer: DispatchObserver & {
     /** A command (per agent) was accepted, by type. */
@@ -103,8 +106,12 @@ export function createCommandServices(parts: CommandParts) {
       for (const command of created) if (!isBulkParent(command)) observer.received?.(command.type);
       dispatcher.commandsCreated(created);
       placement.enqueue(created);
+      parts.routing().commandsCreated(created);
     },
-    cancelRequested: (cancelled, reason) => dispatcher.cancelRequested(cancelled, reason),
+    cancelRequested: (cancelled, reason) => {
+      dispatcher.cancelRequested(cancelled, reason);
+      parts.routing().cancelRequested(cancelled, reason);
+    },
     ended: (transitions) => dispatcher.commandsEnded(transitions),
     placementRoom: () => placement.room(),
   });

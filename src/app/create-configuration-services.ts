@@ -15,6 +15,7 @@ import {
   type DesiredStateObserver,
   type EffectivePolicySet,
 } from '../features/configuration/desired-state-distributor.js';
+import type { ConfigurationChange } from '../features/configuration/configuration-service.js';
 import type { GroupLookup } from '../features/configuration/effective-configurations.js';
 import type { GroupService } from '../features/groups/group-service.js';
 import type { PolicyService } from '../features/policies/policy-service.js';
@@ -32,10 +33,17 @@ export interface ConfigurationParts {
   readonly driftGraceMs: number;
   readonly onError: (error: unknown) => void;
   readonly observer?: DesiredStateObserver;
+  /** Told of every change made here, for the agents other instances hold (ADR 0017). */
+  readonly announce?: (change: ConfigurationChange) => void;
 }
 
 export function createConfigurationServices(parts: ConfigurationParts) {
   const { db, events, clock } = parts;
+  /** A change made on this instance: agents connected here and (announced) elsewhere follow it. */
+  const desiredStateChanged = (change: ConfigurationChange): void => {
+    distributor.changed(change);
+    parts.announce?.(change);
+  };
   // The service tells the distributor what changed; the distributor is built right below.
   const configuration: ConfigurationService = new ConfigurationService(
     db,
@@ -44,7 +52,7 @@ export function createConfigurationServices(parts: ConfigurationParts) {
     parts.ids,
     clock,
     parts.groups,
-    (change) => distributor.changed(change),
+    desiredStateChanged,
     parts.driftGraceMs,
   );
   const distributor = new DesiredStateDistributor(
@@ -57,7 +65,7 @@ export function createConfigurationServices(parts: ConfigurationParts) {
     parts.onError,
     parts.observer,
   );
-  return { configuration, desiredState: distributor };
+  return { configuration, desiredState: distributor, desiredStateChanged };
 }
 
 /**
@@ -69,17 +77,17 @@ export function createConfigurationServices(parts: ConfigurationParts) {
 export function connectDesiredState(
   groups: GroupService,
   policies: PolicyService,
-  { configuration, desiredState }: ReturnType<typeof createConfigurationServices>,
+  { configuration, desiredStateChanged }: ReturnType<typeof createConfigurationServices>,
 ): void {
   groups.onMembershipChanged(async ({ groupIds, agentIds }) => {
-    desiredState.changed({ agentIds });
+    desiredStateChanged({ agentIds });
     // A group that is gone takes its policy assignments with it.
     for (const groupId of groupIds)
       if (!(await groups.exists(groupId))) await policies.forgetTarget({ kind: 'group', id: groupId });
   });
   groups.useComplianceSummary(async (group) => (await configuration.groupCompliance(group.id)).byCompliance);
   policies.onPoliciesChanged((change) => {
-    if (change.all === true || (change.groupIds?.length ?? 0) > 0) desiredState.changed({ all: true });
-    else desiredState.changed({ agentIds: change.agentIds ?? [] });
+    if (change.all === true || (change.groupIds?.length ?? 0) > 0) desiredStateChanged({ all: true });
+    else desiredStateChanged({ agentIds: change.agentIds ?? [] });
   });
 }

@@ -1,6 +1,5 @@
 // Builds every service over opened backends. Used by startCorral (corral.ts)
 // and by tests; it starts nothing.
-import { hostname } from 'node:os';
 import { AgentService } from '../features/agents/agent-service.js';
 import { noConnections, type AgentConnections } from '../features/agents/agent-connections.js';
 import { ApiKeyService } from '../features/api-keys/api-key-service.js';
@@ -44,6 +43,7 @@ const NO_DESIRED_STATE_LINK: DesiredStateLink = {
   sendConfiguration: () => undefined,
   sendPolicies: () => undefined,
 };
+import { InstanceSignals } from '../features/instances/instance-signals.js';
 import type { Services } from './services.js';
 import { CORRAL_VERSION } from './version.js';
 
@@ -76,8 +76,10 @@ export interface ServiceOptions {
 /** Builds the services over opened backends (used by startCorral and by tests). */
 export type CorralServices = Services &
   Omit<ReturnType<typeof createCommandServices>, 'commands' | 'commandStats'> &
-  Omit<ReturnType<typeof createConfigurationServices>, 'configuration'> & {
+  Omit<ReturnType<typeof createConfigurationServices>, 'configuration' | 'desiredStateChanged'> & {
     readonly relay: OutboxRelay;
+    /** Signals to and from the other instances (ADR 0017); started by startCorral. */
+    readonly signals: InstanceSignals;
   };
 
 export function createServices(backends: Backends, options: ServiceOptions): CorralServices {
@@ -153,6 +155,7 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     maintenance,
     registry: () => commandTypes.registry(),
     link: options.commandLink ?? (() => noCommandLink),
+    routing: () => signals,
     scheduling: options.scheduling ?? DEFAULT_SCHEDULING_SETTINGS,
     observer: options.commandObserver ?? {},
     onError: (error) => backgroundError('command-dispatch', error),
@@ -169,8 +172,20 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     driftGraceMs: options.configDriftGraceMs ?? DEFAULT_CONFIG_DRIFT_GRACE_MS,
     onError: (error) => backgroundError('desired-state', error),
     ...(options.desiredStateObserver ? { observer: options.desiredStateObserver } : {}),
+    announce: (change) => signals.desiredStateChangedHere(change),
   });
   connectDesiredState(groups, policies, configurationParts);
+  const { dispatcher, scheduler } = commandParts;
+  const signals = new InstanceSignals(backends.presence, backends.messenger, {
+    holdsAgent: (agentId) => dispatcher.holdsAgent(agentId),
+    receivers: {
+      workArrived: (agentIds) => dispatcher.workArrived(agentIds),
+      cancelArrived: (commands, reason) => dispatcher.cancelArrived(commands, reason),
+      capabilityWorkArrived: () => scheduler.recheckStore(),
+      desiredStateChanged: (change) => configurationParts.desiredState.changed(change),
+    },
+    onError: (error) => backgroundError('instance-signals', error),
+  });
   const backupParts = { db, auditor, events, ids, clock };
   const backups = new BackupService({
     ...backupParts,
@@ -183,12 +198,14 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     async afterImport() {
       // The import wrote the stores directly: reload the type registry, bring connected agents up to date.
       await commandTypes.load();
-      configurationParts.desiredState.changed({ all: true });
+      configurationParts.desiredStateChanged({ all: true });
     },
   });
+  const { desiredStateChanged: _announced, ...configurationServices } = configurationParts;
   return {
     clock,
-    ...configurationParts,
+    ...configurationServices,
+    signals,
     agents,
     sessions,
     enrollment,
@@ -205,12 +222,18 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     audit: new AuditLog(db),
     auditor,
     maintenance,
-    status: new StatusService(() => maintenance.current, agents, clock, {
-      version: CORRAL_VERSION,
-      instanceId: options.instanceId ?? `${hostname()}-${process.pid}`,
-      startedAt,
-      backends: backends.describe,
-    }),
+    status: new StatusService(
+      () => maintenance.current,
+      agents,
+      clock,
+      {
+        version: CORRAL_VERSION,
+        instanceId: options.instanceId ?? backends.instanceId,
+        startedAt,
+        backends: backends.describe,
+      },
+      () => backends.presence.liveInstances(),
+    ),
     relay: new OutboxRelay(db, bus, clock, (error) => backgroundError('outbox-relay', error)),
     async readiness() {
       const probes = { store: () => db.ping(), cache: () => cache.ping(), bus: () => bus.ping() };

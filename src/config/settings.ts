@@ -95,12 +95,18 @@ export const settingsSchema = z
       .regex(/^[A-Za-z0-9._:{}-]{0,64}$/, 'must be at most 64 of [A-Za-z0-9._:{}-]')
       .default('corral:'),
     LEADER_LEASE_TTL: duration(300).prefault('15s'),
+    PRESENCE_TTL: duration(300).prefault('30s'),
     BUS_URL: backendUrl(['memory:', 'amqp://', 'amqps://']).default('memory:'),
     BUS_EXCHANGE: z
       .string()
       .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be 1-200 of [A-Za-z0-9._:-]')
       .refine((name) => !name.startsWith('amq.'), 'must not start with amq. (reserved by the broker)')
       .default('corral.events'),
+    BUS_INSTANCE_EXCHANGE: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,150}$/, 'must be 1-150 of [A-Za-z0-9._:-]')
+      .refine((name) => !name.startsWith('amq.'), 'must not start with amq. (reserved by the broker)')
+      .default('corral.instances'),
     SESSION_TIMEOUT: duration(1000).prefault('1h'),
     HEARTBEAT_INTERVAL: duration(100).prefault('10s'),
     AGENT_TIMEOUT: duration(500).prefault('300'),

@@ -134,6 +134,32 @@ export class CommandDispatcher {
       if (command.agentId !== null) this.link().cancel(command.agentId, command.id, reason);
   }
 
+  /**
+   * Another instance stored commands for these agents: each one connected here
+   * reads its backlog from the store again (the same read as a lane that
+   * spilled), once per agent however many signals arrive meanwhile.
+   */
+  workArrived(agentIds: readonly string[]): void {
+    for (const agentId of agentIds) {
+      const lane = this.lanes.get(agentId);
+      if (!lane) continue;
+      // A read under way may have started before those commands were stored: it reads again after.
+      lane.spilled = true;
+      if (!lane.refilling) this.refill(lane, true);
+    }
+  }
+
+  /** Cancels requested on another instance for commands out on agents connected here. */
+  cancelArrived(commands: readonly { id: string; agentId: string }[], reason: string): void {
+    for (const { id, agentId } of commands)
+      if (this.lanes.has(agentId)) this.link().cancel(agentId, id, reason);
+  }
+
+  /** Whether this agent's stream is held here. */
+  holdsAgent(agentId: string): boolean {
+    return this.lanes.has(agentId);
+  }
+
   /** Commands another part ended in the store (the sweep, a cancel): they leave their agents' windows. */
   commandsEnded(applied: readonly AppliedTransition[]): void {
     this.afterTransitions(byCommand(applied), this.clock.now());
@@ -194,9 +220,10 @@ export class CommandDispatcher {
     this.markDirty(lane);
   }
 
-  /** Tops a lane up from the store once it has sent most of what it held. */
-  private refill(lane: AgentLane): void {
-    if (!lane.spilled || lane.refilling || lane.waitingCount > this.settings.laneSize / 4) return;
+  /** Tops a lane up from the store once it has sent most of what it held (or at once when `now`). */
+  private refill(lane: AgentLane, now = false): void {
+    if (!lane.spilled || lane.refilling) return;
+    if (!now && lane.waitingCount > this.settings.laneSize / 4) return;
     lane.refilling = true;
     lane.spilled = false;
     this.db.commands

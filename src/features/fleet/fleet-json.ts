@@ -36,6 +36,18 @@ export const systemStatusJsonSchema = z.strictObject({
   maintenanceMode: z.boolean(),
   backends: z.strictObject({ store: z.string(), cache: z.string(), bus: z.string() }),
   fleet: fleetStatisticsJsonSchema,
+  instances: z
+    .array(
+      z.strictObject({
+        instanceId: z.string(),
+        address: z.string().describe('Its gRPC agent API address'),
+        agents: z.number().int().describe('Agent streams it holds'),
+        version: z.string(),
+        startedAt: isoTimeSchema,
+        seenAt: isoTimeSchema.describe('Its last presence heartbeat (its own clock)'),
+      }),
+    )
+    .describe('Live instances sharing this fleet (this one included), by id'),
 });
 
 export function systemStatusJson(status: SystemStatus): z.output<typeof systemStatusJsonSchema> {
@@ -48,6 +60,14 @@ export function systemStatusJson(status: SystemStatus): z.output<typeof systemSt
     maintenanceMode: status.maintenanceMode,
     backends: { store: status.backends.store, cache: status.backends.cache, bus: status.backends.bus },
     fleet: fleetStatisticsJson(status.fleet),
+    instances: status.instances.map((i) => ({
+      instanceId: i.instanceId,
+      address: i.address,
+      agents: i.agents,
+      version: i.version,
+      startedAt: isoTime(i.startedAt),
+      seenAt: isoTime(i.seenAt),
+    })),
   };
 }
 

@@ -41,6 +41,22 @@ describe('fleet routes', () => {
     expect((await api.call('GET', '/api/status', { key: null })).statusCode).toBe(401);
   });
 
+  it('lists the live instances from presence with their agent counts', async () => {
+    const empty = systemStatusJsonSchema.parse((await api.call('GET', '/api/v1/status')).json());
+    expect(empty.instances).toEqual([]);
+    const presence = api.t.backends.presence;
+    const info = { address: '10.0.0.2:50051', startedAt: 0, version: '9.9.9' };
+    await presence.heartbeatInstance('node-b', { ...info, agents: 7 }, 60_000);
+    await presence.heartbeatInstance('node-a', { ...info, agents: 3 }, 60_000);
+    const status = systemStatusJsonSchema.parse((await api.call('GET', '/api/v1/status')).json());
+    expect(status.instances.map((i) => [i.instanceId, i.agents, i.address])).toEqual([
+      ['node-a', 3, '10.0.0.2:50051'],
+      ['node-b', 7, '10.0.0.2:50051'],
+    ]);
+    await presence.removeInstance('node-a');
+    await presence.removeInstance('node-b');
+  });
+
   it('refuses unknown query parameters', async () => {
     expect((await api.call('GET', '/api/v1/fleet/statistics?detail=1')).statusCode).toBe(400);
     expect((await api.call('GET', '/api/v1/status?x=1')).statusCode).toBe(400);

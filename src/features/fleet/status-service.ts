@@ -1,4 +1,6 @@
-// What /api/status reports: this instance, its backends, the fleet in numbers.
+// What /api/status reports: this instance, its backends, the live instances
+// (from presence) with their agent counts, the fleet in numbers.
+import type { LiveInstance } from '../../infra/coordination/presence.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AgentService, FleetStatistics } from '../agents/agent-service.js';
 import type { MaintenanceState } from './maintenance-mode.js';
@@ -12,6 +14,8 @@ export interface SystemStatus {
   readonly maintenanceMode: boolean;
   readonly backends: { readonly store: string; readonly cache: string; readonly bus: string };
   readonly fleet: FleetStatistics;
+  /** Instances whose presence has not expired, by id; empty when presence cannot be read. */
+  readonly instances: readonly LiveInstance[];
 }
 
 export interface StatusFacts {
@@ -27,6 +31,7 @@ export class StatusService {
     private readonly agents: AgentService,
     private readonly clock: Clock,
     private readonly facts: StatusFacts,
+    private readonly liveInstances: () => Promise<LiveInstance[]> = async () => [],
   ) {}
 
   async status(): Promise<SystemStatus> {
@@ -36,6 +41,11 @@ export class StatusService {
       uptimeSeconds: Math.floor((this.clock.now() - this.facts.startedAt) / 1000),
       maintenanceMode: this.maintenance().enabled,
       fleet: await this.agents.statistics(),
+      // Presence is a view, not a source of truth: an unreachable cache must not fail the status page.
+      instances: await this.liveInstances().then(
+        (instances) => [...instances].sort((a, b) => a.instanceId.localeCompare(b.instanceId)),
+        () => [],
+      ),
     };
   }
 }

@@ -87,6 +87,16 @@ export class CapabilityScheduler {
     if (unplaced.length >= this.options.queueSize) this.spilled = true;
   }
 
+  /**
+   * Children may wait unplaced in the store that this instance has not seen
+   * (created on another instance): the next pass reads them back first. The
+   * store's guarded write lets only one instance place each child.
+   */
+  recheckStore(): void {
+    this.spilled = true;
+    this.wake();
+  }
+
   /** Runs a pass now, or right after the one under way. */
   wake(): void {
     if (this.running) {
@@ -181,7 +191,11 @@ export class CapabilityScheduler {
         await stores.events.append(statusChangedEvents(this.options.events, done, SYSTEM_ACTOR, now));
       return new Set(done.map((t) => t.id));
     });
-    // A child cancelled or expired meanwhile was not placed; the others go out.
+    // A child cancelled, expired or placed by another instance meanwhile was not placed here: its agent
+    // is free again for that parent's other children.
+    for (const { command, agentId } of assignments)
+      if (!applied.has(command.id)) this.taken.get(command.parentId ?? '')?.delete(agentId);
+    // The others go out.
     this.options.placed(
       assignments
         .filter(({ command }) => applied.has(command.id))

@@ -1,6 +1,7 @@
 // Every open agent stream on this instance, one per agent. Implements the
 // AgentConnections port for the services, and drains all streams on shutdown:
-// a Drain notice, a deadline, then close.
+// a Drain notice, a deadline, then close. Tells the instance's presence which
+// agents it holds as streams come and go (in memory: the keeper batches the I/O).
 import type { AgentConnections } from '../../features/agents/agent-connections.js';
 import type { DurableHeartbeat } from '../../features/health/fleet-tracker.js';
 import type { AgentPhase, CommandLink } from '../../features/commands/command-link.js';
@@ -15,11 +16,20 @@ import { configurationToWire, policiesToWire } from './desired-state-wire.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AgentStream } from './agent-stream.js';
 
+/** Told which agents' streams this instance holds (PresenceKeeper); must not do I/O per call. */
+export interface HeldAgents {
+  add(agentId: string): void;
+  remove(agentId: string): void;
+}
+
 export class StreamHub implements AgentConnections, CommandLink, DesiredStateLink {
   private readonly streams = new Map<string, AgentStream>();
   private draining = false;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly held?: HeldAgents,
+  ) {}
 
   get isDraining(): boolean {
     return this.draining;
@@ -29,6 +39,7 @@ export class StreamHub implements AgentConnections, CommandLink, DesiredStateLin
   register(stream: AgentStream): void {
     const previous = this.streams.get(stream.agentId);
     this.streams.set(stream.agentId, stream);
+    this.held?.add(stream.agentId);
     if (previous && previous !== stream)
       this.drainStream(previous, 'replaced by a newer connection of the same agent', 0);
   }
@@ -37,6 +48,7 @@ export class StreamHub implements AgentConnections, CommandLink, DesiredStateLin
   remove(stream: AgentStream): boolean {
     if (this.streams.get(stream.agentId) !== stream) return false;
     this.streams.delete(stream.agentId);
+    this.held?.remove(stream.agentId);
     return true;
   }
 
