@@ -18,7 +18,8 @@
 //   npm run bench:commands -- --mode inflight [--bulks 100] [--hold 10m]
 //   --store-url <url>: run the server on this store instead of SQLite in a temp directory, e.g.
 //   postgres://postgres@127.0.0.1:5432/test (a new schema for the run, dropped after it, unless
-//   the URL names ?schema=).
+//   the URL names ?schema=). --ramp-up (default 10s): how long the agents take to enroll and
+//   connect before the measurement (a setup step, not measured).
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -47,6 +48,7 @@ const { values: flags } = parseArgs({
     batch: { type: 'string', default: '100' },
     hold: { type: 'string', default: '10m' },
     'store-url': { type: 'string' },
+    'ramp-up': { type: 'string', default: '10s' },
   },
 });
 const usage = (message) => {
@@ -96,7 +98,8 @@ async function startAgents(extraArgs) {
       corral,
       'simulate',
       ...['--server', local.grpcAddress, '--enroll-secret', secret, '--agents', String(agents)],
-      ...['--ramp-up', '10s', '--heartbeat-interval', '10s', '--id-prefix', 'cmd', '--report-interval', '0'],
+      ...['--ramp-up', `${durationMs('ramp-up', flags['ramp-up'])}ms`, '--heartbeat-interval', '10s'],
+      ...['--id-prefix', 'cmd', '--report-interval', '0'],
       ...extraArgs,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
