@@ -8,7 +8,7 @@
 // server has stored an APPLIED report for the new configuration from every
 // agent (corral_desired_state_reports_total{part="configuration",outcome=
 // "applied"}) and the fleet is compliant again (GET /api/v1/compliance).
-//   npm run bench:config -- [--agents 10000] [--processes 2] [--ramp-up 30s] [--changes 3] [--store-url <url>]
+//   npm run bench:config -- [--agents 10000] [--processes 2] [--ramp-up 60s] [--changes 3] [--store-url <url>]
 //   --store-url <url>: run the server on this store instead of SQLite in a temp directory, e.g.
 //   postgres://postgres@127.0.0.1:5432/test (a new schema for the run, dropped after it, unless
 //   the URL names ?schema=).
@@ -33,7 +33,7 @@ const { values: flags } = parseArgs({
     'store-url': { type: 'string' },
     agents: { type: 'string', default: '10000' },
     processes: { type: 'string', default: '2' },
-    'ramp-up': { type: 'string', default: '30s' },
+    'ramp-up': { type: 'string', default: '60s' },
     changes: { type: 'string', default: '3' },
   },
 });
@@ -89,6 +89,7 @@ async function until(what, timeoutMs, check) {
 try {
   await waitReady(local.apiUrl);
   const { secret } = await call('POST', '/api/v1/enrollment-secrets', { name: 'bench', maxUses: agents });
+  const fleetStarted = Date.now();
   for (let p = 0; p < processes; p++) {
     const count = Math.floor(agents / processes) + (p < agents % processes ? 1 : 0);
     const sim = spawn(
@@ -111,10 +112,12 @@ try {
     rampUpMs + 120_000,
     async () => (connected = (await scrape()).connections) >= agents,
   );
+  const fleetConnectedMs = Date.now() - fleetStarted;
   await until('the first configuration to be applied everywhere', 120_000, async () => {
     const summary = await call('GET', '/api/v1/compliance');
     return summary.byCompliance.compliant >= agents;
   });
+  const fleetCompliantMs = Date.now() - fleetStarted;
   const runs = [];
   let etag = '"0"';
   for (let i = 1; i <= changes; i++) {
@@ -160,7 +163,22 @@ try {
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version };
   const rssMiB = Math.round(procStats(local.child.pid).rssBytes / 2 ** 20);
   process.stdout.write(
-    `${JSON.stringify({ store: local.store, agents, processes, runs, serverRssMiB: rssMiB, machine }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        store: local.store,
+        agents,
+        processes,
+        rampUpMs,
+        // From the simulators' start: every agent enrolled, authenticated and streaming; then every one
+        // having applied its first configuration (the enrollment storm the ramp-up spreads).
+        fleet: { connectedMs: fleetConnectedMs, compliantMs: fleetCompliantMs },
+        runs,
+        serverRssMiB: rssMiB,
+        machine,
+      },
+      null,
+      2,
+    )}\n`,
   );
 } catch (error) {
   process.stderr.write(`bench:config failed: ${error.message}\n${output.slice(-20).join('')}\n`);
