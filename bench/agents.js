@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench:agents`: connects N simulated agents to a real `corral serve`
-// (embedded SQLite, or --store-url) and reports the time to connect them all, heartbeats/s
+// (embedded SQLite, or --store-url; several with --instances) and reports the time to connect them all, heartbeats/s
 // ingested, server RSS per agent, and the CPU used by the server and by the
 // load generator. Everything runs on this machine, on loopback, and stops by
 // itself. Usage:
@@ -11,13 +11,21 @@
 //   --store-url <url>: run the server on this store instead of SQLite in a temp directory, e.g.
 //   postgres://postgres@127.0.0.1:5432/test (a new schema for the run, dropped after it, unless
 //   the URL names ?schema=).
+//   --cache-url redis://127.0.0.1:6379, --bus-url amqp://guest:guest@127.0.0.1:5672: Redis and RabbitMQ
+//   instead of memory: (a key prefix and exchanges of the run's own, removed after it).
+//   --instances N (default 1; more than one needs all three): N servers sharing them; simulator
+//   process p connects its agents to instance p mod N, so --processes must be a multiple of N and
+//   the agents are split evenly. Each simulator enrolls with a secret of its own.
 import { spawn } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   adminApi,
+  backendCpuBetween,
+  loadAverage,
   procStats,
+  scaleOutProblem,
   sleep,
   startBenchServer,
   stopAll,
@@ -36,10 +44,18 @@ const { values: flags } = parseArgs({
     'ramp-up': { type: 'string', default: '30s' },
     'warmup-interval': { type: 'string', default: '10s' },
     measure: { type: 'string', default: '20s' },
+    'cache-url': { type: 'string' },
+    'bus-url': { type: 'string' },
+    instances: { type: 'string', default: '1' },
   },
 });
 const agents = positive('agents', flags.agents);
 const processes = positive('processes', flags.processes);
+const instances = positive('instances', flags.instances);
+const backendFlags = { storeUrl: flags['store-url'], cacheUrl: flags['cache-url'], busUrl: flags['bus-url'] };
+const problem = scaleOutProblem({ instances, ...backendFlags });
+if (problem !== undefined) usage(problem);
+if (processes % instances !== 0) usage('--processes must be a multiple of --instances');
 const measureMs = durationMs('measure', flags.measure);
 const rampUpMs = durationMs('ramp-up', flags['ramp-up']);
 
@@ -53,6 +69,8 @@ function durationMs(name, text) {
   if (!m) usage(`--${name} must be a duration such as 500ms, 20s, 1m`);
   return Number(m[1]) * { ms: 1, s: 1000, m: 60_000 }[m[2] ?? 's'];
 }
+const round = (n) => Number(n.toFixed(2));
+const mib = (bytes) => Math.round(bytes / 2 ** 20);
 function usage(message) {
   process.stderr.write(`bench:agents: ${message}\n`);
   process.exit(2);
@@ -81,15 +99,23 @@ async function scrape(metricsUrl) {
   };
 }
 
+/** Every instance's figures, and their sums (errors and counters add up across instances). */
+async function scrapeAll() {
+  const each = await Promise.all(servers.map((s) => scrape(s.metricsUrl)));
+  const total = {};
+  for (const key of Object.keys(each[0])) total[key] = each.reduce((sum, m) => sum + m[key], 0);
+  return { each, total };
+}
+
 const output = [];
 const local = await startBenchServer(corral, {
   env: { AGENT_TIMEOUT: '10m', MAX_INACTIVE_TIME: '1h', SESSION_TIMEOUT: '1h' },
   output,
-  storeUrl: flags['store-url'],
+  ...backendFlags,
+  instances,
 });
-const { apiUrl, metricsUrl, adminKey } = local;
-const server = local.child;
-const children = [server];
+const { adminKey, servers } = local;
+const children = servers.map((s) => s.child);
 
 const cleanup = async () => {
   await stopAll(children);
@@ -97,26 +123,34 @@ const cleanup = async () => {
 };
 
 try {
-  await waitReady(apiUrl);
-  const baseline = procStats(server.pid);
-  const { secret } = await adminApi(apiUrl, adminKey)('POST', '/api/v1/enrollment-secrets', {
-    name: 'bench',
-    maxUses: agents,
-  });
+  await Promise.all(servers.map((s) => waitReady(s.apiUrl)));
+  const baseline = servers.map((s) => procStats(s.child.pid));
+  const counts = Array.from(
+    { length: processes },
+    (_, p) => Math.floor(agents / processes) + (p < agents % processes ? 1 : 0),
+  );
+  // A secret per simulator: an enrollment locks its secret's row until it commits (ADR 0014).
+  const secrets = [];
+  for (const [p, count] of counts.entries()) {
+    const created = await adminApi(local.apiUrl, adminKey)('POST', '/api/v1/enrollment-secrets', {
+      name: `bench-${p}`,
+      maxUses: count,
+    });
+    secrets.push(created.secret);
+  }
 
   const started = Date.now();
   const simulators = [];
-  for (let p = 0; p < processes; p++) {
-    const count = Math.floor(agents / processes) + (p < agents % processes ? 1 : 0);
+  for (const [p, count] of counts.entries()) {
     const sim = spawn(
       process.execPath,
       [
         corral,
         'simulate',
         '--server',
-        local.grpcAddress,
+        servers[p % instances].grpcAddress,
         '--enroll-secret',
-        secret,
+        secrets[p],
         '--agents',
         String(count),
         '--ramp-up',
@@ -140,7 +174,7 @@ try {
   let connectedAt;
   const connectDeadline = started + rampUpMs + 120_000;
   while (Date.now() < connectDeadline) {
-    const { connections } = await scrape(metricsUrl);
+    const { connections } = (await scrapeAll()).total;
     if (connections >= agents) {
       connectedAt = Date.now();
       break;
@@ -149,28 +183,64 @@ try {
     await sleep(250);
   }
   if (!connectedAt)
-    throw new Error(`not all agents connected in time (${(await scrape(metricsUrl)).connections}/${agents})`);
+    throw new Error(`not all agents connected in time (${(await scrapeAll()).total.connections}/${agents})`);
 
   // Every agent switches to the full rate at its next warm-up beat; then let the rate settle.
   await sleep(durationMs('warmup-interval', flags['warmup-interval']) + 3000);
-  const before = {
+  const snapshot = async () => ({
     at: Date.now(),
-    metrics: await scrape(metricsUrl),
-    server: procStats(server.pid),
+    servers: servers.map((s) => procStats(s.child.pid)),
     sims: simulators.map((s) => procStats(s.pid)),
-  };
+    metrics: await scrapeAll(),
+    backends: await local.sampleBackendCpu(),
+    load: loadAverage(),
+  });
+  const before = await snapshot();
   await sleep(measureMs);
-  const after = {
-    at: Date.now(),
-    metrics: await scrape(metricsUrl),
-    server: procStats(server.pid),
-    sims: simulators.map((s) => procStats(s.pid)),
-  };
+  const after = await snapshot();
 
   const seconds = (after.at - before.at) / 1000;
   const simCpu = after.sims.reduce((sum, s, i) => sum + s.cpuSeconds - (before.sims[i]?.cpuSeconds ?? 0), 0);
+  const delta = (m0, m1, key) => m1[key] - m0[key];
+  const flushFigures = (m0, m1) => {
+    const flushes = Math.max(1, delta(m0, m1, 'flushes'));
+    return {
+      storeFlushesPerSecond: round(delta(m0, m1, 'flushes') / seconds),
+      storeRowsPerFlush: Math.round(delta(m0, m1, 'rowsWritten') / flushes),
+      storeFlushMeanMs: Number(((delta(m0, m1, 'flushSeconds') * 1000) / flushes).toFixed(1)),
+    };
+  };
+  // Each instance's CPU per heartbeat is over its own heartbeats; the total's over all of them.
+  const perInstance = servers.map((s, n) => {
+    const m0 = before.metrics.each[n];
+    const m1 = after.metrics.each[n];
+    const cpu = after.servers[n].cpuSeconds - before.servers[n].cpuSeconds;
+    const heartbeats = delta(m0, m1, 'heartbeats');
+    return {
+      instanceId: s.instanceId,
+      agents: m1.connections,
+      heartbeatsPerSecondIngested: Math.round(heartbeats / seconds),
+      cpuSeconds: round(cpu),
+      cpuCores: round(cpu / seconds),
+      cpuMicrosecondsPerHeartbeat: Math.round((cpu / Math.max(1, heartbeats)) * 1e6),
+      rssMiB: mib(after.servers[n].rssBytes),
+      rssPerAgentKiB: Number(
+        ((after.servers[n].rssBytes - baseline[n].rssBytes) / Math.max(1, m1.connections) / 1024).toFixed(1),
+      ),
+      heapUsedMiB: mib(m1.heapUsedBytes),
+      heapTotalMiB: mib(m1.heapTotalBytes),
+      externalMiB: mib(m1.externalBytes),
+      ...flushFigures(m0, m1),
+    };
+  });
+  const m0 = before.metrics.total;
+  const m1 = after.metrics.total;
+  const serverCpu = perInstance.reduce((sum, i) => sum + i.cpuSeconds, 0);
+  const rssBytes = after.servers.reduce((sum, r) => sum + r.rssBytes, 0);
+  const backendCpu = backendCpuBetween(before.backends, after.backends);
   const result = {
-    store: local.store,
+    ...local.backends,
+    instanceCount: instances,
     agents,
     simulatorProcesses: processes,
     heartbeatInterval: flags['heartbeat-interval'],
@@ -179,27 +249,24 @@ try {
     ),
     timeToConnectAllSeconds: Number(((connectedAt - started) / 1000).toFixed(1)),
     rampUpSeconds: rampUpMs / 1000,
-    heartbeatsPerSecondIngested: Math.round((after.metrics.heartbeats - before.metrics.heartbeats) / seconds),
-    grpcErrorsDuringRun: after.metrics.errors,
-    serverRssBytes: after.server.rssBytes,
-    serverRssMiB: Math.round(after.server.rssBytes / 2 ** 20),
-    serverRssPerAgentKiB: Number(((after.server.rssBytes - baseline.rssBytes) / agents / 1024).toFixed(1)),
-    serverHeapUsedMiB: Math.round(after.metrics.heapUsedBytes / 2 ** 20),
-    serverHeapTotalMiB: Math.round(after.metrics.heapTotalBytes / 2 ** 20),
-    serverExternalMiB: Math.round(after.metrics.externalBytes / 2 ** 20),
-    storeFlushesPerSecond: Number(((after.metrics.flushes - before.metrics.flushes) / seconds).toFixed(2)),
-    storeRowsPerFlush: Math.round(
-      (after.metrics.rowsWritten - before.metrics.rowsWritten) /
-        Math.max(1, after.metrics.flushes - before.metrics.flushes),
+    heartbeatsPerSecondIngested: Math.round(delta(m0, m1, 'heartbeats') / seconds),
+    grpcErrorsDuringRun: m1.errors,
+    instances: perInstance,
+    serverRssMiB: mib(rssBytes),
+    serverRssPerAgentKiB: Number(
+      ((rssBytes - baseline.reduce((sum, r) => sum + r.rssBytes, 0)) / agents / 1024).toFixed(1),
     ),
-    storeFlushMeanMs: Number(
-      (
-        ((after.metrics.flushSeconds - before.metrics.flushSeconds) * 1000) /
-        Math.max(1, after.metrics.flushes - before.metrics.flushes)
-      ).toFixed(1),
+    ...flushFigures(m0, m1),
+    serverCpuCores: round(serverCpu / seconds),
+    serverCpuMicrosecondsPerHeartbeat: Math.round(
+      (serverCpu / Math.max(1, delta(m0, m1, 'heartbeats'))) * 1e6,
     ),
-    serverCpuCores: Number(((after.server.cpuSeconds - before.server.cpuSeconds) / seconds).toFixed(2)),
-    loadGeneratorCpuCores: Number((simCpu / seconds).toFixed(2)),
+    loadGeneratorCpuCores: round(simCpu / seconds),
+    // PostgreSQL: this run's connections; Redis and RabbitMQ: the whole server process (shared).
+    backendCpuCores: Object.fromEntries(
+      Object.entries(backendCpu).map(([kind, cpu]) => [kind, round(cpu / seconds)]),
+    ),
+    loadAverage: { start: before.load, end: after.load },
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm run bench:commands`: commands end to end on the embedded default. Starts
-// a real `corral serve` (SQLite in a temp directory, or --store-url) and `corral simulate`
+// `npm run bench:commands`: commands end to end. Starts a real `corral serve`
+// (SQLite in a temp directory, or --store-url; see --instances for several) and `corral simulate`
 // (N agents, each on its own connection, on this machine), then, by --mode:
 //   throughput  --bulks bulk pings to all N agents through POST /api/v1/commands
 //               (--concurrency at a time); end to end is from the first POST
@@ -20,6 +20,12 @@
 //   postgres://postgres@127.0.0.1:5432/test (a new schema for the run, dropped after it, unless
 //   the URL names ?schema=). --ramp-up (default 10s): how long the agents take to enroll and
 //   connect before the measurement (a setup step, not measured).
+//   --cache-url redis://127.0.0.1:6379 and --bus-url amqp://guest:guest@127.0.0.1:5672: Redis and
+//   RabbitMQ instead of memory: (a key prefix and exchanges of the run's own, removed after it).
+//   --instances N (default 1; more than one needs all three): N servers sharing them, one
+//   simulator per instance with agents/N of the agents; bulk requests go to the instances' APIs in
+//   turn (round robin, as behind a load balancer), so about (N-1)/N of each bulk's commands are
+//   for agents held by another instance and travel as instance signals (ADR 0017).
 import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,7 +34,10 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import {
   adminApi,
+  backendCpuBetween,
+  loadAverage,
   procStats,
+  scaleOutProblem,
   sleep,
   startBenchServer,
   stopAll,
@@ -49,6 +58,9 @@ const { values: flags } = parseArgs({
     hold: { type: 'string', default: '10m' },
     'store-url': { type: 'string' },
     'ramp-up': { type: 'string', default: '10s' },
+    'cache-url': { type: 'string' },
+    'bus-url': { type: 'string' },
+    instances: { type: 'string', default: '1' },
   },
 });
 const usage = (message) => {
@@ -68,52 +80,144 @@ const durationMs = (name, text) => {
 const MODES = ['throughput', 'latency', 'inflight'];
 if (!MODES.includes(flags.mode)) usage(`--mode must be one of ${MODES.join(', ')}`);
 const agents = positive('agents', flags.agents);
+const instances = positive('instances', flags.instances);
+const backendFlags = { storeUrl: flags['store-url'], cacheUrl: flags['cache-url'], busUrl: flags['bus-url'] };
+const problem = scaleOutProblem({ instances, ...backendFlags });
+if (problem !== undefined) usage(problem);
+if (agents < instances) usage('--agents must be at least --instances');
 const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'expired'];
 
 const output = [];
 const local = await startBenchServer(corral, {
   env: { API_RATE_LIMIT: '100000' },
   output,
-  storeUrl: flags['store-url'],
+  ...backendFlags,
+  instances,
 });
-const children = [local.child];
-const call = adminApi(local.apiUrl, local.adminKey);
+const { servers } = local;
+const children = servers.map((s) => s.child);
+const calls = servers.map((s) => adminApi(s.apiUrl, local.adminKey));
+const call = calls[0];
+let turn = 0;
+/** The next instance's API, in turn. */
+const nextCall = () => calls[turn++ % calls.length];
 
+/** Every instance's metrics: commands by status from the store (cached 2 s by the server), the rest summed. */
 async function scrape() {
-  const text = await (await fetch(local.metricsUrl)).text();
+  const texts = await Promise.all(servers.map(async (s) => (await fetch(s.metricsUrl)).text()));
   const counts = {};
-  for (const match of text.matchAll(/^corral_commands\{status="([a-z_]+)"\} (\d+)/gm))
+  for (const match of texts[0].matchAll(/^corral_commands\{status="([a-z_]+)"\} (\d+)/gm))
     counts[match[1]] = Number(match[2]);
-  const connections = Number(/^corral_agent_connections (\d+)/m.exec(text)?.[1] ?? 0);
-  const heapUsed = Number(/^corral_nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? 0);
-  return { counts, connections, heapUsed };
+  const sum = (pattern) =>
+    texts.reduce(
+      (total, text) => total + [...text.matchAll(pattern)].reduce((n, m) => n + Number(m[1]), 0),
+      0,
+    );
+  return {
+    counts,
+    connections: sum(/^corral_agent_connections (\d+)/gm),
+    // Commands whose final status an instance stored for one of its agents: counted as it happens.
+    executed: sum(/^corral_agent_commands_executed_total\{[^}]*\} (\d+)/gm),
+    heapUsed: texts.map((text) => Number(/^corral_nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? 0)),
+  };
 }
 const finished = (counts) => TERMINAL.reduce((sum, s) => sum + (counts[s] ?? 0), 0);
 
+/** Agents of simulator (and instance) n, 0-based: agents split evenly. */
+const agentsOf = (n) => Math.floor(agents / instances) + (n < agents % instances ? 1 : 0);
+const idPrefixOf = (n) => (instances === 1 ? 'cmd' : `cmd${n + 1}`);
+
+/** One simulator per instance, its agents connected to that instance only. */
 async function startAgents(extraArgs) {
-  const { secret } = await call('POST', '/api/v1/enrollment-secrets', { name: 'bench', maxUses: agents });
-  const sim = spawn(
-    process.execPath,
-    [
-      corral,
-      'simulate',
-      ...['--server', local.grpcAddress, '--enroll-secret', secret, '--agents', String(agents)],
-      ...['--ramp-up', `${durationMs('ramp-up', flags['ramp-up'])}ms`, '--heartbeat-interval', '10s'],
-      ...['--id-prefix', 'cmd', '--report-interval', '0'],
-      ...extraArgs,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  sim.stderr.on('data', (chunk) => output.push(`[sim] ${chunk}`));
-  children.push(sim);
+  const sims = [];
+  for (const [n, server] of servers.entries()) {
+    const count = agentsOf(n);
+    const { secret } = await call('POST', '/api/v1/enrollment-secrets', {
+      name: `bench-${n + 1}`,
+      maxUses: count,
+    });
+    const sim = spawn(
+      process.execPath,
+      [
+        corral,
+        'simulate',
+        ...['--server', server.grpcAddress, '--enroll-secret', secret, '--agents', String(count)],
+        ...['--ramp-up', `${durationMs('ramp-up', flags['ramp-up'])}ms`, '--heartbeat-interval', '10s'],
+        ...['--id-prefix', idPrefixOf(n), '--report-interval', '0'],
+        ...extraArgs,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    sim.stderr.on('data', (chunk) => output.push(`[sim ${n + 1}] ${chunk}`));
+    children.push(sim);
+    sims.push(sim);
+  }
   for (let i = 0; (await scrape()).connections < agents; i++) {
-    if (i > 600) throw new Error('agents did not all connect');
+    if (i > 600 + durationMs('ramp-up', flags['ramp-up']) / 250)
+      throw new Error('agents did not all connect');
     await sleep(250);
   }
-  return sim;
+  return sims;
 }
 
-const agentIds = Array.from({ length: agents }, (_, i) => `cmd-${i + 1}`);
+const agentIds = servers.flatMap((_, n) =>
+  Array.from({ length: agentsOf(n) }, (_, i) => `${idPrefixOf(n)}-${i + 1}`),
+);
+
+/** CPU and memory of every process in the run, and of the backends, at one moment. */
+async function snapshot(sims) {
+  return {
+    at: Date.now(),
+    servers: servers.map((s) => procStats(s.child.pid)),
+    sims: sims.map((s) => procStats(s.pid)),
+    backends: await local.sampleBackendCpu(),
+    load: loadAverage(),
+  };
+}
+
+/**
+ * Per instance: CPU seconds, cores, CPU per command (the instance's CPU over all the run's
+ * commands, so the instances' figures add up to the total), RSS; totals; the simulators; the
+ * backends' CPU (PostgreSQL: this run's connections; Redis and RabbitMQ: the whole server process,
+ * shared with anyone else using it); the load average before and after.
+ */
+function costs(before, after, commands) {
+  const seconds = (after.at - before.at) / 1000;
+  const perCommand = (cpu) => Math.round((cpu / commands) * 1e6);
+  const perInstance = servers.map((s, n) => {
+    const cpu = after.servers[n].cpuSeconds - before.servers[n].cpuSeconds;
+    return {
+      instanceId: s.instanceId,
+      agents: agentsOf(n),
+      cpuSeconds: round(cpu),
+      cpuCores: round(cpu / seconds),
+      cpuMicrosecondsPerCommand: perCommand(cpu),
+      rssMiB: mib(after.servers[n].rssBytes),
+    };
+  });
+  const serverCpu = perInstance.reduce((sum, i) => sum + i.cpuSeconds, 0);
+  const simCpu = after.sims.reduce((sum, s, n) => sum + s.cpuSeconds - before.sims[n].cpuSeconds, 0);
+  const backendCpu = backendCpuBetween(before.backends, after.backends);
+  return {
+    instances: perInstance,
+    serverCpuSeconds: round(serverCpu),
+    serverCpuCores: round(serverCpu / seconds),
+    serverCpuMicrosecondsPerCommand: perCommand(serverCpu),
+    serverRssMiB: perInstance.reduce((sum, i) => sum + i.rssMiB, 0),
+    simulatorCpuCores: round(simCpu / seconds),
+    backendCpu: Object.fromEntries(
+      Object.entries(backendCpu).map(([kind, cpu]) => [
+        kind,
+        {
+          cpuSeconds: round(cpu),
+          cpuCores: round(cpu / seconds),
+          cpuMicrosecondsPerCommand: perCommand(cpu),
+        },
+      ]),
+    ),
+    loadAverage: { start: before.load, end: after.load },
+  };
+}
 const ping = (ids) => ({
   type: 'ping',
   target: { kind: 'agents', agentIds: ids },
@@ -121,36 +225,45 @@ const ping = (ids) => ({
   timeoutSeconds: 1800,
 });
 
-async function waitFinished(total, timeoutMs) {
+/**
+ * Waits until the instances have stored a final status for `total` commands (their counters, as it
+ * happens), takes `snapshot(sims)` at once, then waits for the store's counts to agree (that gauge
+ * is cached 2 s by the server, so it is not the clock). Returns the snapshot and the final counts.
+ */
+async function waitFinished(total, timeoutMs, sims) {
   const giveUp = Date.now() + timeoutMs;
+  let done;
   for (;;) {
-    const { counts } = await scrape();
-    if (finished(counts) >= total) return counts;
-    if (Date.now() > giveUp) throw new Error(`not all commands finished: ${JSON.stringify(counts)}`);
-    await sleep(50);
+    const { counts, executed } = await scrape();
+    if (done === undefined && executed >= total) done = await snapshot(sims);
+    if (done !== undefined && finished(counts) >= total) return { done, counts };
+    if (Date.now() > giveUp)
+      throw new Error(`not all commands finished: ${executed} executed, ${JSON.stringify(counts)}`);
+    await sleep(done === undefined ? 20 : 250);
   }
 }
 
+/** `count` POSTs of `body`, `concurrency` at a time, each to the next instance in turn. */
 async function sendBulks(count, concurrency, body) {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next < count) {
         next += 1;
-        await call('POST', '/api/v1/commands', body);
+        await nextCall()('POST', '/api/v1/commands', body);
       }
     }),
   );
 }
 
-async function throughput(server, sim) {
+async function throughput(sims) {
   const bulks = positive('bulks', flags.bulks ?? '20');
   const total = agents * bulks;
-  const before = { at: Date.now(), server: procStats(server.pid), sim: procStats(sim.pid) };
+  const executedBefore = (await scrape()).executed;
+  const before = await snapshot(sims);
   await sendBulks(bulks, positive('concurrency', flags.concurrency), ping(agentIds));
   const createdAt = Date.now();
-  const counts = await waitFinished(total, 300_000);
-  const after = { at: Date.now(), server: procStats(server.pid), sim: procStats(sim.pid) };
+  const { done: after, counts } = await waitFinished(total + executedBefore, 300_000, sims);
   const seconds = (after.at - before.at) / 1000;
   return {
     commands: total,
@@ -159,12 +272,7 @@ async function throughput(server, sim) {
     endToEndSeconds: round(seconds),
     commandsPerSecondEndToEnd: Math.round(total / seconds),
     finalStatuses: counts,
-    serverRssMiB: mib(after.server.rssBytes),
-    serverCpuCores: round((after.server.cpuSeconds - before.server.cpuSeconds) / seconds),
-    serverCpuMicrosecondsPerCommand: Math.round(
-      ((after.server.cpuSeconds - before.server.cpuSeconds) / total) * 1e6,
-    ),
-    simulatorCpuCores: round((after.sim.cpuSeconds - before.sim.cpuSeconds) / seconds),
+    ...costs(before, after, total),
   };
 }
 
@@ -180,7 +288,7 @@ async function childrenOf(parentId) {
   return items;
 }
 
-async function latency(server, sim) {
+async function latency(sims) {
   const rate = positive('rate', flags.rate);
   const batch = positive('batch', flags.batch);
   if (batch > agents) usage('--batch must not exceed --agents');
@@ -189,7 +297,7 @@ async function latency(server, sim) {
   const requests = Math.floor(measureMs / intervalMs);
   const parents = [];
   const pending = [];
-  const before = { at: Date.now(), server: procStats(server.pid), sim: procStats(sim.pid) };
+  const before = await snapshot(sims);
   const start = performance.now();
   for (let i = 0; i < requests; i++) {
     // Open loop: each request goes out on its schedule, whatever the ones before are doing.
@@ -199,14 +307,13 @@ async function latency(server, sim) {
     const offset = (i * batch) % agents;
     const ids = agentIds.slice(offset, offset + batch);
     pending.push(
-      call('POST', '/api/v1/commands', ping(ids)).then((created) => parents.push(created.command.id)),
+      nextCall()('POST', '/api/v1/commands', ping(ids)).then((created) => parents.push(created.command.id)),
     );
   }
   const sentSeconds = (performance.now() - start) / 1000;
   await Promise.all(pending);
   const total = requests * batch;
-  await waitFinished(total, 300_000);
-  const after = { at: Date.now(), server: procStats(server.pid), sim: procStats(sim.pid) };
+  const { done: after } = await waitFinished(total, 300_000, sims);
   const dispatchToResult = [];
   const createToResult = [];
   for (const parentId of parents) {
@@ -216,7 +323,6 @@ async function latency(server, sim) {
       createToResult.push(at('succeeded') - at('queued'));
     }
   }
-  const seconds = (after.at - before.at) / 1000;
   return {
     offeredRate: rate,
     achievedRate: Math.round(total / sentSeconds),
@@ -225,13 +331,11 @@ async function latency(server, sim) {
     batch,
     dispatchToResultMs: percentiles(dispatchToResult),
     createToResultMs: percentiles(createToResult),
-    serverRssMiB: mib(after.server.rssBytes),
-    serverCpuCores: round((after.server.cpuSeconds - before.server.cpuSeconds) / seconds),
-    simulatorCpuCores: round((after.sim.cpuSeconds - before.sim.cpuSeconds) / seconds),
+    ...costs(before, after, total),
   };
 }
 
-async function inflight(server) {
+async function inflight() {
   const bulks = positive('bulks', flags.bulks ?? '100');
   const total = agents * bulks;
   await sendBulks(bulks, positive('concurrency', flags.concurrency), ping(agentIds));
@@ -245,16 +349,25 @@ async function inflight(server) {
     await sleep(1000);
   }
   const { counts, heapUsed } = await scrape();
-  const stats = await call('GET', '/api/v1/commands/stats');
+  const stats = await Promise.all(calls.map((c) => c('GET', '/api/v1/commands/stats')));
+  const rss = servers.map((s) => mib(procStats(s.child.pid).rssBytes));
   return {
     commands: total,
-    unfinished: stats.unfinished,
+    unfinished: stats[0].unfinished,
     finished: finished(counts),
     byStatus: counts,
-    outOnAgents: stats.instance.outOnAgents,
-    waitingInLanes: stats.instance.waitingForDispatch,
-    serverRssMiB: mib(procStats(server.pid).rssBytes),
-    serverHeapUsedMiB: mib(heapUsed),
+    outOnAgents: stats.reduce((sum, s) => sum + s.instance.outOnAgents, 0),
+    waitingInLanes: stats.reduce((sum, s) => sum + s.instance.waitingForDispatch, 0),
+    instances: servers.map((s, n) => ({
+      instanceId: s.instanceId,
+      outOnAgents: stats[n].instance.outOnAgents,
+      waitingInLanes: stats[n].instance.waitingForDispatch,
+      rssMiB: rss[n],
+      heapUsedMiB: mib(heapUsed[n]),
+    })),
+    serverRssMiB: rss.reduce((sum, n) => sum + n, 0),
+    serverHeapUsedMiB: mib(heapUsed.reduce((sum, n) => sum + n, 0)),
+    loadAverage: loadAverage(),
   };
 }
 
@@ -267,20 +380,25 @@ function percentiles(values) {
 }
 
 try {
-  const server = local.child;
-  await waitReady(local.apiUrl);
+  await Promise.all(servers.map((s) => waitReady(s.apiUrl)));
   const holdMs = flags.mode === 'inflight' ? durationMs('hold', flags.hold) : 0;
-  const sim = await startAgents(holdMs > 0 ? ['--added-latency', `${holdMs}ms`] : []);
+  const sims = await startAgents(holdMs > 0 ? ['--added-latency', `${holdMs}ms`] : []);
   const result =
     flags.mode === 'throughput'
-      ? await throughput(server, sim)
+      ? await throughput(sims)
       : flags.mode === 'latency'
-        ? await latency(server, sim)
-        : await inflight(server);
+        ? await latency(sims)
+        : await inflight();
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version };
-  process.stdout.write(
-    `${JSON.stringify({ mode: flags.mode, store: local.store, agents, ...result, machine }, null, 2)}\n`,
-  );
+  const report = {
+    mode: flags.mode,
+    ...local.backends,
+    instanceCount: instances,
+    agents,
+    ...result,
+    machine,
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 } catch (error) {
   process.stderr.write(`bench:commands failed: ${error.message}\n${output.slice(-20).join('')}\n`);
   process.exitCode = 1;

@@ -1,13 +1,15 @@
 // Helpers the benchmarks and the demo share for driving a local `corral serve`:
-// starting one, free loopback ports, readiness, admin API calls, /proc figures
+// starting one or several sharing their backends, free loopback ports, readiness, admin API calls, /proc figures
 // and stopping child processes.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { backendCpuBetween, benchBackends, cpuSecondsOf, scaleOutProblem } from './bench-backends.js';
+
+export { backendCpuBetween, scaleOutProblem };
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,16 +50,15 @@ export function adminApi(apiUrl, adminKey) {
   };
 }
 
-const TICKS_PER_SECOND = 100;
-
 /** utime+stime in seconds and RSS in bytes of a live process, from /proc. */
 export function procStats(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  const cpuSeconds = cpuSecondsOf(pid) ?? Number.NaN;
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   return { cpuSeconds, rssBytes: rssKb * 1024 };
 }
+
+/** The 1-, 5- and 15-minute load averages, rounded: a busy machine shows in them. */
+export const loadAverage = () => loadavg().map((n) => Number(n.toFixed(2)));
 
 /** Stops child processes in reverse start order: SIGTERM, up to `graceMs` to exit, then SIGKILL. */
 export async function stopAll(children, graceMs = 15_000) {
@@ -72,71 +73,90 @@ export async function stopAll(children, graceMs = 15_000) {
 }
 
 /**
- * The store a benchmark server runs on: `storeUrl` as given, except that a PostgreSQL URL without
- * `?schema=` gets a new schema of its own (dropped by removeStore), so every run starts empty; or,
- * with no `storeUrl`, SQLite in `dir`.
+ * Starts `instances` (default 1) `node bin/corral.js serve` for a benchmark, sharing one store, cache
+ * and bus (benchBackends: SQLite in a temp directory unless `storeUrl` names PostgreSQL; `cacheUrl`
+ * and `busUrl` if given, under a key prefix and exchanges of the run's own), each with its own
+ * INSTANCE_ID (`bench-<run>-<n>`) and free loopback ports, one generated admin key, `env` on top.
+ * The first is started and ready before the others start (it migrates the schema and stores the
+ * key). Several instances need PostgreSQL, Redis and RabbitMQ (scaleOutProblem says what is
+ * missing). Extra node flags for the servers come from BENCH_SERVER_NODE_ARGS (e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof"). Their stderr goes to `output`, tagged by instance.
+ * `child`, `grpcAddress`, `apiUrl` and `metricsUrl` are the first instance's; `servers` lists all.
  */
-function benchStore(storeUrl, dir) {
-  if (storeUrl === undefined) return { url: `sqlite:${join(dir, 'corral.db')}`, kind: 'sqlite' };
-  if (!/^postgres(ql)?:\/\//.test(storeUrl)) return { url: storeUrl, kind: storeUrl.split(':')[0] };
-  const url = new URL(storeUrl);
-  if (url.searchParams.has('schema')) return { url: storeUrl, kind: 'postgres' };
-  const schema = `corral_bench_${randomBytes(5).toString('hex')}`;
-  url.searchParams.set('schema', schema);
-  const admin = new URL(url);
-  for (const name of ['schema', 'pool']) admin.searchParams.delete(name);
-  return { url: url.toString(), kind: 'postgres', schema, adminUrl: admin.toString() };
-}
-
-async function dropSchema({ schema, adminUrl }) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(`drop schema if exists "${schema}" cascade`);
-  } finally {
-    await client.end();
-  }
-}
-
-/**
- * Starts `node bin/corral.js serve` for a benchmark: a temp directory, the store benchStore picks
- * (SQLite there unless `storeUrl` names another), free loopback ports, a generated admin key,
- * `env` on top. Extra node flags for the server alone come from BENCH_SERVER_NODE_ARGS (e.g.
- * "--cpu-prof --cpu-prof-dir=/tmp/prof"). Its stderr goes to `output`.
- */
-export async function startBenchServer(corral, { env = {}, output = [], storeUrl } = {}) {
+export async function startBenchServer(
+  corral,
+  { env = {}, output = [], storeUrl, cacheUrl, busUrl, instances = 1 } = {},
+) {
+  const problem = scaleOutProblem({ instances, storeUrl, cacheUrl, busUrl });
+  if (problem !== undefined) throw new Error(problem);
   const dir = mkdtempSync(join(tmpdir(), 'corral-bench-'));
-  const store = benchStore(storeUrl, dir);
-  const [grpcPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+  const backends = benchBackends({ storeUrl, cacheUrl, busUrl, dir });
   const adminKey = `cak_${randomBytes(32).toString('base64url')}`;
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, corral, 'serve'], {
-    env: {
-      ...process.env,
-      STORE_URL: store.url,
-      GRPC_SERVER_ADDR: `127.0.0.1:${grpcPort}`,
-      ADMIN_API_ADDR: `127.0.0.1:${apiPort}`,
-      METRICS_ADDR: `127.0.0.1:${metricsPort}`,
-      ADMIN_API_KEY: adminKey,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr.on('data', (chunk) => output.push(`[server] ${chunk}`));
+  const cleanUp = async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await backends.remove();
+  };
+  const servers = [];
+  const spawnServer = async (n) => {
+    const instanceId = `bench-${backends.run}-${n}`;
+    const [grpcPort, apiPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
+    const child = spawn(process.execPath, [...nodeArgs, corral, 'serve'], {
+      env: {
+        ...process.env,
+        ...backends.env,
+        STORE_URL: backends.storeUrlFor(instanceId),
+        INSTANCE_ID: instanceId,
+        GRPC_SERVER_ADDR: `127.0.0.1:${grpcPort}`,
+        ADMIN_API_ADDR: `127.0.0.1:${apiPort}`,
+        METRICS_ADDR: `127.0.0.1:${metricsPort}`,
+        ADMIN_API_KEY: adminKey,
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const tag = instances === 1 ? '[server]' : `[server ${n}]`;
+    child.stderr.on('data', (chunk) => output.push(`${tag} ${chunk}`));
+    const server = {
+      instanceId,
+      child,
+      grpcAddress: `127.0.0.1:${grpcPort}`,
+      apiUrl: `http://127.0.0.1:${apiPort}`,
+      metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    };
+    servers.push(server);
+    return server;
+  };
+  try {
+    const first = await spawnServer(1);
+    if (instances > 1) {
+      await waitReady(first.apiUrl);
+      const rest = [];
+      for (let n = 2; n <= instances; n++) rest.push(await spawnServer(n));
+      await Promise.all(rest.map((server) => waitReady(server.apiUrl)));
+    }
+  } catch (error) {
+    await stopAll(servers.map((s) => s.child));
+    await cleanUp();
+    throw error;
+  }
+  const [first] = servers;
   return {
-    child,
+    servers,
+    child: first.child,
+    grpcAddress: first.grpcAddress,
+    apiUrl: first.apiUrl,
+    metricsUrl: first.metricsUrl,
     dir,
     adminKey,
     /** `sqlite` or `postgres`, for the report. */
-    store: store.kind,
-    grpcAddress: `127.0.0.1:${grpcPort}`,
-    apiUrl: `http://127.0.0.1:${apiPort}`,
-    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-    /** Removes the temp directory and the schema made for this run, if any (after the server stopped). */
-    removeStore: async () => {
-      rmSync(dir, { recursive: true, force: true });
-      if (store.schema !== undefined) await dropSchema(store);
-    },
+    store: backends.describe.store,
+    /** Store, cache and bus kinds, for the report. */
+    backends: backends.describe,
+    /** CPU seconds so far of the backend processes serving the run (bench-backends.js). */
+    sampleBackendCpu: () => backends.sampleCpu(servers.map((s) => s.instanceId)),
+    /** Removes the temp directory and the schema, keys and exchanges made for this run (after the servers stopped). */
+    removeStore: cleanUp,
   };
 }
