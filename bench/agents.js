@@ -198,6 +198,7 @@ try {
   const before = await snapshot();
   await sleep(measureMs);
   const after = await snapshot();
+  const redisKeys = await local.cacheFootprint();
 
   const seconds = (after.at - before.at) / 1000;
   const simCpu = after.sims.reduce((sum, s, i) => sum + s.cpuSeconds - (before.sims[i]?.cpuSeconds ?? 0), 0);
@@ -267,6 +268,8 @@ try {
       Object.entries(backendCpu).map(([kind, cpu]) => [kind, round(cpu / seconds)]),
     ),
     loadAverage: { start: before.load, end: after.load },
+    // With --cache-url: the run's keys in Redis by family, with MEMORY USAGE bytes.
+    ...(redisKeys && { redisKeys }),
     machine: {
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,

@@ -77,6 +77,9 @@ export function benchBackends({ storeUrl, cacheUrl, busUrl, dir }) {
       url.searchParams.set('application_name', instanceId);
       return url.toString();
     },
+    /** The run's Redis keys by family with their memory (undefined without a cache URL). */
+    cacheFootprint: () =>
+      cacheUrl === undefined ? Promise.resolve(undefined) : cacheFootprint(cacheUrl, env.CACHE_KEY_PREFIX),
     /** CPU seconds per backend process now (see backendCpu). */
     sampleCpu: (instanceIds) => backendCpu({ store, instanceIds, shared: (sharedPids ??= sharedServers()) }),
     /** Removes the schema, keys and exchanges this run made; reports a failure but tries all. */
@@ -113,7 +116,8 @@ async function withPostgres(adminUrl, work) {
 const dropSchema = ({ schema, adminUrl }) =>
   withPostgres(adminUrl, (client) => client.query(`drop schema if exists "${schema}" cascade`));
 
-async function deleteKeys(cacheUrl, prefix) {
+/** Runs `work(client, keys)` on every batch of keys under `prefix` (SCAN, never KEYS). */
+async function eachKeyBatch(cacheUrl, prefix, work) {
   const { Redis } = await import('ioredis');
   const client = new Redis(cacheUrl.replace(/^valkey/, 'redis'), {
     lazyConnect: true,
@@ -125,12 +129,36 @@ async function deleteKeys(cacheUrl, prefix) {
     let cursor = '0';
     do {
       const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await client.unlink(...keys);
+      if (keys.length > 0) await work(client, keys);
       cursor = next;
     } while (cursor !== '0');
   } finally {
     client.disconnect();
   }
+}
+
+const deleteKeys = (cacheUrl, prefix) =>
+  eachKeyBatch(cacheUrl, prefix, (client, keys) => client.unlink(...keys));
+
+/**
+ * The run's keys by family (`presence:agent`, `cache:session`, `instance`, …): how many, and the
+ * bytes Redis accounts to them (MEMORY USAGE: key, value and their overhead).
+ */
+async function cacheFootprint(cacheUrl, prefix) {
+  const families = {};
+  await eachKeyBatch(cacheUrl, prefix, async (client, keys) => {
+    const pipeline = client.pipeline();
+    for (const key of keys) pipeline.memory('USAGE', key);
+    const sizes = await pipeline.exec();
+    keys.forEach((key, i) => {
+      const parts = key.slice(prefix.length).split(':');
+      const family = ['cache', 'presence'].includes(parts[0]) ? parts.slice(0, 2).join(':') : parts[0];
+      const entry = (families[family] ??= { keys: 0, bytes: 0 });
+      entry.keys += 1;
+      entry.bytes += Number(sizes[i]?.[1] ?? 0);
+    });
+  });
+  return families;
 }
 
 async function deleteExchanges(busUrl, names) {

@@ -156,6 +156,8 @@ export async function startBenchServer(
     backends: backends.describe,
     /** CPU seconds so far of the backend processes serving the run (bench-backends.js). */
     sampleBackendCpu: () => backends.sampleCpu(servers.map((s) => s.instanceId)),
+    /** The run's Redis keys by family, count and bytes; undefined on memory:. */
+    cacheFootprint: () => backends.cacheFootprint(),
     /** Removes the temp directory and the schema, keys and exchanges made for this run (after the servers stopped). */
     removeStore: cleanUp,
   };
