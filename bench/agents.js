@@ -26,6 +26,7 @@ import {
   loadAverage,
   procStats,
   scaleOutProblem,
+  scrapeText,
   sleep,
   startBenchServer,
   stopAll,
@@ -77,7 +78,7 @@ function usage(message) {
 }
 
 async function scrape(metricsUrl) {
-  const text = await (await fetch(metricsUrl)).text();
+  const text = await scrapeText(metricsUrl);
   const value = (name) => {
     const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
     return line ? Number(line.split(' ').pop()) : 0;
@@ -174,7 +175,8 @@ try {
   let connectedAt;
   const connectDeadline = started + rampUpMs + 120_000;
   while (Date.now() < connectDeadline) {
-    const { connections } = (await scrapeAll()).total;
+    // A scrape may fail while the enrollment storm keeps the store busy: ask again.
+    const connections = (await scrapeAll().catch(() => undefined))?.total.connections ?? 0;
     if (connections >= agents) {
       connectedAt = Date.now();
       break;
@@ -183,7 +185,9 @@ try {
     await sleep(250);
   }
   if (!connectedAt)
-    throw new Error(`not all agents connected in time (${(await scrapeAll()).total.connections}/${agents})`);
+    throw new Error(
+      `not all agents connected in time (${(await scrapeAll().catch(() => undefined))?.total.connections ?? '?'}/${agents})`,
+    );
 
   // Every agent switches to the full rate at its next warm-up beat; then let the rate settle.
   await sleep(durationMs('warmup-interval', flags['warmup-interval']) + 3000);

@@ -50,6 +50,17 @@ export function adminApi(apiUrl, adminKey) {
   };
 }
 
+/**
+ * The Prometheus text of a /metrics URL; throws on any other answer (the server answers 500 for the
+ * whole scrape when one store-backed gauge cannot be read), so a benchmark never reads zeros.
+ */
+export async function scrapeText(metricsUrl) {
+  const response = await fetch(metricsUrl);
+  const text = await response.text();
+  if (!response.ok) throw new Error(`GET ${metricsUrl}: ${response.status} ${text.slice(0, 200)}`);
+  return text;
+}
+
 /** utime+stime in seconds and RSS in bytes of a live process, from /proc. */
 export function procStats(pid) {
   const cpuSeconds = cpuSecondsOf(pid) ?? Number.NaN;
