@@ -2,7 +2,8 @@
 // Summarises a V8 CPU profile (.cpuprofile, as `node --cpu-prof` writes; the benchmarks pass
 // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" to their servers) into where the thread's
 // time went: self time by part (Corral's feature and infra folders, each npm package, Node's own
-// modules, garbage collection, idle) and the functions with the most self time.
+// modules, garbage collection, idle), the same with Node's and native code (socket writes, buffers)
+// charged to the Corral folder or package that called it, and the functions with the most self time.
 //   node bench/cpu-profile-summary.js FILE.cpuprofile [--last 20s] [--top 25]
 // --last keeps only the samples of the profile's last stretch (the measured part of a run, not its
 // start-up and ramp-up). Prints plain text.
@@ -35,6 +36,8 @@ try {
   usage(`cannot read ${positionals[0]}: ${error.message}`);
 }
 const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+const parentOf = new Map();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
 
 /** The part of the program a frame belongs to. */
 function partOf({ functionName, url }) {
@@ -47,12 +50,24 @@ function partOf({ functionName, url }) {
   return url;
 }
 
+/** Corral's or a package's part nearest to a sample: Node's own and native frames charged to their caller. */
+function ownerOf(nodeId) {
+  const own = partOf(nodes.get(nodeId).callFrame);
+  if (own.startsWith('(') && own !== '(native code)') return own;
+  for (let id = nodeId; id !== undefined; id = parentOf.get(id)) {
+    const part = partOf(nodes.get(id).callFrame);
+    if (part.startsWith('corral ') || part.startsWith('npm ')) return part;
+  }
+  return own;
+}
+
 // Sample i lasted until sample i+1; keep those within the last `lastMs` of the profile.
 const times = [];
 let at = profile.startTime;
 for (const delta of profile.timeDeltas) times.push((at += delta));
 const end = times.at(-1) ?? profile.endTime;
 const byPart = new Map();
+const byOwner = new Map();
 const byFunction = new Map();
 let total = 0;
 for (let i = 0; i < profile.samples.length - 1; i++) {
@@ -61,6 +76,8 @@ for (let i = 0; i < profile.samples.length - 1; i++) {
   const { callFrame } = nodes.get(profile.samples[i]);
   const part = partOf(callFrame);
   byPart.set(part, (byPart.get(part) ?? 0) + micros);
+  const owner = ownerOf(profile.samples[i]);
+  byOwner.set(owner, (byOwner.get(owner) ?? 0) + micros);
   const name = `${callFrame.functionName || '(anonymous)'} ${callFrame.url.split('/').slice(-2).join('/')}:${callFrame.lineNumber + 1}`;
   byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
   total += micros;
@@ -78,5 +95,11 @@ process.stdout.write(
   `profile ${positionals[0]}: ${(total / 1e6).toFixed(2)} s sampled, ${(busy / 1e6).toFixed(2)} s not idle\n\n`,
 );
 print('by part', byPart, 40);
+process.stdout.write('\n');
+print(
+  "by part, Node's and native code charged to the nearest Corral folder or package calling it",
+  byOwner,
+  40,
+);
 process.stdout.write('\n');
 print('by function', byFunction, top);
