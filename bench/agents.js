@@ -22,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   adminApi,
+  cleanUpOnInterrupt,
   backendCpuBetween,
   loadAverage,
   procStats,
@@ -117,6 +118,7 @@ const local = await startBenchServer(corral, {
 });
 const { adminKey, servers } = local;
 const children = servers.map((s) => s.child);
+cleanUpOnInterrupt(children, local.removeStore);
 
 const cleanup = async () => {
   await stopAll(children);

@@ -34,6 +34,7 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import {
   adminApi,
+  cleanUpOnInterrupt,
   backendCpuBetween,
   loadAverage,
   procStats,
@@ -97,6 +98,7 @@ const local = await startBenchServer(corral, {
 });
 const { servers } = local;
 const children = servers.map((s) => s.child);
+cleanUpOnInterrupt(children, local.removeStore);
 const calls = servers.map((s) => adminApi(s.apiUrl, local.adminKey));
 const call = calls[0];
 let turn = 0;

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   adminApi,
+  cleanUpOnInterrupt,
   procStats,
   sleep,
   startBenchServer,
@@ -63,6 +64,7 @@ const local = await startBenchServer(corral, {
   storeUrl: flags['store-url'],
 });
 const children = [local.child];
+cleanUpOnInterrupt(children, local.removeStore);
 const call = adminApi(local.apiUrl, local.adminKey);
 
 async function scrape() {

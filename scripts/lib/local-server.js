@@ -71,6 +71,20 @@ export function procStats(pid) {
 /** The 1-, 5- and 15-minute load averages, rounded: a busy machine shows in them. */
 export const loadAverage = () => loadavg().map((n) => Number(n.toFixed(2)));
 
+/**
+ * On SIGINT or SIGTERM (Ctrl-C), stops `children` (read when the signal comes) and runs `cleanUp`
+ * (the run's schema, keys and exchanges) before exiting with 130, instead of leaving them behind.
+ */
+export function cleanUpOnInterrupt(children, cleanUp) {
+  const handler = async (signal) => {
+    process.stderr.write(`${signal}: stopping the servers and removing the run's data\n`);
+    await stopAll(children, 5000);
+    await cleanUp().catch((error) => process.stderr.write(`${error.message}\n`));
+    process.exit(130);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, handler);
+}
+
 /** Stops child processes in reverse start order: SIGTERM, up to `graceMs` to exit, then SIGKILL. */
 export async function stopAll(children, graceMs = 15_000) {
   for (const child of [...children].reverse()) {
