@@ -20,6 +20,12 @@ import { openBackends } from './backends.js';
 import { createServices, type CorralServices } from './create-services.js';
 import { CORRAL_VERSION } from './version.js';
 
+/**
+ * How often lanes look for work no signal announced, and how old it must be (ADR 0017): signals
+ * arrive within milliseconds, so older backlog of an idle lane was missed.
+ */
+const MISSED_WORK_RECHECK_MS = 5_000;
+
 export interface RunningCorral {
   readonly services: CorralServices;
   readonly grpcPort: number;
@@ -188,6 +194,18 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       500,
       asLeader(async () => void (await services.rollup.run())),
       failed('bulk-rollup'),
+    ),
+    // With other instances, work another one stored for an agent held here arrives by a signal; one
+    // lost to an outage must not strand it until the agent reconnects (ADR 0017).
+    new PeriodicTask(
+      'missed-work',
+      MISSED_WORK_RECHECK_MS,
+      async () => {
+        if (!sharedPresence) return;
+        const found = await services.dispatcher.recheckIdleLanes(MISSED_WORK_RECHECK_MS);
+        if (found > 0) logger.info({ agents: found }, 'read in commands whose signal did not arrive');
+      },
+      failed('missed-work'),
     ),
     new PeriodicTask(
       'placement',

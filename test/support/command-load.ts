@@ -61,6 +61,7 @@ export class CommandLoad {
   readonly accepted = new Map<string, string | undefined>();
   /** Requests that needed more than one attempt. */
   retried = 0;
+  private stopped = false;
   private gate: Promise<void> = Promise.resolve();
   private reopen = (): void => undefined;
 
@@ -79,13 +80,22 @@ export class CommandLoad {
     this.reopen();
   }
 
-  /** Sends requests number `from` to `to - 1` with `senders` requests in flight. */
-  async run(from: number, to: number): Promise<void> {
+  /**
+   * Sends requests number `from` to `to - 1` (bodies from `body`, by default the load's own) with
+   * `senders` requests in flight, or fewer when stop() is called.
+   */
+  async run(from: number, to: number, body: RequestBody = this.body): Promise<void> {
+    this.stopped = false;
     let next = from;
     const sender = async (): Promise<void> => {
-      for (let index = next++; index < to; index = next++) await this.send(this.body(index));
+      for (let index = next++; index < to && !this.stopped; index = next++) await this.send(body(index));
     };
     await Promise.all(Array.from({ length: this.senders }, sender));
+  }
+
+  /** Sends no new request; those in flight go on until accepted (await run() for them). */
+  stop(): void {
+    this.stopped = true;
   }
 
   private async send(body: Record<string, unknown>): Promise<void> {

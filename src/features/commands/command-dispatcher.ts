@@ -74,6 +74,8 @@ export class CommandDispatcher {
   private holding = false;
   delivered = 0;
   reportsStored = 0;
+  /** Lanes that found work in the store no signal had announced (recheckIdleLanes). */
+  missedWorkFound = 0;
 
   constructor(
     private readonly db: Database,
@@ -147,6 +149,26 @@ export class CommandDispatcher {
       lane.spilled = true;
       if (!lane.refilling) this.refill(lane, true);
     }
+  }
+
+  /**
+   * The safety net under signals (ADR 0017): a signal lost to an outage (the
+   * broker, Redis and its presence entries, an instance killed before it sent
+   * one) would leave work in the store until the agent reconnects. Each lane
+   * with nothing waiting asks the store, in one batched lookup, whether its
+   * agent has backlog older than `minAgeMs` (a signal would have brought it by
+   * then); those that do read it in. Returns how many lanes did.
+   */
+  async recheckIdleLanes(minAgeMs: number): Promise<number> {
+    const idle: string[] = [];
+    for (const lane of this.lanes.values())
+      if (lane.waitingCount === 0 && !lane.spilled && !lane.refilling) idle.push(lane.agentId);
+    if (idle.length === 0) return 0;
+    const now = this.clock.now();
+    const missed = await this.db.commands.agentsWithBacklog(idle, now - minAgeMs, now);
+    this.workArrived(missed);
+    this.missedWorkFound += missed.length;
+    return missed.length;
   }
 
   /** Cancels requested on another instance for commands out on agents connected here. */
