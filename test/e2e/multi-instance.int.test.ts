@@ -23,10 +23,10 @@ import {
   makeTempDir,
   removeTempDirs,
   startAgentProcess,
-  startServerProcess,
   type ApiClient,
   type ServerProcess,
 } from '../support/server-process.js';
+import { startInstances } from '../support/instances.js';
 import { waitFor } from '../support/wait-for.js';
 
 interface StatusJson {
@@ -84,12 +84,11 @@ await describeWithRedis('several corral serve instances on PostgreSQL, Redis and
           LOG_LEVEL: 'warn',
         };
         // The first start migrates the schema; the others share it and its admin key.
-        const first = await startServerProcess({ env: { ...shared, INSTANCE_ID: 'mi-1' } });
-        const withKey = { ...shared, ADMIN_API_KEY: first.adminKey };
-        const [second, third] = await Promise.all([
-          startServerProcess({ env: { ...withKey, INSTANCE_ID: 'mi-2' } }),
-          startServerProcess({ env: { ...withKey, INSTANCE_ID: 'mi-3' } }),
-        ]);
+        const [first, second, third] = (await startInstances(['mi-1', 'mi-2', 'mi-3'], shared)) as [
+          ServerProcess,
+          ServerProcess,
+          ServerProcess,
+        ];
         const client = api(first);
         const secret = (
           await client.post<{ secret: string }>('/api/v1/enrollment-secrets', { name: 'multi-instance' })
