@@ -1,4 +1,4 @@
-// `corral audit ls`: who changed what, newest first — every admin mutation,
+// `corral audit ls`: who changed what, oldest first — every admin mutation,
 // refused ones included.
 import { Command, Option } from 'commander';
 import { adminClient, withAdminOptions, type AdminFlags } from '../admin-options.js';
@@ -20,7 +20,7 @@ const COLUMNS = ['at', 'actorName', 'action', 'targetKind', 'targetId', 'outcome
 export function auditCommand(): Command {
   const audit = new Command('audit').description('the audit log of admin changes');
 
-  withAdminOptions(audit.command('ls').description('list audit entries, newest first'))
+  withAdminOptions(audit.command('ls').description('list audit entries, oldest first'))
     .addOption(outputOption())
     .option('--actor <actor>', 'api_key:<id> or system')
     .option('--action <action>', 'a dotted action such as agent.update')

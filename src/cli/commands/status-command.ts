@@ -65,7 +65,7 @@ export function maintenanceCommand(): Command {
   const toggle = (enabled: boolean) => async (flags: Flags & { reason?: string }) => {
     if (flags.reason !== undefined && flags.reason.trim() === '')
       throw new UsageError('--reason: must not be empty');
-    const state = await adminClient(flags).post<Record<string, unknown>>('/admin/maintenance', {
+    const state = await adminClient(flags).put<Record<string, unknown>>('/maintenance', {
       enabled,
       ...(flags.reason === undefined ? {} : { reason: flags.reason }),
     });
