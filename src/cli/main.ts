@@ -9,6 +9,7 @@ import { backupCommand } from './commands/backup-command.js';
 import { commandsCommand } from './commands/commands-command.js';
 import { complianceCommand, configCommand } from './commands/config-command.js';
 import { groupsCommand } from './commands/groups-command.js';
+import { instancesCommand } from './commands/instances-command.js';
 import { loadtestCommand } from './commands/loadtest-command.js';
 import { policiesCommand } from './commands/policies-command.js';
 import { secretsCommand } from './commands/secrets-command.js';
@@ -33,7 +34,8 @@ export function buildProgram(): Command {
     .addCommand(policiesCommand())
     .addCommand(groupsCommand())
     .addCommand(backupCommand())
-    .addCommand(secretsCommand());
+    .addCommand(secretsCommand())
+    .addCommand(instancesCommand());
   const exitOnError = (command: Command) => {
     command.exitOverride();
     command.configureOutput({ writeErr: (text) => process.stderr.write(text) });
