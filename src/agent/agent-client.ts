@@ -263,7 +263,7 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
         });
         this.counters.agentId = identity.agentId;
         if (enrolled) this.reconnect.succeeded();
-        else if (identity.serverAddress !== this.reconnect.address) {
+        else if (!this.reconnect.knows(identity.serverAddress)) {
           this.logger.info(
             { enrolledWith: identity.serverAddress, server: this.reconnect.address },
             'connecting to another address than the one the agent enrolled with',

@@ -42,6 +42,11 @@ export class ReconnectPolicy {
     return this.rotation.current;
   }
 
+  /** Whether `address` is one of the agent's addresses. */
+  knows(address: string): boolean {
+    return this.rotation.includes(address);
+  }
+
   /** A command (update, restart) asked to reconnect after this long. */
   restartIn(delayMs: number): void {
     this.restartDelayMs = delayMs;

@@ -46,7 +46,12 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   const presence = new PresenceKeeper(backends.presence, {
     instanceId,
     ttlMs: settings.PRESENCE_TTL,
-    info: () => ({ address: grpcAddress, startedAt, version: CORRAL_VERSION }),
+    info: () => ({
+      address: grpcAddress,
+      startedAt,
+      version: CORRAL_VERSION,
+      draining: services.drain.isDraining,
+    }),
     onError: (error) => failed('presence')(error),
   });
   const hub = new StreamHub(clock, presence);
@@ -82,6 +87,13 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     connections: () => hub,
     commandLink: () => hub,
     desiredStateLink: () => hub,
+    drainableStreams: () => hub,
+    drainPace: {
+      waveSize: settings.DRAIN_WAVE_SIZE,
+      waveIntervalMs: settings.DRAIN_WAVE_INTERVAL,
+      graceMs: settings.SHUTDOWN_DRAIN_TIMEOUT,
+      retryAfterMs: 1_000,
+    },
     configDriftGraceMs: settings.CONFIG_DRIFT_GRACE,
     logger,
     desiredStateObserver: {
@@ -274,6 +286,13 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   });
   const metricsServer = new MetricsServer(metrics.registry);
 
+  // An operator drain (ADR 0017): the instance's state and falling agent count reach presence at each
+  // wave (one small write), and grpc.health.v1 says NOT_SERVING while it lasts. Shutdown stops the waves.
+  services.drain.onProgress((status) => {
+    grpcServer.setServing(status.state === 'serving');
+    // A failed write reaches the keeper's onError; the next wave or refresh sends it again.
+    presence.announce().catch(() => undefined);
+  });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const close of stops.reverse().splice(0)) {
@@ -309,6 +328,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     stops.push(() => http.close());
     await grpcServer.start();
     stops.push(() => grpcServer.stop());
+    stops.push(async () => services.drain.close());
     grpcAddress = `${urlHost(settings.GRPC_SERVER_ADDR.host)}:${grpcServer.boundPort}`;
     // Agents that connected before this are sent by the first refresh. Stopped before the gRPC
     // drain: the instance leaves the registry first, so others stop routing work here.

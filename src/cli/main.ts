@@ -12,6 +12,7 @@ import { complianceCommand, configCommand } from './commands/config-command.js';
 import { eventsCommand } from './commands/events-command.js';
 import { groupsCommand } from './commands/groups-command.js';
 import { keysCommand } from './commands/keys-command.js';
+import { instancesCommand } from './commands/instances-command.js';
 import { loadtestCommand } from './commands/loadtest-command.js';
 import { policiesCommand } from './commands/policies-command.js';
 import { secretsCommand } from './commands/secrets-command.js';
@@ -44,7 +45,8 @@ export function buildProgram(): Command {
     .addCommand(eventsCommand())
     .addCommand(auditCommand())
     .addCommand(statusCommand())
-    .addCommand(maintenanceCommand());
+    .addCommand(maintenanceCommand())
+    .addCommand(instancesCommand());
   const exitOnError = (command: Command) => {
     command.exitOverride();
     command.configureOutput({ writeErr: (text) => process.stderr.write(text) });
