@@ -267,6 +267,8 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     rateLimitPerMinute: settings.API_RATE_LIMIT,
     ...(backends.rateLimitStore ? { rateLimitStore: backends.rateLimitStore } : {}),
     version: CORRAL_VERSION,
+    onRequestDone: (method, route, status) =>
+      metrics.httpRequests.inc({ method, route, status: String(status) }),
   });
   const metricsServer = new MetricsServer(metrics.registry);
 
