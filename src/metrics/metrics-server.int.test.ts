@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorralMetrics } from './corral-metrics.js';
+import { FIXED_FLEET_GAUGES } from './corral-metrics.fixtures.js';
 import { MetricsServer } from './metrics-server.js';
 
 let server: MetricsServer | undefined;
@@ -9,25 +10,7 @@ afterEach(async () => {
 });
 
 async function scrape() {
-  const metrics = new CorralMetrics({
-    counts: async () => ({
-      byStatus: { online: 3, offline: 1, inactive: 0, decommissioned: 2 },
-      byHealth: { healthy: 2, degraded: 1, unhealthy: 0, unknown: 1 },
-    }),
-    connectedStreams: () => 3,
-    liveAgents: () => 4,
-    pendingAgentWrites: () => 1,
-    heartbeatsReceived: () => 42,
-    eventsPublished: () => 7,
-    commandCounts: async () => ({ queued: 2, succeeded: 5 }),
-    commandsDelivered: () => 9,
-    commandReportsStored: () => 11,
-    queueDepths: () => ({ placement: 2, dispatch: 3 }),
-    queueOldestAges: () => ({ placement: 0, dispatch: 12.5 }),
-    outboxLag: async () => ({ events: 17, oldestAgeSeconds: 4.25 }),
-    maintenanceMode: () => true,
-    complianceCounts: async () => ({ compliant: 4, non_compliant: 1 }),
-  });
+  const metrics = new CorralMetrics(FIXED_FLEET_GAUGES);
   metrics.agentsMarkedStale.inc({ status: 'inactive' }, 2);
   metrics.grpcRequests.inc({ method: 'Connect' });
   metrics.grpcErrors.inc({ method: 'Heartbeat', code: '3' });
@@ -64,6 +47,8 @@ describe('metrics endpoint', () => {
       'corral_agents_marked_stale_total{status="inactive"} 2',
       // Exported at zero before the first agent goes silent, so rate() and increase() see the first one.
       'corral_agents_marked_stale_total{status="offline"} 0',
+      'corral_cache_errors_total{operation="get"} 1',
+      'corral_leader{lease="background-sweeps"} 1',
     ]) {
       expect(text).toContain(line);
     }
