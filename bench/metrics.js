@@ -5,8 +5,11 @@
 //     every command waiting in the agents' lanes (--agents lanes of --waiting
 //     commands each);
 //   - the outbox lag: EventStore.backlog(OUTBOX_COUNT_LIMIT) on a SQLite file
-//     (in a temporary directory) holding --events unpublished events.
-//   npm run bench:metrics -- [--agents 10000] [--waiting 10] [--events 200000]
+//     (in a temporary directory) holding --events unpublished events;
+//   - for comparison, the older corral_commands gauge: CommandStore
+//     .countsByStatus() over --commands finished commands in the same file
+//     (a full count by status; the gauge runs it at most every 2 s).
+//   npm run bench:metrics -- [--agents 10000] [--waiting 10] [--events 200000] [--commands 200000]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,11 +23,13 @@ const { values } = parseArgs({
     agents: { type: 'string', default: '10000' },
     waiting: { type: 'string', default: '10' },
     events: { type: 'string', default: '200000' },
+    commands: { type: 'string', default: '200000' },
   },
 });
 const agents = Number(values.agents);
 const waiting = Number(values.waiting);
 const events = Number(values.events);
+const commands = Number(values.commands);
 
 /** Mean milliseconds per call over `runs` calls, after `warm` calls. */
 async function time(call, runs = 20, warm = 5) {
@@ -85,6 +90,35 @@ try {
   const outboxMs = await time(async () => (read = await db.events.backlog(OUTBOX_COUNT_LIMIT)));
   console.log(
     `outbox lag: ${events} unpublished events (counted up to ${OUTBOX_COUNT_LIMIT}: ${read.events}): ${outboxMs.toFixed(2)} ms per read`,
+  );
+  for (let done = 0; done < commands; done += batch) {
+    const count = Math.min(batch, commands - done);
+    await db.commands.insertMany(
+      Array.from({ length: count }, (_, i) => ({
+        id: `cmd-${String(done + i).padStart(10, '0')}`,
+        type: 'scan',
+        params: {},
+        priority: 'normal',
+        target: { kind: 'agent', agentId: 'agent-0' },
+        agentId: 'agent-0',
+        parentId: null,
+        requester: 'bench',
+        idempotencyKey: null,
+        createdAt: now,
+        deadlineAt: now + 3_600_000,
+        expiresAt: now + 900_000,
+        status: 'succeeded',
+        deliveries: 1,
+        progress: null,
+        result: null,
+        error: null,
+        history: [{ status: 'succeeded', at: now }],
+      })),
+    );
+  }
+  const countsMs = await time(() => db.commands.countsByStatus(), 5, 2);
+  console.log(
+    `corral_commands: countsByStatus over ${commands} commands: ${countsMs.toFixed(1)} ms per read`,
   );
 } finally {
   await db.close();
