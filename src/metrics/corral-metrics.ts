@@ -56,7 +56,7 @@ export interface FleetGauges {
   queueOldestAges(): Readonly<Record<string, number>>;
   /** The outbox's backlog, from the store (bounded read, cached briefly by the caller). */
   outboxLag(): Promise<OutboxLag>;
-  /** Whether this instance holds non-emergency dispatch (maintenance mode). */
+  /** Whether this instance holds non-emergency dispatch: the fleet's maintenance switch as it last read it. */
   maintenanceMode(): boolean;
   /** Agents by compliance (from the store, cached briefly by the caller). */
   complianceCounts(): Promise<Readonly<Record<string, number>>>;
@@ -313,7 +313,7 @@ export class CorralMetrics {
     });
     new Gauge({
       name: 'corral_maintenance_mode',
-      help: 'Whether this instance holds non-emergency command dispatch for maintenance (1) or not (0).',
+      help: "Whether this instance holds non-emergency command dispatch (1) or not (0): the fleet's maintenance mode as this instance last read it (within 2 s).",
       registers: [this.registry],
       collect() {
         this.set(fleet.maintenanceMode() ? 1 : 0);
