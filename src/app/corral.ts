@@ -7,7 +7,7 @@ import { EventFactory } from '../features/events/event-factory.js';
 import { LeaderLease } from '../infra/coordination/leader-lease.js';
 import { PresenceKeeper } from '../infra/coordination/presence-keeper.js';
 import { StalenessSweep } from '../features/health/staleness-sweep.js';
-import { CorralMetrics } from '../metrics/corral-metrics.js';
+import { CorralMetrics, OUTBOX_COUNT_LIMIT } from '../metrics/corral-metrics.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { AgentGrpcServer } from '../transports/grpc/agent-grpc-server.js';
 import { StreamHub } from '../transports/grpc/stream-hub.js';
@@ -55,6 +55,9 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     onError: (error) => failed('presence')(error),
   });
   const hub = new StreamHub(clock, presence);
+  const secondsSince = (at: number | undefined) =>
+    at === undefined ? 0 : Math.max(0, clock.now() - at) / 1000;
+  const outboxBacklog = cachedFor(2000, () => backends.db.events.backlog(OUTBOX_COUNT_LIMIT));
   // Gauges read the services at scrape time; the services report counts as they happen.
   const metrics = new CorralMetrics({
     counts: cachedFor(2000, () => backends.db.agents.counts()),
@@ -71,6 +74,15 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       placement: services.scheduler.waiting,
       dispatch: services.dispatcher.depth().waiting,
     }),
+    queueOldestAges: () => ({
+      placement: secondsSince(services.scheduler.oldestWaitingSince()),
+      dispatch: secondsSince(services.dispatcher.oldestWaitingSince()),
+    }),
+    outboxLag: async () => {
+      const backlog = await outboxBacklog();
+      return { events: backlog.events, oldestAgeSeconds: secondsSince(backlog.oldestOccurredAt) };
+    },
+    maintenanceMode: () => services.maintenance.current.enabled,
     cacheFailures: () => backends.cacheFailures(),
     leadership: () => ({ [leadership.name]: leadership.isLeader }),
   });
@@ -174,7 +186,9 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     new PeriodicTask(
       'staleness-sweep',
       Math.min(settings.HEARTBEAT_INTERVAL, 10_000),
-      asLeader(async () => void (await sweep.run())),
+      asLeader(async () => {
+        for (const { to } of await sweep.run()) metrics.agentsMarkedStale.inc({ status: to });
+      }),
       failed('staleness-sweep'),
     ),
     new PeriodicTask(
@@ -283,6 +297,8 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     rateLimitPerMinute: settings.API_RATE_LIMIT,
     ...(backends.rateLimitStore ? { rateLimitStore: backends.rateLimitStore } : {}),
     version: CORRAL_VERSION,
+    onRequestDone: (method, route, status) =>
+      metrics.httpRequests.inc({ method, route, status: String(status) }),
   });
   const metricsServer = new MetricsServer(metrics.registry);
 

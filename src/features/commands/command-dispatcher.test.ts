@@ -68,11 +68,15 @@ describe('CommandDispatcher window', () => {
 
 describe('CommandDispatcher emergencies and maintenance', () => {
   it('sends emergencies past a full window and while maintenance holds dispatch; releases the rest after', async () => {
-    const { t, link } = await open();
+    const { t, link, clock } = await open();
     await connect(t, 'a1', 1);
     const [first, held] = await many(2);
+    const heldSince = clock.now();
     await settle(t);
     expect(link.deliveredIds('a1')).toEqual([first]);
+    // The backlog's age: the held command waits behind the full window.
+    expect(t.services.dispatcher.oldestWaitingSince()).toBe(heldSince);
+    clock.advance(60_000);
     const [urgent] = await many(1, { type: 'status', priority: 'emergency' });
     await settle(t);
     expect(link.deliveredIds('a1')).toEqual([first, urgent]);
@@ -84,9 +88,12 @@ describe('CommandDispatcher emergencies and maintenance', () => {
     expect(link.deliveredIds('a1')).toEqual([first, urgent, urgentToo]);
     expect(await statusOf(t, held as string)).toBe('queued');
 
+    expect(t.services.dispatcher.oldestWaitingSince()).toBe(heldSince);
+
     await t.services.maintenance.set(t.admin, { enabled: false });
     await settle(t);
     expect(link.deliveredIds('a1')).toEqual([first, urgent, urgentToo, held]);
+    expect(t.services.dispatcher.oldestWaitingSince()).toBeUndefined();
   });
 });
 

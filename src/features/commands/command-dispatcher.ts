@@ -96,7 +96,12 @@ export class CommandDispatcher {
 
   /** An agent's stream opened here: everything still owed to it goes out. */
   agentConnected(agentId: string): void {
-    const lane = new AgentLane(agentId, this.settings.maxCommandsPerAgent, this.settings.laneSize);
+    const lane = new AgentLane(
+      agentId,
+      this.settings.maxCommandsPerAgent,
+      this.settings.laneSize,
+      this.clock.now(),
+    );
     this.lanes.set(agentId, lane);
     void this.loadLane(lane).catch(this.onError);
   }
@@ -217,6 +222,20 @@ export class CommandDispatcher {
       out += lane.outCount;
     }
     return { waiting, out };
+  }
+
+  /**
+   * Since when the longest-waiting command in any lane has waited to be sent
+   * (AgentLane.oldestWaitingSince), undefined when none waits: the dispatch
+   * backlog's age. O(commands waiting in memory), for a gauge at scrape time.
+   */
+  oldestWaitingSince(): number | undefined {
+    let oldest: number | undefined;
+    for (const lane of this.lanes.values()) {
+      const since = lane.oldestWaitingSince();
+      if (since !== undefined && (oldest === undefined || since < oldest)) oldest = since;
+    }
+    return oldest;
   }
 
   /** Writes and sends everything collected so far; concurrent calls share one run. */
