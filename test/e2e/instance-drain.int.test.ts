@@ -12,7 +12,7 @@
 // instance 3 brings it back to ready. Skipped loudly when a backend is down,
 // except under CI, where that fails.
 import { afterAll, expect, it } from 'vitest';
-import { rabbitMqAvailable, uniqueName } from '../../src/infra/bus/amqp/rabbitmq.fixtures.js';
+import { rabbitMqAvailable, TEST_AMQP_URL, uniqueName } from '../../src/infra/bus/amqp/rabbitmq.fixtures.js';
 import { describeWithRedis, REDIS_TEST_URL, TestRedis } from '../../src/infra/redis/test-redis.fixtures.js';
 import {
   describeOnPostgres,
@@ -28,11 +28,11 @@ import {
   makeTempDir,
   removeTempDirs,
   startAgentProcess,
-  startServerProcess,
   type ApiClient,
   type ManagedProcess,
   type ServerProcess,
 } from '../support/server-process.js';
+import { sharedBackendsEnv, startInstances } from '../support/instances.js';
 import { sleep, waitFor } from '../support/wait-for.js';
 
 interface StatusJson {
@@ -80,27 +80,29 @@ await describeWithRedis('an operator drain of one of three corral serve instance
       'moves the drained instance’s agents to the other two without losing or repeating a command',
       async ({ onTestFailed }) => {
         onTestFailed(() => console.error(allOutputs()));
-        const shared = {
-          STORE_URL: postgresUrlWithSchema(schema),
-          CACHE_URL: REDIS_TEST_URL,
-          CACHE_KEY_PREFIX: redis.prefix,
-          BUS_URL: 'amqp://guest:guest@127.0.0.1:5672',
-          BUS_EXCHANGE: uniqueName('events'),
-          BUS_INSTANCE_EXCHANGE: uniqueName('instances'),
-          HEARTBEAT_FLUSH_INTERVAL: '100ms',
-          // One agent per wave, two seconds apart: the drain lasts long enough to send commands during it.
-          DRAIN_WAVE_SIZE: '1',
-          DRAIN_WAVE_INTERVAL: '2s',
-          SHUTDOWN_DRAIN_TIMEOUT: '5s',
-          API_RATE_LIMIT: '100000',
-          LOG_LEVEL: 'warn',
-        };
-        const first = await startServerProcess({ env: { ...shared, INSTANCE_ID: 'dr-1' } });
-        const withKey = { ...shared, ADMIN_API_KEY: first.adminKey };
-        const [second, third] = await Promise.all([
-          startServerProcess({ env: { ...withKey, INSTANCE_ID: 'dr-2' } }),
-          startServerProcess({ env: { ...withKey, INSTANCE_ID: 'dr-3' } }),
-        ]);
+        const shared = sharedBackendsEnv(
+          {
+            storeUrl: postgresUrlWithSchema(schema),
+            cacheUrl: REDIS_TEST_URL,
+            cacheKeyPrefix: redis.prefix,
+            busUrl: TEST_AMQP_URL,
+            eventExchange: uniqueName('events'),
+            instanceExchange: uniqueName('instances'),
+          },
+          {
+            // One agent per wave, two seconds apart: the drain lasts long enough to send commands during it.
+            DRAIN_WAVE_SIZE: '1',
+            DRAIN_WAVE_INTERVAL: '2s',
+            SHUTDOWN_DRAIN_TIMEOUT: '5s',
+            API_RATE_LIMIT: '100000',
+            LOG_LEVEL: 'warn',
+          },
+        );
+        const [first, second, third] = (await startInstances(['dr-1', 'dr-2', 'dr-3'], shared)) as [
+          ServerProcess,
+          ServerProcess,
+          ServerProcess,
+        ];
         const servers: Record<string, ServerProcess> = { 'dr-1': first, 'dr-2': second, 'dr-3': third };
         const viaSecond = api(second);
         const viaThird = api(third);

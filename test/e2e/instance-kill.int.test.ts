@@ -39,7 +39,7 @@ import {
   expectNoEventLost,
   waitUntilOutboxDrained,
 } from '../support/event-checks.js';
-import { startInstances } from '../support/instances.js';
+import { sharedBackendsEnv, startInstances } from '../support/instances.js';
 import {
   allOutputs,
   api,
@@ -114,19 +114,23 @@ await describeWithRedis('an instance killed under load', () => {
         onTestFailed(() => console.error(allOutputs()));
         const [events, instanceExchange] = exchanges;
         tally = await EventTally.open({ url: TEST_AMQP_URL, exchange: events });
-        const servers = await startInstances(['ki-1', 'ki-2', 'ki-3'], {
-          STORE_URL: postgresUrlWithSchema(schema),
-          CACHE_URL: REDIS_TEST_URL,
-          CACHE_KEY_PREFIX: redis.prefix,
-          BUS_URL: TEST_AMQP_URL,
-          BUS_EXCHANGE: events,
-          BUS_INSTANCE_EXCHANGE: instanceExchange,
-          HEARTBEAT_FLUSH_INTERVAL: '100ms',
-          API_RATE_LIMIT: '1000000',
-          // The dead instance leaves /api/status when its entry expires.
-          PRESENCE_TTL: '6s',
-          SHUTDOWN_DRAIN_TIMEOUT: '1s',
-        });
+        const backends = {
+          storeUrl: postgresUrlWithSchema(schema),
+          cacheUrl: REDIS_TEST_URL,
+          cacheKeyPrefix: redis.prefix,
+          busUrl: TEST_AMQP_URL,
+          eventExchange: events,
+          instanceExchange,
+        };
+        const servers = await startInstances(
+          ['ki-1', 'ki-2', 'ki-3'],
+          sharedBackendsEnv(backends, {
+            API_RATE_LIMIT: '1000000',
+            // The dead instance leaves /api/status when its entry expires.
+            PRESENCE_TTL: '6s',
+            SHUTDOWN_DRAIN_TIMEOUT: '1s',
+          }),
+        );
         const [first, second, third] = servers as [ServerProcess, ServerProcess, ServerProcess];
         const client = api(first);
         const secret = (

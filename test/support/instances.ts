@@ -3,6 +3,33 @@
 // makes the admin key, the others start together with that key.
 import { startServerProcess, type ServerProcess } from './server-process.js';
 
+/** Where a test's instances share the real services: its own schema, key prefix and exchanges. */
+export interface SharedBackends {
+  readonly storeUrl: string;
+  readonly cacheUrl: string;
+  readonly cacheKeyPrefix: string;
+  readonly busUrl: string;
+  readonly eventExchange: string;
+  readonly instanceExchange: string;
+}
+
+/** The settings every instance of such a test starts with (heartbeats flushed fast), plus `extra`. */
+export function sharedBackendsEnv(
+  backends: SharedBackends,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    STORE_URL: backends.storeUrl,
+    CACHE_URL: backends.cacheUrl,
+    CACHE_KEY_PREFIX: backends.cacheKeyPrefix,
+    BUS_URL: backends.busUrl,
+    BUS_EXCHANGE: backends.eventExchange,
+    BUS_INSTANCE_EXCHANGE: backends.instanceExchange,
+    HEARTBEAT_FLUSH_INTERVAL: '100ms',
+    ...extra,
+  };
+}
+
 /** Starts one instance per id (INSTANCE_ID) with `env`; the first alone, the rest at once. */
 export async function startInstances(
   ids: readonly string[],
