@@ -7,7 +7,7 @@ import { EventFactory } from '../features/events/event-factory.js';
 import { LeaderLease } from '../infra/coordination/leader-lease.js';
 import { PresenceKeeper } from '../infra/coordination/presence-keeper.js';
 import { StalenessSweep } from '../features/health/staleness-sweep.js';
-import { CorralMetrics } from '../metrics/corral-metrics.js';
+import { CorralMetrics, OUTBOX_COUNT_LIMIT } from '../metrics/corral-metrics.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { AgentGrpcServer } from '../transports/grpc/agent-grpc-server.js';
 import { StreamHub } from '../transports/grpc/stream-hub.js';
@@ -19,6 +19,12 @@ import type { Logger } from '../shared/logger.js';
 import { openBackends } from './backends.js';
 import { createServices, type CorralServices } from './create-services.js';
 import { CORRAL_VERSION } from './version.js';
+
+/**
+ * How often lanes look for work no signal announced, and how old it must be (ADR 0017): signals
+ * arrive within milliseconds, so older backlog of an idle lane was missed.
+ */
+const MISSED_WORK_RECHECK_MS = 5_000;
 
 export interface RunningCorral {
   readonly services: CorralServices;
@@ -40,10 +46,18 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   const presence = new PresenceKeeper(backends.presence, {
     instanceId,
     ttlMs: settings.PRESENCE_TTL,
-    info: () => ({ address: grpcAddress, startedAt, version: CORRAL_VERSION }),
+    info: () => ({
+      address: grpcAddress,
+      startedAt,
+      version: CORRAL_VERSION,
+      draining: services.drain.isDraining,
+    }),
     onError: (error) => failed('presence')(error),
   });
   const hub = new StreamHub(clock, presence);
+  const secondsSince = (at: number | undefined) =>
+    at === undefined ? 0 : Math.max(0, clock.now() - at) / 1000;
+  const outboxBacklog = cachedFor(2000, () => backends.db.events.backlog(OUTBOX_COUNT_LIMIT));
   // Gauges read the services at scrape time; the services report counts as they happen.
   const metrics = new CorralMetrics({
     counts: cachedFor(2000, () => backends.db.agents.counts()),
@@ -60,6 +74,15 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       placement: services.scheduler.waiting,
       dispatch: services.dispatcher.depth().waiting,
     }),
+    queueOldestAges: () => ({
+      placement: secondsSince(services.scheduler.oldestWaitingSince()),
+      dispatch: secondsSince(services.dispatcher.oldestWaitingSince()),
+    }),
+    outboxLag: async () => {
+      const backlog = await outboxBacklog();
+      return { events: backlog.events, oldestAgeSeconds: secondsSince(backlog.oldestOccurredAt) };
+    },
+    maintenanceMode: () => services.maintenance.current.enabled,
     cacheFailures: () => backends.cacheFailures(),
     leadership: () => ({ [leadership.name]: leadership.isLeader }),
   });
@@ -76,6 +99,13 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     connections: () => hub,
     commandLink: () => hub,
     desiredStateLink: () => hub,
+    drainableStreams: () => hub,
+    drainPace: {
+      waveSize: settings.DRAIN_WAVE_SIZE,
+      waveIntervalMs: settings.DRAIN_WAVE_INTERVAL,
+      graceMs: settings.SHUTDOWN_DRAIN_TIMEOUT,
+      retryAfterMs: 1_000,
+    },
     configDriftGraceMs: settings.CONFIG_DRIFT_GRACE,
     logger,
     desiredStateObserver: {
@@ -106,6 +136,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   services.relay.start();
   const { generatedKey } = await services.apiKeys.bootstrap(settings.ADMIN_API_KEY);
   const commandTypes = await services.commandTypes.load();
+  await services.maintenance.load();
   for (const { name, reason } of commandTypes.skipped)
     logger.warn(
       { commandType: name, reason },
@@ -155,7 +186,9 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     new PeriodicTask(
       'staleness-sweep',
       Math.min(settings.HEARTBEAT_INTERVAL, 10_000),
-      asLeader(async () => void (await sweep.run())),
+      asLeader(async () => {
+        for (const { to } of await sweep.run()) metrics.agentsMarkedStale.inc({ status: to });
+      }),
       failed('staleness-sweep'),
     ),
     new PeriodicTask(
@@ -188,6 +221,25 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       500,
       asLeader(async () => void (await services.rollup.run())),
       failed('bulk-rollup'),
+    ),
+    // With other instances, work another one stored for an agent held here arrives by a signal; one
+    // lost to an outage must not strand it until the agent reconnects (ADR 0017).
+    new PeriodicTask(
+      'missed-work',
+      MISSED_WORK_RECHECK_MS,
+      async () => {
+        if (!sharedPresence) return;
+        const found = await services.dispatcher.recheckIdleLanes(MISSED_WORK_RECHECK_MS);
+        if (found > 0) logger.info({ agents: found }, 'read in commands whose signal did not arrive');
+      },
+      failed('missed-work'),
+    ),
+    // The fleet's maintenance switch, as another instance may have moved it (on memory: only this one).
+    new PeriodicTask(
+      'maintenance-refresh',
+      2000,
+      () => services.maintenance.refresh(),
+      failed('maintenance-refresh'),
     ),
     new PeriodicTask(
       'placement',
@@ -245,9 +297,18 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     rateLimitPerMinute: settings.API_RATE_LIMIT,
     ...(backends.rateLimitStore ? { rateLimitStore: backends.rateLimitStore } : {}),
     version: CORRAL_VERSION,
+    onRequestDone: (method, route, status) =>
+      metrics.httpRequests.inc({ method, route, status: String(status) }),
   });
   const metricsServer = new MetricsServer(metrics.registry);
 
+  // An operator drain (ADR 0017): the instance's state and falling agent count reach presence at each
+  // wave (one small write), and grpc.health.v1 says NOT_SERVING while it lasts. Shutdown stops the waves.
+  services.drain.onProgress((status) => {
+    grpcServer.setServing(status.state === 'serving');
+    // A failed write reaches the keeper's onError; the next wave or refresh sends it again.
+    presence.announce().catch(() => undefined);
+  });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const close of stops.reverse().splice(0)) {
@@ -283,6 +344,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     stops.push(() => http.close());
     await grpcServer.start();
     stops.push(() => grpcServer.stop());
+    stops.push(async () => services.drain.close());
     grpcAddress = `${urlHost(settings.GRPC_SERVER_ADDR.host)}:${grpcServer.boundPort}`;
     // Agents that connected before this are sent by the first refresh. Stopped before the gRPC
     // drain: the instance leaves the registry first, so others stop routing work here.

@@ -34,6 +34,8 @@ import type {
 import { writeProgress, writeTransitions } from './sql-command-transitions.js';
 
 const COMMANDS_PER_INSERT = 256;
+/** Agent ids per backlog lookup: one statement reads the partial backlog index for each. */
+const AGENTS_PER_LOOKUP = 500;
 
 // Each mirrors the condition of a partial index (migration 0005) and is written with literals: the
 // planner uses a partial index only for a query whose WHERE repeats the index's condition.
@@ -90,21 +92,19 @@ export class SqlCommandStore implements CommandStore {
     return command && { command, requestHash: remembered.request_hash };
   }
 
-  async rememberIdempotencyKey(
+  async claimIdempotencyKey(
     requester: string,
     key: string,
     commandId: string,
     requestHash: string,
     at: number,
-  ): Promise<void> {
-    await insertOnce(
-      () =>
-        this.db
-          .insertInto('command_idempotency')
-          .values({ requester, key, command_id: commandId, request_hash: requestHash, created_at: at })
-          .execute(),
-      () => alreadyExists(`idempotency key ${JSON.stringify(key)} is already in use`),
-    );
+  ): Promise<boolean> {
+    const [result] = await this.db
+      .insertInto('command_idempotency')
+      .values({ requester, key, command_id: commandId, request_hash: requestHash, created_at: at })
+      .onConflict((oc) => oc.columns(['requester', 'key']).doNothing())
+      .execute();
+    return Number(result?.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   /** Empty status lists do not filter. Pages run by id, which is creation order. */
@@ -145,6 +145,27 @@ export class SqlCommandStore implements CommandStore {
       .limit(checkedLimit(limit))
       .execute();
     return rows.map(toCommand);
+  }
+
+  async agentsWithBacklog(
+    agentIds: readonly string[],
+    createdBefore: number,
+    nowMs: number,
+  ): Promise<string[]> {
+    const found: string[] = [];
+    for (const part of chunks([...new Set(agentIds)], AGENTS_PER_LOOKUP)) {
+      const rows = await this.db
+        .selectFrom('commands')
+        .select('agent_id')
+        .distinct()
+        .where('agent_id', 'in', part)
+        .where(BACKLOG)
+        .where('created_at', '<=', createdBefore)
+        .where('expires_at', '>', nowMs)
+        .execute();
+      for (const row of rows) if (row.agent_id !== null) found.push(row.agent_id);
+    }
+    return found;
   }
 
   async outstandingOnAgent(agentId: string, nowMs: number, limit: number): Promise<Command[]> {

@@ -18,6 +18,7 @@ import { receiptsFromWire, updatesFromWire } from './command-wire.js';
 import type { CommandDispatcher } from '../../features/commands/command-dispatcher.js';
 import type { DesiredStateDistributor } from '../../features/configuration/desired-state-distributor.js';
 import { applyReportFromWire } from './desired-state-wire.js';
+import { refuseNulCharacters } from '../../shared/nul-characters.js';
 
 export interface ConnectDeps extends HandlerDeps {
   readonly sessions: SessionService;
@@ -73,7 +74,8 @@ async function open(
   call: ConnectCall,
   deps: ConnectDeps,
 ): Promise<{ stream: AgentStream; agent: LiveAgent }> {
-  if (deps.hub.isDraining) throw resourceExhausted('server is draining; connect to another instance', 1000);
+  // UNAVAILABLE: an agent with several addresses moves on to the next; one with a single address retries later.
+  if (deps.hub.isDraining) throw unavailable('this instance is draining; connect to another instance', 1000);
   if (deps.hub.connectedCount() >= deps.maxStreams)
     throw resourceExhausted('this instance holds its maximum number of agent streams', 5000);
   const session = await deps.sessions.validate(bearerToken(call.metadata));
@@ -152,6 +154,7 @@ class StreamSession {
   onMessage(message: AgentMessage__Output): void {
     if (this.stream.isClosed) return;
     try {
+      refuseNulCharacters(message, '');
       switch (message.kind) {
         case 'heartbeat':
           this.onHeartbeat(message);
