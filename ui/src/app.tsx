@@ -1,0 +1,46 @@
+// The dashboard: sign-in until a key is accepted, then the pages, each at its
+// own URL (the server answers every page URL with index.html).
+import { useEffect, useState } from 'react';
+import { Route, Switch } from 'wouter';
+import { Layout } from './components/layout';
+import { LiveProvider } from './live/live-context';
+import { OverviewPage } from './pages/overview';
+import { SignInPage } from './pages/sign-in';
+import { SessionProvider, useSessionState } from './session';
+
+export function App() {
+  return (
+    <SessionProvider>
+      <Gate />
+    </SessionProvider>
+  );
+}
+
+function Gate() {
+  const { session, restore } = useSessionState();
+  const [restoring, setRestoring] = useState(true);
+  useEffect(() => {
+    void restore().finally(() => setRestoring(false));
+  }, [restore]);
+  if (restoring) return <p className="muted loading">Loading…</p>;
+  if (!session) return <SignInPage />;
+  return (
+    <LiveProvider>
+      <Layout>
+        <Pages />
+      </Layout>
+    </LiveProvider>
+  );
+}
+
+function Pages() {
+  return (
+    <Switch>
+      <Route path="/" component={OverviewPage} />
+      <Route>
+        <h1>Not found</h1>
+        <p>There is no such page.</p>
+      </Route>
+    </Switch>
+  );
+}
