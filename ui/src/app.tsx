@@ -4,6 +4,8 @@ import { useEffect, useState } from 'react';
 import { Route, Switch } from 'wouter';
 import { Layout } from './components/layout';
 import { LiveProvider } from './live/live-context';
+import { AgentDetailPage } from './pages/agent-detail';
+import { AgentsPage } from './pages/agents';
 import { OverviewPage } from './pages/overview';
 import { SignInPage } from './pages/sign-in';
 import { SessionProvider, useSessionState } from './session';
@@ -37,6 +39,8 @@ function Pages() {
   return (
     <Switch>
       <Route path="/" component={OverviewPage} />
+      <Route path="/agents" component={AgentsPage} />
+      <Route path="/agents/:id" component={AgentDetailPage} />
       <Route>
         <h1>Not found</h1>
         <p>There is no such page.</p>
