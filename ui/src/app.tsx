@@ -6,6 +6,10 @@ import { Layout } from './components/layout';
 import { LiveProvider } from './live/live-context';
 import { AgentDetailPage } from './pages/agent-detail';
 import { AgentsPage } from './pages/agents';
+import { CommandDetailPage } from './pages/command-detail';
+import { NewCommandPage } from './pages/command-new';
+import { CommandsPage } from './pages/commands';
+import { EmergencyPage } from './pages/emergency';
 import { OverviewPage } from './pages/overview';
 import { SignInPage } from './pages/sign-in';
 import { SessionProvider, useSessionState } from './session';
@@ -41,6 +45,10 @@ function Pages() {
       <Route path="/" component={OverviewPage} />
       <Route path="/agents" component={AgentsPage} />
       <Route path="/agents/:id" component={AgentDetailPage} />
+      <Route path="/commands" component={CommandsPage} />
+      <Route path="/commands/new" component={NewCommandPage} />
+      <Route path="/commands/emergency" component={EmergencyPage} />
+      <Route path="/commands/:id" component={CommandDetailPage} />
       <Route>
         <h1>Not found</h1>
         <p>There is no such page.</p>
