@@ -10,7 +10,16 @@ import { CommandDetailPage } from './pages/command-detail';
 import { NewCommandPage } from './pages/command-new';
 import { CommandsPage } from './pages/commands';
 import { EmergencyPage } from './pages/emergency';
+import { AuditPage } from './pages/audit';
+import { BackupsPage } from './pages/backups';
+import { ConfigurationPage } from './pages/configuration';
+import { EventsPage } from './pages/events';
+import { GroupDetailPage } from './pages/group-detail';
+import { GroupsPage } from './pages/groups';
 import { OverviewPage } from './pages/overview';
+import { PoliciesPage } from './pages/policies';
+import { PolicyDetailPage } from './pages/policy-detail';
+import { StatusPage } from './pages/status';
 import { SignInPage } from './pages/sign-in';
 import { SessionProvider, useSessionState } from './session';
 
@@ -49,6 +58,15 @@ function Pages() {
       <Route path="/commands/new" component={NewCommandPage} />
       <Route path="/commands/emergency" component={EmergencyPage} />
       <Route path="/commands/:id" component={CommandDetailPage} />
+      <Route path="/configuration" component={ConfigurationPage} />
+      <Route path="/policies" component={PoliciesPage} />
+      <Route path="/policies/:id" component={PolicyDetailPage} />
+      <Route path="/groups" component={GroupsPage} />
+      <Route path="/groups/:id" component={GroupDetailPage} />
+      <Route path="/backups" component={BackupsPage} />
+      <Route path="/events" component={EventsPage} />
+      <Route path="/audit" component={AuditPage} />
+      <Route path="/status" component={StatusPage} />
       <Route>
         <h1>Not found</h1>
         <p>There is no such page.</p>

@@ -81,7 +81,9 @@ export class ApiClient {
       ...options.headers,
     };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.base}${path}`, {
+    // Paths under /api/ are absolute (the seed's /api/admin/maintenance); the rest are under /api/v1.
+    const url = path.startsWith('/api/') ? path : `${this.base}${path}`;
+    const response = await fetch(url, {
       method,
       headers,
       body: options.body === undefined ? null : JSON.stringify(options.body),
