@@ -103,11 +103,21 @@ function describeDashboard(): void {
     it(
       'shows simulated agents appear on the agents page as they enroll, without a reload',
       async () => {
+        // The enrollment secret is made on the Access page and read from it, as an operator would.
+        await go('Access');
+        const secretForm = page.getByRole('form', { name: 'New enrollment secret' });
+        await secretForm.getByLabel('Secret name').fill('browser sim');
+        await secretForm.getByRole('button', { name: 'Create secret' }).click();
+        const shown = page.getByRole('status').filter({ hasText: 'enrollment secret is shown only now' });
+        const secret = { body: { secret: (await shown.locator('code').textContent()) ?? '' } };
+        expect(secret.body.secret).toMatch(/^ces_/);
+        await page
+          .getByRole('table', { name: 'Enrollment secrets' })
+          .getByRole('cell', { name: 'browser sim', exact: true })
+          .waitFor();
+        await screenshot(page, 'access');
         await go('Agents');
         await page.getByText('No agent matches.').waitFor();
-        const secret = await api(server).post<{ secret: string }>('/api/v1/enrollment-secrets', {
-          name: 'browser sim',
-        });
         startSimulatorProcess([
           '--server',
           server.grpcAddress,
@@ -169,9 +179,9 @@ function describeDashboard(): void {
         await page.getByRole('heading', { name: /Agent sim agent 1/ }).waitFor();
         await page.getByRole('img', { name: 'CPU and memory (%)' }).waitFor({ timeout: 20_000 });
         await page.getByRole('img', { name: 'Queue depth and errors' }).waitFor();
-        expect(await page.getByRole('region', { name: 'Configuration' }).textContent()).toContain(
-          'Effective configuration',
-        );
+        expect(
+          await page.getByRole('region', { name: 'Configuration', exact: true }).textContent(),
+        ).toContain('Effective configuration');
         await screenshot(page, 'agent-detail');
       },
       FLOW_TIMEOUT_MS,
@@ -250,7 +260,7 @@ function describeDashboard(): void {
         ).toContain('logLevel');
         await screenshot(page, 'group-detail');
         await page.goto(`${server.apiUrl}/agents/sim-1`);
-        const configuration = page.getByRole('region', { name: 'Configuration' });
+        const configuration = page.getByRole('region', { name: 'Configuration', exact: true });
         await expect
           .poll(() => configuration.textContent(), { timeout: 20_000 })
           .toContain('none: applied is desired');
@@ -284,6 +294,10 @@ function describeDashboard(): void {
     it(
       'shows the other main pages',
       async () => {
+        await go('Commands');
+        await page.getByRole('link', { name: 'Command types' }).click();
+        await page.getByRole('table', { name: 'Command types' }).getByText('scan', { exact: true }).waitFor();
+        await screenshot(page, 'command-types');
         for (const [link, heading, name] of [
           ['Configuration', 'Configuration', 'configuration'],
           ['Policies', 'Policies', 'policies'],

@@ -7,9 +7,11 @@ import { LiveProvider } from './live/live-context';
 import { AgentDetailPage } from './pages/agent-detail';
 import { AgentsPage } from './pages/agents';
 import { CommandDetailPage } from './pages/command-detail';
+import { CommandTypesPage } from './pages/command-types';
 import { NewCommandPage } from './pages/command-new';
 import { CommandsPage } from './pages/commands';
 import { EmergencyPage } from './pages/emergency';
+import { AccessPage } from './pages/access';
 import { AuditPage } from './pages/audit';
 import { BackupsPage } from './pages/backups';
 import { ConfigurationPage } from './pages/configuration';
@@ -57,6 +59,7 @@ function Pages() {
       <Route path="/commands" component={CommandsPage} />
       <Route path="/commands/new" component={NewCommandPage} />
       <Route path="/commands/emergency" component={EmergencyPage} />
+      <Route path="/commands/types" component={CommandTypesPage} />
       <Route path="/commands/:id" component={CommandDetailPage} />
       <Route path="/configuration" component={ConfigurationPage} />
       <Route path="/policies" component={PoliciesPage} />
@@ -66,6 +69,7 @@ function Pages() {
       <Route path="/backups" component={BackupsPage} />
       <Route path="/events" component={EventsPage} />
       <Route path="/audit" component={AuditPage} />
+      <Route path="/access" component={AccessPage} />
       <Route path="/status" component={StatusPage} />
       <Route>
         <h1>Not found</h1>

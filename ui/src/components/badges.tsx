@@ -3,6 +3,9 @@ import { words } from '../lib/format';
 
 const TONES: Record<string, string> = {
   online: 'good',
+  active: 'good',
+  exhausted: 'quiet',
+  revoked: 'quiet',
   healthy: 'good',
   compliant: 'good',
   succeeded: 'good',

@@ -15,6 +15,7 @@ const NAV = [
   ['/backups', 'Backups'],
   ['/events', 'Events'],
   ['/audit', 'Audit log'],
+  ['/access', 'Access'],
   ['/status', 'System'],
 ] as const;
 

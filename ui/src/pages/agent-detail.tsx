@@ -8,6 +8,8 @@ import type { Page } from '../api/client';
 import type { Agent, Command, Group } from '../api/types';
 import { Badge } from '../components/badges';
 import { ConfirmDialog } from '../components/confirm-dialog';
+import { AgentMetadataForm } from '../components/agent-metadata-form';
+import { LayerEditor } from '../components/layer-editor';
 import { LineChart } from '../components/line-chart';
 import { Problem } from '../components/problem';
 import { useLiveReload } from '../live/live-context';
@@ -120,6 +122,15 @@ export function AgentDetailPage() {
   if (!a) return <p className="muted">Loading…</p>;
   const history = metrics.data?.history ?? [];
   const at = (i: number) => Date.parse(history[i]?.receivedAt ?? '') || i;
+  const endSession = async (sessionId: string) => {
+    setActionError(undefined);
+    try {
+      await api.delete(`/sessions/${encodeURIComponent(sessionId)}`);
+      extra.reload();
+    } catch (error) {
+      setActionError(error);
+    }
+  };
   const unregister = async () => {
     setConfirming(false);
     try {
@@ -147,6 +158,9 @@ export function AgentDetailPage() {
         )}
       </div>
       <Problem error={actionError} />
+      {can(me.role, 'editAgent') && a.status !== 'decommissioned' && (
+        <AgentMetadataForm key={a.revision} agent={a} onSaved={agent.reload} />
+      )}
       <ConfirmDialog
         open={confirming}
         title={`Unregister ${a.name || a.id}?`}
@@ -220,7 +234,12 @@ export function AgentDetailPage() {
             <ul className="plain">
               {extra.data.sessions.map((s) => (
                 <li key={s.id}>
-                  from {s.peer}, since {formatTime(s.createdAt)}, expires {formatTime(s.expiresAt)}
+                  from {s.peer}, since {formatTime(s.createdAt)}, expires {formatTime(s.expiresAt)}{' '}
+                  {can(me.role, 'endSession') && (
+                    <button type="button" onClick={() => void endSession(s.id)}>
+                      End session
+                    </button>
+                  )}
                 </li>
               ))}
             </ul>
@@ -256,6 +275,11 @@ export function AgentDetailPage() {
       </section>
 
       <ConfigurationSection configuration={extra.data?.configuration} />
+      <LayerEditor
+        path={`${path}/configuration/layer`}
+        scope={`agent:${a.id}`}
+        title="The agent's own configuration layer"
+      />
       <PoliciesSection policies={extra.data?.policies} />
 
       <section aria-labelledby="commands-title">

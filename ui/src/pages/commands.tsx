@@ -63,18 +63,21 @@ export function CommandsPage() {
   return (
     <>
       <h1>Commands</h1>
-      {can(me.role, 'sendCommand') && (
-        <div className="actions">
+      <div className="actions">
+        {can(me.role, 'sendCommand') && (
           <Link className="button primary" href="/commands/new">
             New command
           </Link>
-          {can(me.role, 'emergency') && (
-            <Link className="button" href="/commands/emergency">
-              Emergency controls
-            </Link>
-          )}
-        </div>
-      )}
+        )}
+        <Link className="button" href="/commands/types">
+          Command types
+        </Link>
+        {can(me.role, 'emergency') && (
+          <Link className="button" href="/commands/emergency">
+            Emergency controls
+          </Link>
+        )}
+      </div>
       <form
         className="toolbar"
         role="search"
