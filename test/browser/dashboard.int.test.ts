@@ -313,6 +313,13 @@ function describeDashboard(): void {
         expect(await page.getByRole('table', { name: 'Audit log' }).textContent()).toContain(
           'maintenance.set',
         );
+        // Narrow screens: the navigation folds above the page; only tables may scroll sideways.
+        await page.setViewportSize({ width: 390, height: 844 });
+        await go('Overview');
+        await page.getByRole('img', { name: 'Agents online' }).waitFor();
+        expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+        await screenshot(page, 'overview-narrow');
+        await page.setViewportSize({ width: 1280, height: 900 });
         expect(pageErrors).toEqual([]);
       },
       FLOW_TIMEOUT_MS,

@@ -67,15 +67,22 @@ export function LineChart({
           >
             {formatX(scale.xMax)}
           </text>
-          {series.map((s, i) => (
-            <path
-              key={s.name}
-              d={linePath(s.points, scale)}
-              fill="none"
-              stroke={COLORS[i % COLORS.length]}
-              strokeWidth={2}
-            />
-          ))}
+          {series.map((s, i) => {
+            const last = s.points.at(-1);
+            return (
+              <g key={s.name}>
+                <path
+                  d={linePath(s.points, scale)}
+                  fill="none"
+                  stroke={COLORS[i % COLORS.length]}
+                  strokeWidth={2}
+                />
+                {last && (
+                  <circle cx={scale.x(last.x)} cy={scale.y(last.y)} r={3} fill={COLORS[i % COLORS.length]} />
+                )}
+              </g>
+            );
+          })}
         </svg>
       ) : (
         <p className="muted">{empty ?? 'No data yet.'}</p>

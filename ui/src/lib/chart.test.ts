@@ -14,9 +14,12 @@ describe('chart scales', () => {
     expect(niceMax(max)).toBeCloseTo(nice);
   });
 
-  it('ticks are whole numbers for a small whole top, else four steps', () => {
+  it('ticks are four steps, or fewer or five to stay whole', () => {
     expect(ticks(2)).toEqual([0, 1, 2]);
+    expect(ticks(1)).toEqual([0, 1]);
+    expect(ticks(10)).toEqual([0, 2, 4, 6, 8, 10]);
     expect(ticks(100)).toEqual([0, 25, 50, 75, 100]);
+    expect(ticks(0.5)).toEqual([0, 0.125, 0.25, 0.375, 0.5]);
   });
 
   it('maps points into the frame, y upwards, and draws them as a path', () => {

@@ -29,9 +29,12 @@ export function niceMax(max: number): number {
   return 10 * power;
 }
 
-/** Evenly spaced ticks from 0 to `top` (inclusive); whole numbers when `top` is a small whole number. */
-export function ticks(top: number, count = 4): number[] {
-  const steps = Number.isInteger(top) && top > 0 && top < count ? top : count;
+/**
+ * Evenly spaced ticks from 0 to `top` (inclusive): 4 steps, or 5, 2 or 1 when that keeps a whole `top` in
+ * whole steps (10 → 0 2 4 6 8 10 rather than 2.5s).
+ */
+export function ticks(top: number): number[] {
+  const steps = Number.isInteger(top) ? ([4, 5, 2, 1].find((n) => Number.isInteger(top / n)) ?? 4) : 4;
   return Array.from({ length: steps + 1 }, (_, i) => (top * i) / steps);
 }
 

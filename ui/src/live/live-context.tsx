@@ -9,7 +9,45 @@ import { useSession } from '../session';
 import { LiveConnection, type LiveState } from './live-connection';
 import { appendSamples } from './samples';
 
-const LiveContext = createContext<LiveConnection | undefined>(undefined);
+interface Live {
+  readonly connection: LiveConnection;
+  readonly samples: FleetSampleStore;
+}
+
+const LiveContext = createContext<Live | undefined>(undefined);
+
+/**
+ * The fleet samples for the whole session (not per page: the overview drawn again after a visit elsewhere
+ * keeps its history): the server's history on each (re)connection, then one per interval.
+ */
+class FleetSampleStore {
+  samples: readonly FleetSample[] = [];
+  intervalMs = 5000;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(connection: LiveConnection) {
+    connection.subscribe({
+      history: (samples, intervalMs) => {
+        this.samples = appendSamples(this.samples, samples);
+        this.intervalMs = intervalMs;
+        this.changed();
+      },
+      fleet: (sample) => {
+        this.samples = appendSamples(this.samples, [sample]);
+        this.changed();
+      },
+    });
+  }
+
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
 
 export function liveUrl(location: Pick<Location, 'protocol' | 'host'>): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/v1/live`;
@@ -17,26 +55,31 @@ export function liveUrl(location: Pick<Location, 'protocol' | 'host'>): string {
 
 export function LiveProvider({ children }: { children: ReactNode }) {
   const session = useSession();
-  const [connection, setConnection] = useState<LiveConnection | undefined>(undefined);
+  const [live, setLive] = useState<Live | undefined>(undefined);
   useEffect(() => {
-    const live = new LiveConnection({
+    const connection = new LiveConnection({
       url: liveUrl(window.location),
       apiKey: session.apiKey,
       createSocket: (url) => new WebSocket(url),
       onRefused: () => session.signOut(),
     });
-    live.start();
-    setConnection(live);
-    return () => live.stop();
+    const samples = new FleetSampleStore(connection);
+    connection.start();
+    setLive({ connection, samples });
+    return () => connection.stop();
   }, [session]);
-  if (!connection) return null;
-  return <LiveContext.Provider value={connection}>{children}</LiveContext.Provider>;
+  if (!live) return null;
+  return <LiveContext.Provider value={live}>{children}</LiveContext.Provider>;
 }
 
-function useLive(): LiveConnection {
+function useLiveContext(): Live {
   const live = useContext(LiveContext);
   if (!live) throw new Error('useLive outside LiveProvider');
   return live;
+}
+
+function useLive(): LiveConnection {
+  return useLiveContext().connection;
 }
 
 export function useLiveState(): { state: LiveState; detail: string } {
@@ -46,21 +89,13 @@ export function useLiveState(): { state: LiveState; detail: string } {
   return state;
 }
 
-/** The fleet samples: the server's history on (re)connection, then one per interval. */
+/** The session's fleet samples, oldest first, updated as they come. */
 export function useFleetSamples(): { samples: readonly FleetSample[]; intervalMs: number } {
-  const live = useLive();
-  const [value, setValue] = useState<{ samples: readonly FleetSample[]; intervalMs: number }>({
-    samples: [],
-    intervalMs: 5000,
-  });
+  const { samples: store } = useLiveContext();
+  const [value, setValue] = useState({ samples: store.samples, intervalMs: store.intervalMs });
   useEffect(
-    () =>
-      live.subscribe({
-        history: (samples, intervalMs) => setValue({ samples: appendSamples([], samples), intervalMs }),
-        fleet: (sample) =>
-          setValue((current) => ({ ...current, samples: appendSamples(current.samples, [sample]) })),
-      }),
-    [live],
+    () => store.subscribe(() => setValue({ samples: store.samples, intervalMs: store.intervalMs })),
+    [store],
   );
   return value;
 }
