@@ -20,7 +20,7 @@ import {
 } from '../support/server-process.js';
 
 const AGENTS = 6;
-const FLOW_TIMEOUT_MS = 90_000;
+const FLOW_TIMEOUT_MS = 150_000;
 const unavailable = browserUnavailable();
 
 if (unavailable && process.env.CI) {
@@ -132,11 +132,11 @@ function describeDashboard(): void {
           '--heartbeat-interval',
           '1s',
         ]);
-        await expect.poll(() => agentRows().count(), { timeout: 30_000 }).toBe(AGENTS);
+        await expect.poll(() => agentRows().count(), { timeout: 60_000 }).toBe(AGENTS);
         await expect
           .poll(
             () => page.getByRole('table', { name: 'Agents' }).getByText('online', { exact: true }).count(),
-            { timeout: 30_000 },
+            { timeout: 60_000 },
           )
           .toBe(AGENTS);
         await screenshot(page, 'agents');
@@ -198,7 +198,7 @@ function describeDashboard(): void {
         await page.getByRole('button', { name: 'Send command' }).click();
         await page.getByRole('heading', { name: /Command status/ }).waitFor();
         await expect
-          .poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 30_000 })
+          .poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 60_000 })
           .toContain('succeeded');
         const history = await page.getByRole('list', { name: 'State history' }).textContent();
         expect(history).toContain('queued');
@@ -217,12 +217,12 @@ function describeDashboard(): void {
         await page.getByRole('button', { name: 'Send command' }).click();
         await page.getByRole('heading', { name: /Command scan/ }).waitFor();
         await expect
-          .poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 30_000 })
+          .poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 60_000 })
           .toContain('running');
         await page.getByRole('button', { name: 'Cancel command' }).click();
         await page.getByRole('dialog').getByRole('button', { name: 'Cancel command' }).click();
         await expect
-          .poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 30_000 })
+          .poll(() => page.getByRole('heading', { level: 1 }).textContent(), { timeout: 60_000 })
           .toContain('cancelled');
         await go('Commands');
         await page.getByRole('table', { name: 'Commands' }).getByText('cancelled').first().waitFor();
@@ -252,7 +252,7 @@ function describeDashboard(): void {
         await editor.getByRole('button', { name: 'Save configuration' }).click();
         await page.getByText('Saved as revision 1').waitFor();
         await expect
-          .poll(() => page.getByLabel('Group compliance').textContent(), { timeout: 30_000 })
+          .poll(() => page.getByLabel('Group compliance').textContent(), { timeout: 60_000 })
           .toMatch(/(?<!non )compliant 2/);
         expect(await page.getByLabel('Group compliance').textContent()).not.toMatch(/pending [1-9]/);
         expect(

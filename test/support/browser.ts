@@ -53,7 +53,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
     context,
     async newPage() {
       const page = await context.newPage();
-      page.setDefaultTimeout(15_000);
+      page.setDefaultTimeout(30_000);
       return page;
     },
     async close() {
