@@ -4,10 +4,12 @@
 #   protobuf-compiler                   protoc, which generates the client's stubs from proto/
 #   protobuf-compiler-grpc              /usr/bin/grpc_python_plugin, protoc's gRPC plugin for Python
 #   libprotobuf-dev                     the well-known types (google/protobuf/any.proto) protoc imports
+#   prometheus                          prometheus and promtool, for the monitoring kit's tests (deploy/monitoring)
 # Idempotent: when every package is already installed it does not touch apt at all.
+# Never starts a service: the monitoring tests run their own prometheus process on a free port.
 set -euo pipefail
 
-PACKAGES=(python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc libprotobuf-dev)
+PACKAGES=(python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc libprotobuf-dev prometheus)
 
 # The dashboard's browser tests drive Debian's Chromium (/usr/bin/chromium) with playwright-core;
 # no browser is downloaded by npm.
@@ -31,6 +33,13 @@ else
   fi
   echo "system packages: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # prometheus ships an init script; with no policy-rc.d, dpkg would start it as a service on :9090.
+  # Refuse every service start during this install (101 = action forbidden), then put things back.
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   log="$(mktemp)"
   if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1 </dev/null; then
     cat "$log" >&2
@@ -42,7 +51,7 @@ else
 fi
 
 # The conformance client relies on these exact paths; fail here, clearly, rather than mid-test.
-for tool in /usr/bin/protoc /usr/bin/grpc_python_plugin /usr/bin/python3; do
+for tool in /usr/bin/protoc /usr/bin/grpc_python_plugin /usr/bin/python3 /usr/bin/prometheus /usr/bin/promtool; do
   [[ -x "$tool" ]] || { echo "system packages: $tool is missing" >&2; exit 1; }
 done
 [[ -x /usr/bin/chromium ]] || { echo "system packages: /usr/bin/chromium is missing (chromium)" >&2; exit 1; }
@@ -54,4 +63,4 @@ done
   echo "system packages: /usr/bin/python3 cannot import grpc and google.protobuf" >&2
   exit 1
 }
-echo "system packages: ok ($(/usr/bin/protoc --version), grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)'))"
+echo "system packages: ok ($(/usr/bin/protoc --version), grpcio $(/usr/bin/python3 -c 'import grpc; print(grpc.__version__)'), $(/usr/bin/promtool --version 2>&1 | head -n 1))"

@@ -20,7 +20,13 @@ import type { StreamEnd } from './heartbeat-stream.js';
 import type { IdentityStore } from './identity-store.js';
 import type { MetricsSource } from './metrics-source.js';
 
-export interface AgentClientOptions extends ConnectionOptions {
+export interface AgentClientOptions extends Omit<ConnectionOptions, 'serverAddress'> {
+  /**
+   * The server's address, or several (instances of one fleet): the agent keeps
+   * to the one that works and moves on to the next, wrapping around, when it
+   * stops working or sends a Drain (reconnect-policy.ts).
+   */
+  readonly serverAddress: string | readonly string[];
   /** Facts sent at enrollment; `agentId` empty lets the server choose. */
   readonly facts: AgentFacts;
   /** Needed only while the store holds no identity. */
@@ -51,7 +57,7 @@ export interface AgentClientOptions extends ConnectionOptions {
   readonly clock?: Clock;
   readonly random?: RandomSource;
   readonly logger?: Logger;
-  /** Replaces the gRPC transport (tests). */
+  /** Replaces the gRPC transport (tests); it then serves every address. */
   readonly rpc?: AgentRpc;
   /** Command ids already accepted; in memory by default (the reference agent keeps a file). */
   readonly seenCommands?: SeenCommands;
@@ -100,6 +106,8 @@ export type AgentClientState = (typeof AgentClientState)[keyof typeof AgentClien
 export interface AgentClientStats {
   readonly state: AgentClientState;
   readonly agentId: string | undefined;
+  /** The server address in use, or tried next. */
+  readonly serverAddress: string;
   readonly connected: boolean;
   /** ConnectAcks received, and those after the first. */
   readonly connects: number;
@@ -153,12 +161,22 @@ export type DisconnectReason = StreamEnd['kind'];
 
 export type AgentClientEvents = {
   enrolled: [{ agentId: string }];
-  connected: [{ agentId: string; sessionId: string; serverInstance: string; heartbeatIntervalMs: number }];
+  connected: [
+    {
+      agentId: string;
+      sessionId: string;
+      /** The address connected to, and the id of the instance behind it. */
+      serverAddress: string;
+      serverInstance: string;
+      heartbeatIntervalMs: number;
+    },
+  ];
   disconnected: [{ reason: DisconnectReason; error?: string }];
   heartbeatSent: [{ sequence: number }];
   heartbeatAcked: [{ sequence: number; health: string }];
   sessionRefreshed: [{ expiresAtMs: number }];
-  retrying: [{ delayMs: number; attempt: number; error?: string }];
+  /** Waiting delayMs before connecting to serverAddress (another address than before when the last one failed). */
+  retrying: [{ delayMs: number; attempt: number; serverAddress: string; error?: string }];
   commandReceived: [{ commandId: string; type: string; attempt: number; duplicate: boolean }];
   commandFinished: [{ commandId: string; type: string; phase: TerminalPhase; durationMs: number }];
   /** A configuration was applied or refused, or its hash was already running (`unchanged`). */

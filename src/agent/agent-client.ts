@@ -3,7 +3,9 @@
 // Connect stream open with heartbeats, run the commands the server sends
 // (commands/command-channel.ts), apply the configuration and policies it sends
 // (desired-state/), and when the stream drops, reconnect with
-// jittered backoff, honouring the server's drain and retry hints. It stops on
+// jittered backoff, honouring the server's drain and retry hints and moving on
+// to the next of its server addresses when one stops serving it
+// (reconnect-policy.ts, server-rotation.ts). It stops on
 // stop() or when the server refuses the agent for good; observers follow it
 // through typed events and a stats snapshot.
 import { randomBytes } from 'node:crypto';
@@ -26,7 +28,10 @@ import { AgentStats } from './agent-stats.js';
 import type { AgentRpc } from './agent-rpc.js';
 import { GrpcAgentRpc, describeError, grpcCode } from './agent-rpc.js';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
+import type { ReconnectDecision } from './reconnect-policy.js';
 import { ReconnectPolicy } from './reconnect-policy.js';
+import { RotatingAgentRpc } from './rotating-agent-rpc.js';
+import { ServerRotation } from './server-rotation.js';
 import { CommandChannel } from './commands/command-channel.js';
 import { DEFAULT_MAX_CONCURRENT_COMMANDS } from './commands/command-runner.js';
 import { builtinHandlers } from './commands/handlers/builtin-handlers.js';
@@ -58,6 +63,8 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
   readonly stopped: Promise<AgentStopResult>;
 
   private readonly rpc: AgentRpc;
+  /** Follows the reconnect policy's address; absent when a test replaced the transport. */
+  private readonly transport: RotatingAgentRpc | undefined;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly reconnect: ReconnectPolicy;
@@ -88,8 +95,18 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       options.logLevelFixed === true,
     );
     this.logger = logger;
-    this.reconnect = new ReconnectPolicy(new Backoff(options.backoff ?? DEFAULT_BACKOFF, options.random));
-    this.rpc = options.rpc ?? new GrpcAgentRpc(options);
+    this.reconnect = new ReconnectPolicy(
+      new Backoff(options.backoff ?? DEFAULT_BACKOFF, options.random),
+      new ServerRotation(options.serverAddress),
+    );
+    this.transport = options.rpc
+      ? undefined
+      : new RotatingAgentRpc(
+          this.reconnect.address,
+          (serverAddress) => new GrpcAgentRpc({ ...options, serverAddress }),
+        );
+    this.rpc = options.rpc ?? (this.transport as RotatingAgentRpc);
+    this.counters.serverAddress = this.reconnect.address;
     this.stopped = new Promise((resolve) => {
       this.settle = resolve;
     });
@@ -240,14 +257,15 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
           facts: this.options.facts,
           enrollmentSecret: this.options.enrollmentSecret,
           enrollmentNonce: this.enrollmentNonce,
-          serverAddress: this.options.serverAddress,
+          serverAddress: this.reconnect.address,
           clock: this.clock,
           signal: this.halt.signal,
         });
         this.counters.agentId = identity.agentId;
-        if (identity.serverAddress !== this.options.serverAddress) {
+        if (enrolled) this.reconnect.succeeded();
+        else if (!this.reconnect.knows(identity.serverAddress)) {
           this.logger.info(
-            { enrolledWith: identity.serverAddress, server: this.options.serverAddress },
+            { enrolledWith: identity.serverAddress, server: this.reconnect.address },
             'connecting to another address than the one the agent enrolled with',
           );
         }
@@ -311,17 +329,24 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
       signal: this.halt.signal,
       hooks: {
         onConnected: (ack, heartbeatIntervalMs, sink) => {
+          this.reconnect.succeeded();
           this.counters.connected();
           this.counters.heartbeatIntervalMs = heartbeatIntervalMs;
           this.commands.attach(sink);
           this.desiredState.channel.attach(sink);
           this.logger.info(
-            { sessionId: ack.sessionId, server: ack.serverInstance, heartbeatIntervalMs },
+            {
+              sessionId: ack.sessionId,
+              server: this.reconnect.address,
+              serverInstance: ack.serverInstance,
+              heartbeatIntervalMs,
+            },
             'connected',
           );
           this.emit('connected', {
             agentId: ack.agentId || agentId,
             sessionId: ack.sessionId,
+            serverAddress: this.reconnect.address,
             serverInstance: ack.serverInstance,
             heartbeatIntervalMs,
           });
@@ -374,19 +399,27 @@ export class AgentClient extends EventEmitter<AgentClientEvents> {
     return end;
   }
 
-  private async wait(delayMs: number, end: StreamEnd): Promise<void> {
+  /** Moves to the address the policy chose, then waits the delay it chose. */
+  private async wait(next: ReconnectDecision, end: StreamEnd): Promise<void> {
     if (this.ending) return;
+    const { delayMs, address, moved } = next;
+    if (moved) {
+      this.transport?.use(address);
+      this.counters.serverAddress = address;
+    }
     const error = end.kind === 'failed' ? describeError(end.error) : undefined;
+    const logged = { retryInMs: delayMs, server: address, ...(moved ? { moved: true } : {}) };
     if (error !== undefined) {
       this.counters.failed(error);
-      this.logger.warn({ err: error, retryInMs: delayMs }, 'connection failed; retrying');
+      this.logger.warn({ err: error, ...logged }, 'connection failed; retrying');
     } else {
-      this.logger.info({ reason: end.kind, retryInMs: delayMs }, 'reconnecting');
+      this.logger.info({ reason: end.kind, ...logged }, 'reconnecting');
     }
     this.counters.state = AgentClientState.Waiting;
     this.emit('retrying', {
       delayMs,
       attempt: this.reconnect.attempt,
+      serverAddress: address,
       ...(error === undefined ? {} : { error }),
     });
     await sleep(delayMs, this.halt.signal);

@@ -25,6 +25,8 @@ export interface LiveNumbers {
 export class AgentStats {
   state: AgentClientState = AgentClientState.Idle;
   agentId: string | undefined;
+  /** The server address in use (set by the client as it moves). */
+  serverAddress = '';
   /** Between a ConnectAck and the end of that stream. */
   linkUp = false;
   private connects = 0;
@@ -120,6 +122,7 @@ export class AgentStats {
     return {
       state: this.state,
       agentId: this.agentId,
+      serverAddress: this.serverAddress,
       connected: this.linkUp,
       connects: this.connects,
       reconnects: Math.max(0, this.connects - 1),

@@ -84,6 +84,20 @@ describe('Backoff', () => {
     );
   });
 
+  it('jitter draws at the current step without counting an attempt', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 }), unitRandom, (attempts, r) => {
+        const backoff = new Backoff({ baseMs: 100, capMs: 10_000 }, () => r);
+        for (let k = 0; k < attempts; k++) backoff.next();
+        const delay = backoff.jitter();
+        expect(delay).toBeGreaterThanOrEqual(0);
+        expect(delay).toBeLessThanOrEqual(backoff.ceilingMs(attempts));
+        expect(backoff.attempt).toBe(attempts);
+        expect(backoff.next()).toBe(delay);
+      }),
+    );
+  });
+
   it('rejects nonsensical options', () => {
     expect(() => new Backoff({ baseMs: 0, capMs: 10 })).toThrow(RangeError);
     expect(() => new Backoff({ baseMs: 10, capMs: 5 })).toThrow(/capMs/);

@@ -68,8 +68,17 @@ export class Backoff {
 
   /** The delay before the next attempt (whole milliseconds in [0, ceiling]); counts the attempt. */
   next(): number {
-    const ceiling = Math.floor(this.ceilingMs());
+    const delay = this.jitter();
     this.attempts += 1;
+    return delay;
+  }
+
+  /**
+   * A delay drawn like next() at the current attempt, without counting it: the
+   * spread between tries of several servers within one round (reconnect-policy.ts).
+   */
+  jitter(): number {
+    const ceiling = Math.floor(this.ceilingMs());
     const r = this.random();
     // A misbehaving random source must not produce negative or oversized delays.
     const unit = Number.isFinite(r) ? Math.min(Math.max(r, 0), 1) : 0;

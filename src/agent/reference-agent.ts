@@ -14,7 +14,8 @@ import { HostMetrics } from './host-metrics.js';
 import { FileIdentityStore } from './identity-store.js';
 
 export interface ReferenceAgentConfig {
-  readonly serverAddress: string;
+  /** One address, or several instances of one fleet to rotate through. */
+  readonly serverAddress: string | readonly string[];
   /** Needed only until the agent has enrolled. */
   readonly enrollmentSecret?: string;
   readonly stateDir: string;

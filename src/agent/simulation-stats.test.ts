@@ -28,7 +28,13 @@ function idleClient(): AgentClient {
   });
 }
 
-const link = { agentId: 'a', sessionId: 's', serverInstance: 'i', heartbeatIntervalMs: 1_000 };
+const link = {
+  agentId: 'a',
+  sessionId: 's',
+  serverAddress: 'h:1',
+  serverInstance: 'i',
+  heartbeatIntervalMs: 1_000,
+};
 
 describe('SimulationCounters', () => {
   it('counts connections, reconnections and the peak', () => {
@@ -100,8 +106,13 @@ describe('SimulationCounters', () => {
     const [a, b] = [idleClient(), idleClient()];
     counters.watch(a);
     counters.watch(b);
-    a.emit('retrying', { delayMs: 10, attempt: 1, error: '14 UNAVAILABLE: no connection' });
-    a.emit('retrying', { delayMs: 10, attempt: 2 });
+    a.emit('retrying', {
+      delayMs: 10,
+      attempt: 1,
+      serverAddress: 'h:1',
+      error: '14 UNAVAILABLE: no connection',
+    });
+    a.emit('retrying', { delayMs: 10, attempt: 2, serverAddress: 'h:1' });
     expect(counters.allFailed).toBe(false);
     for (const [client, id] of [
       [a, 'sim-1'],

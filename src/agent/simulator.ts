@@ -22,7 +22,8 @@ import { SyntheticMetrics } from './synthetic-metrics.js';
 export type { SimulationReport, SimulationStats, SimulationSummary } from './simulation-stats.js';
 
 export interface SimulationOptions {
-  readonly serverAddress: string;
+  /** One address, or several instances of one fleet: each agent rotates through them (agent-client.ts). */
+  readonly serverAddress: string | readonly string[];
   readonly enrollmentSecret: string;
   readonly agents: number;
   /** Time over which agent starts are spread evenly; 0 starts them all at once. */

@@ -8,7 +8,7 @@ import { EventFactory } from '../features/events/event-factory.js';
 import { LeaderLease } from '../infra/coordination/leader-lease.js';
 import { PresenceKeeper } from '../infra/coordination/presence-keeper.js';
 import { StalenessSweep } from '../features/health/staleness-sweep.js';
-import { CorralMetrics } from '../metrics/corral-metrics.js';
+import { CorralMetrics, OUTBOX_COUNT_LIMIT } from '../metrics/corral-metrics.js';
 import { MetricsServer } from '../metrics/metrics-server.js';
 import { AgentGrpcServer } from '../transports/grpc/agent-grpc-server.js';
 import { StreamHub } from '../transports/grpc/stream-hub.js';
@@ -26,6 +26,12 @@ import { LiveFeed } from '../features/live/live-feed.js';
 
 /** Fleet samples the dashboard's overview charts can show at once (half an hour at the default 5 s). */
 const FLEET_SAMPLES_KEPT = 360;
+
+/**
+ * How often lanes look for work no signal announced, and how old it must be (ADR 0017): signals
+ * arrive within milliseconds, so older backlog of an idle lane was missed.
+ */
+const MISSED_WORK_RECHECK_MS = 5_000;
 
 export interface RunningCorral {
   readonly services: CorralServices;
@@ -49,10 +55,18 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   const presence = new PresenceKeeper(backends.presence, {
     instanceId,
     ttlMs: settings.PRESENCE_TTL,
-    info: () => ({ address: grpcAddress, startedAt, version: CORRAL_VERSION }),
+    info: () => ({
+      address: grpcAddress,
+      startedAt,
+      version: CORRAL_VERSION,
+      draining: services.drain.isDraining,
+    }),
     onError: (error) => failed('presence')(error),
   });
   const hub = new StreamHub(clock, presence);
+  const secondsSince = (at: number | undefined) =>
+    at === undefined ? 0 : Math.max(0, clock.now() - at) / 1000;
+  const outboxBacklog = cachedFor(2000, () => backends.db.events.backlog(OUTBOX_COUNT_LIMIT));
   // Gauges read the services at scrape time; the services report counts as they happen.
   const metrics = new CorralMetrics({
     counts: cachedFor(2000, () => backends.db.agents.counts()),
@@ -69,6 +83,15 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       placement: services.scheduler.waiting,
       dispatch: services.dispatcher.depth().waiting,
     }),
+    queueOldestAges: () => ({
+      placement: secondsSince(services.scheduler.oldestWaitingSince()),
+      dispatch: secondsSince(services.dispatcher.oldestWaitingSince()),
+    }),
+    outboxLag: async () => {
+      const backlog = await outboxBacklog();
+      return { events: backlog.events, oldestAgeSeconds: secondsSince(backlog.oldestOccurredAt) };
+    },
+    maintenanceMode: () => services.maintenance.current.enabled,
     cacheFailures: () => backends.cacheFailures(),
     leadership: () => ({ [leadership.name]: leadership.isLeader }),
   });
@@ -85,6 +108,13 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     connections: () => hub,
     commandLink: () => hub,
     desiredStateLink: () => hub,
+    drainableStreams: () => hub,
+    drainPace: {
+      waveSize: settings.DRAIN_WAVE_SIZE,
+      waveIntervalMs: settings.DRAIN_WAVE_INTERVAL,
+      graceMs: settings.SHUTDOWN_DRAIN_TIMEOUT,
+      retryAfterMs: 1_000,
+    },
     configDriftGraceMs: settings.CONFIG_DRIFT_GRACE,
     logger,
     desiredStateObserver: {
@@ -115,6 +145,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   services.relay.start();
   const { generatedKey } = await services.apiKeys.bootstrap(settings.ADMIN_API_KEY);
   const commandTypes = await services.commandTypes.load();
+  await services.maintenance.load();
   for (const { name, reason } of commandTypes.skipped)
     logger.warn(
       { commandType: name, reason },
@@ -164,7 +195,9 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     new PeriodicTask(
       'staleness-sweep',
       Math.min(settings.HEARTBEAT_INTERVAL, 10_000),
-      asLeader(async () => void (await sweep.run())),
+      asLeader(async () => {
+        for (const { to } of await sweep.run()) metrics.agentsMarkedStale.inc({ status: to });
+      }),
       failed('staleness-sweep'),
     ),
     new PeriodicTask(
@@ -197,6 +230,25 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       500,
       asLeader(async () => void (await services.rollup.run())),
       failed('bulk-rollup'),
+    ),
+    // With other instances, work another one stored for an agent held here arrives by a signal; one
+    // lost to an outage must not strand it until the agent reconnects (ADR 0017).
+    new PeriodicTask(
+      'missed-work',
+      MISSED_WORK_RECHECK_MS,
+      async () => {
+        if (!sharedPresence) return;
+        const found = await services.dispatcher.recheckIdleLanes(MISSED_WORK_RECHECK_MS);
+        if (found > 0) logger.info({ agents: found }, 'read in commands whose signal did not arrive');
+      },
+      failed('missed-work'),
+    ),
+    // The fleet's maintenance switch, as another instance may have moved it (on memory: only this one).
+    new PeriodicTask(
+      'maintenance-refresh',
+      2000,
+      () => services.maintenance.refresh(),
+      failed('maintenance-refresh'),
     ),
     new PeriodicTask(
       'placement',
@@ -282,9 +334,18 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     ...(backends.rateLimitStore ? { rateLimitStore: backends.rateLimitStore } : {}),
     version: CORRAL_VERSION,
     liveFeed,
+    onRequestDone: (method, route, status) =>
+      metrics.httpRequests.inc({ method, route, status: String(status) }),
   });
   const metricsServer = new MetricsServer(metrics.registry);
 
+  // An operator drain (ADR 0017): the instance's state and falling agent count reach presence at each
+  // wave (one small write), and grpc.health.v1 says NOT_SERVING while it lasts. Shutdown stops the waves.
+  services.drain.onProgress((status) => {
+    grpcServer.setServing(status.state === 'serving');
+    // A failed write reaches the keeper's onError; the next wave or refresh sends it again.
+    presence.announce().catch(() => undefined);
+  });
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const close of stops.reverse().splice(0)) {
@@ -324,6 +385,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     stops.push(() => liveFeed.stop());
     await grpcServer.start();
     stops.push(() => grpcServer.stop());
+    stops.push(async () => services.drain.close());
     grpcAddress = `${urlHost(settings.GRPC_SERVER_ADDR.host)}:${grpcServer.boundPort}`;
     // Agents that connected before this are sent by the first refresh. Stopped before the gRPC
     // drain: the instance leaves the registry first, so others stop routing work here.

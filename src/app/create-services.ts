@@ -44,6 +44,12 @@ const NO_DESIRED_STATE_LINK: DesiredStateLink = {
   sendPolicies: () => undefined,
 };
 import { InstanceSignals } from '../features/instances/instance-signals.js';
+import { InstanceAdmin } from '../features/instances/instance-admin.js';
+import {
+  InstanceDrain,
+  type DrainableStreams,
+  type DrainPace,
+} from '../features/instances/instance-drain.js';
 import type { Services } from './services.js';
 import { CORRAL_VERSION } from './version.js';
 
@@ -71,7 +77,25 @@ export interface ServiceOptions {
   readonly commandObserver?: CommandParts['observer'];
   /** Where services log warnings (an enrolled agent that could not join its secret's group). */
   readonly logger?: Logger;
+  /** The agent streams an operator drain works on (the stream hub); none by default. */
+  readonly drainableStreams?: () => DrainableStreams;
+  /** DRAIN_WAVE_SIZE, DRAIN_WAVE_INTERVAL, SHUTDOWN_DRAIN_TIMEOUT (how long each agent has to leave). */
+  readonly drainPace?: DrainPace;
 }
+
+/** The pace of an operator drain when the settings do not give one (their defaults). */
+export const DEFAULT_DRAIN_PACE: DrainPace = {
+  waveSize: 200,
+  waveIntervalMs: 1_000,
+  graceMs: 10_000,
+  retryAfterMs: 1_000,
+};
+
+const NO_STREAMS: DrainableStreams = {
+  refuseNewStreams: () => undefined,
+  drainSome: () => 0,
+  connectedCount: () => 0,
+};
 
 /** Builds the services over opened backends (used by startCorral and by tests). */
 export type CorralServices = Services &
@@ -80,6 +104,8 @@ export type CorralServices = Services &
     readonly relay: OutboxRelay;
     /** Signals to and from the other instances (ADR 0017); started by startCorral. */
     readonly signals: InstanceSignals;
+    /** This instance's operator drain (startCorral tells presence of its progress). */
+    readonly drain: InstanceDrain;
   };
 
 export function createServices(backends: Backends, options: ServiceOptions): CorralServices {
@@ -131,7 +157,7 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
   const groups = new GroupService(db, auditor, events, ids, clock, (error) =>
     backgroundError('group-membership', error),
   );
-  const maintenance = new MaintenanceMode(auditor, clock, options.maintenanceMode ?? false);
+  const maintenance = new MaintenanceMode(db, auditor, clock, options.maintenanceMode ?? false);
   const policies = new PolicyService({
     db,
     auditor,
@@ -183,8 +209,23 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
       cancelArrived: (commands, reason) => dispatcher.cancelArrived(commands, reason),
       capabilityWorkArrived: () => scheduler.recheckStore(),
       desiredStateChanged: (change) => configurationParts.desiredState.changed(change),
+      drainRequested: (by) => drain.drain(by),
+      resumeRequested: () => drain.resume(),
     },
     onError: (error) => backgroundError('instance-signals', error),
+  });
+  const instanceId = options.instanceId ?? backends.instanceId;
+  const drain = new InstanceDrain(
+    options.drainableStreams ?? (() => NO_STREAMS),
+    options.drainPace ?? DEFAULT_DRAIN_PACE,
+    clock,
+  );
+  const instances = new InstanceAdmin({
+    instanceId,
+    presence: backends.presence,
+    drain,
+    signals,
+    auditor,
   });
   const backupParts = { db, auditor, events, ids, clock };
   const backups = new BackupService({
@@ -206,6 +247,8 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
     clock,
     ...configurationServices,
     signals,
+    drain,
+    instances,
     agents,
     sessions,
     enrollment,
@@ -228,11 +271,11 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
       clock,
       {
         version: CORRAL_VERSION,
-        instanceId: options.instanceId ?? backends.instanceId,
+        instanceId,
         startedAt,
         backends: backends.describe,
       },
-      () => backends.presence.liveInstances(),
+      () => instances.list(),
     ),
     relay: new OutboxRelay(db, bus, clock, (error) => backgroundError('outbox-relay', error)),
     async readiness() {
@@ -248,6 +291,8 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
           ]),
         ),
       ) as Record<string, string>;
+      // An operator drain takes the instance out of a load balancer's rotation; the entry appears only then.
+      if (drain.isDraining) checks.instance = 'draining';
       return { ready: Object.values(checks).every((state) => state === 'ok'), checks };
     },
   };

@@ -18,6 +18,7 @@ import type { PolicyService } from '../features/policies/policy-service.js';
 import type { SessionService } from '../features/sessions/session-service.js';
 import type { StatusService } from '../features/fleet/status-service.js';
 import type { MaintenanceMode } from '../features/fleet/maintenance-mode.js';
+import type { InstanceAdmin } from '../features/instances/instance-admin.js';
 import type { Clock } from '../shared/clock.js';
 
 export interface Services {
@@ -50,6 +51,8 @@ export interface Services {
   readonly status: StatusService;
   /** Holds non-emergency command dispatch while on. */
   readonly maintenance: MaintenanceMode;
+  /** The instances of the fleet: list, drain, resume (routed to the named one). */
+  readonly instances: InstanceAdmin;
   /** Whether every backend answers (for /readyz). */
   readiness(): Promise<{ ready: boolean; checks: Record<string, 'ok' | string> }>;
 }

@@ -116,6 +116,8 @@ export const settingsSchema = z
     DASHBOARD_SAMPLE_INTERVAL: duration(500).prefault('5s'),
     SESSION_SWEEP_INTERVAL: duration(100).prefault('1m'),
     SHUTDOWN_DRAIN_TIMEOUT: duration(0).prefault('10s'),
+    DRAIN_WAVE_SIZE: z.coerce.number().int().min(1).max(100_000).default(200),
+    DRAIN_WAVE_INTERVAL: duration(10).prefault('1s'),
     MAX_AGENT_STREAMS: z.coerce.number().int().min(1).default(19_000),
     MAX_PENDING_HEARTBEATS: z.coerce.number().int().min(100).default(200_000),
     API_RATE_LIMIT: z.coerce.number().int().min(1).default(600),

@@ -9,7 +9,31 @@
 // command_execution_time → corral_command_execution_time_seconds{type},
 // message_queue_depth → corral_message_queue_depth{queue} (this instance's
 // in-memory command queues; the broker's queues are the broker's to export).
+// The alerting rules and dashboards in deploy/monitoring use these names; a
+// test keeps them in step (docs/monitoring.md lists every metric).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * prom-client's default metrics include gauges named *_total (sums of the
+ * labelled gauges beside them); Prometheus reserves that suffix for counters
+ * and `promtool check metrics` rejects them, so they are not exported.
+ */
+const NON_COUNTERS_NAMED_TOTAL = [
+  'corral_nodejs_active_handles_total',
+  'corral_nodejs_active_requests_total',
+  'corral_nodejs_active_resources_total',
+];
+
+/** corral_outbox_events counts unpublished events up to this: the read stays bounded however far behind. */
+export const OUTBOX_COUNT_LIMIT = 100_000;
+
+/** The outbox, as the lag gauges show it. */
+export interface OutboxLag {
+  /** Unpublished events, counted up to OUTBOX_COUNT_LIMIT. */
+  readonly events: number;
+  /** Seconds since the oldest unpublished event occurred; 0 when none waits. */
+  readonly oldestAgeSeconds: number;
+}
 
 export interface FleetGauges {
   /** Agents by status and by health, from the store (cached briefly by the caller). */
@@ -28,6 +52,12 @@ export interface FleetGauges {
   commandReportsStored(): number;
   /** Commands waiting in this instance's queues, by queue (placement, dispatch). */
   queueDepths(): Readonly<Record<string, number>>;
+  /** Seconds the longest-waiting command of each queue has waited (0 when it is empty), by queue. */
+  queueOldestAges(): Readonly<Record<string, number>>;
+  /** The outbox's backlog, from the store (bounded read, cached briefly by the caller). */
+  outboxLag(): Promise<OutboxLag>;
+  /** Whether this instance holds non-emergency dispatch: the fleet's maintenance switch as it last read it. */
+  maintenanceMode(): boolean;
   /** Agents by compliance (from the store, cached briefly by the caller). */
   complianceCounts(): Promise<Readonly<Record<string, number>>>;
   /** Failed cache, lease and presence operations since start, by operation (CACHE_URL's backend). */
@@ -122,9 +152,20 @@ export class CorralMetrics {
     registers: [this.registry],
   });
 
+  readonly agentsMarkedStale = new Counter({
+    name: 'corral_agents_marked_stale_total',
+    help: 'Agents the staleness sweep moved on after silence, by the status they moved to (offline after AGENT_TIMEOUT, inactive after MAX_INACTIVE_TIME). Counted by the instance leading the sweeps.',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
   constructor(fleet: FleetGauges) {
     collectDefaultMetrics({ register: this.registry, prefix: 'corral_' });
+    for (const name of NON_COUNTERS_NAMED_TOTAL) this.registry.removeSingleMetric(name);
+    // Both series exist from the start, so increase() sees the first agent that goes silent.
+    for (const status of ['offline', 'inactive']) this.agentsMarkedStale.inc({ status }, 0);
     this.registerCoordinationMetrics(fleet);
+    this.registerBacklogMetrics(fleet);
     new Gauge({
       name: 'corral_agent_connections',
       help: 'Agent streams currently open on this instance.',
@@ -237,6 +278,45 @@ export class CorralMetrics {
         const counts = await fleet.counts();
         this.reset();
         for (const [health, count] of Object.entries(counts.byHealth)) this.set({ health }, count);
+      },
+    });
+  }
+
+  /** How far behind the work is: the command queues' oldest entries, the outbox, maintenance holds. */
+  private registerBacklogMetrics(fleet: FleetGauges): void {
+    new Gauge({
+      name: 'corral_message_queue_oldest_age_seconds',
+      help: "Seconds the longest-waiting command in each of this instance's queues has waited: placement (since its creation) and dispatch (since its creation or its agent's connection here, whichever is later). 0 when the queue is empty.",
+      labelNames: ['queue'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [queue, age] of Object.entries(fleet.queueOldestAges())) this.set({ queue }, age);
+      },
+    });
+    // Both read the same (cached) store read: one query per cache period, however many gauges and scrapes.
+    new Gauge({
+      name: 'corral_outbox_events',
+      help: `Events committed but not yet published to the bus (fleet-wide, from the store; counted up to ${OUTBOX_COUNT_LIMIT}).`,
+      registers: [this.registry],
+      async collect() {
+        this.set((await fleet.outboxLag()).events);
+      },
+    });
+    new Gauge({
+      name: 'corral_outbox_oldest_age_seconds',
+      help: 'Seconds since the oldest event not yet published to the bus occurred (fleet-wide, from the store). 0 when the outbox is empty.',
+      registers: [this.registry],
+      async collect() {
+        this.set((await fleet.outboxLag()).oldestAgeSeconds);
+      },
+    });
+    new Gauge({
+      name: 'corral_maintenance_mode',
+      help: "Whether this instance holds non-emergency command dispatch (1) or not (0): the fleet's maintenance mode as this instance last read it (within 2 s).",
+      registers: [this.registry],
+      collect() {
+        this.set(fleet.maintenanceMode() ? 1 : 0);
       },
     });
   }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorralMetrics } from './corral-metrics.js';
+import { FIXED_FLEET_GAUGES } from './corral-metrics.fixtures.js';
 import { MetricsServer } from './metrics-server.js';
 
 let server: MetricsServer | undefined;
@@ -9,22 +10,8 @@ afterEach(async () => {
 });
 
 async function scrape() {
-  const metrics = new CorralMetrics({
-    counts: async () => ({
-      byStatus: { online: 3, offline: 1, inactive: 0, decommissioned: 2 },
-      byHealth: { healthy: 2, degraded: 1, unhealthy: 0, unknown: 1 },
-    }),
-    connectedStreams: () => 3,
-    liveAgents: () => 4,
-    pendingAgentWrites: () => 1,
-    heartbeatsReceived: () => 42,
-    eventsPublished: () => 7,
-    commandCounts: async () => ({ queued: 2, succeeded: 5 }),
-    commandsDelivered: () => 9,
-    commandReportsStored: () => 11,
-    queueDepths: () => ({ placement: 2, dispatch: 3 }),
-    complianceCounts: async () => ({ compliant: 4, non_compliant: 1 }),
-  });
+  const metrics = new CorralMetrics(FIXED_FLEET_GAUGES);
+  metrics.agentsMarkedStale.inc({ status: 'inactive' }, 2);
   metrics.grpcRequests.inc({ method: 'Connect' });
   metrics.grpcErrors.inc({ method: 'Heartbeat', code: '3' });
   server = new MetricsServer(metrics.registry);
@@ -52,13 +39,25 @@ describe('metrics endpoint', () => {
       'corral_command_reports_total 11',
       'corral_grpc_requests_total{method="Connect"} 1',
       'corral_grpc_errors_total{method="Heartbeat",code="3"} 1',
+      'corral_message_queue_oldest_age_seconds{queue="dispatch"} 12.5',
+      'corral_message_queue_oldest_age_seconds{queue="placement"} 0',
+      'corral_outbox_events 17',
+      'corral_outbox_oldest_age_seconds 4.25',
+      'corral_maintenance_mode 1',
+      'corral_agents_marked_stale_total{status="inactive"} 2',
+      // Exported at zero before the first agent goes silent, so rate() and increase() see the first one.
+      'corral_agents_marked_stale_total{status="offline"} 0',
+      'corral_cache_errors_total{operation="get"} 1',
+      'corral_leader{lease="background-sweeps"} 1',
     ]) {
       expect(text).toContain(line);
     }
     expect(text).toMatch(/^corral_process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^corral_process_cpu_seconds_total [\d.e+-]+/m);
-    // Counters end in _total; nothing is labelled by agent.
-    for (const match of text.matchAll(/^# TYPE (\S+) counter$/gm)) expect(match[1]).toMatch(/_total$/);
+    // Counters end in _total, and nothing else does (promtool check metrics refuses it); nothing is
+    // labelled by agent.
+    for (const match of text.matchAll(/^# TYPE (\S+) (\w+)$/gm))
+      expect(match[1]?.endsWith('_total'), `${match[1]} (${match[2]})`).toBe(match[2] === 'counter');
     expect(text).not.toMatch(/agent_id=|agentId=/);
   });
 

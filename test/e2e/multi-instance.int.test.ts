@@ -7,7 +7,7 @@
 // configuration change is applied by the agent on instance 3 (ADR 0017).
 // Skipped loudly when a backend is down, except under CI, where that fails.
 import { afterAll, expect, it } from 'vitest';
-import { rabbitMqAvailable, uniqueName } from '../../src/infra/bus/amqp/rabbitmq.fixtures.js';
+import { rabbitMqAvailable, TEST_AMQP_URL, uniqueName } from '../../src/infra/bus/amqp/rabbitmq.fixtures.js';
 import { describeWithRedis, REDIS_TEST_URL, TestRedis } from '../../src/infra/redis/test-redis.fixtures.js';
 import {
   describeOnPostgres,
@@ -23,10 +23,10 @@ import {
   makeTempDir,
   removeTempDirs,
   startAgentProcess,
-  startServerProcess,
   type ApiClient,
   type ServerProcess,
 } from '../support/server-process.js';
+import { sharedBackendsEnv, startInstances } from '../support/instances.js';
 import { waitFor } from '../support/wait-for.js';
 
 interface StatusJson {
@@ -70,26 +70,28 @@ await describeWithRedis('several corral serve instances on PostgreSQL, Redis and
       'routes commands and configuration from instance 1 to agents held by instances 2 and 3',
       async ({ onTestFailed }) => {
         onTestFailed(() => console.error(allOutputs()));
-        const shared = {
-          STORE_URL: postgresUrlWithSchema(schema),
-          CACHE_URL: REDIS_TEST_URL,
-          CACHE_KEY_PREFIX: redis.prefix,
-          BUS_URL: 'amqp://guest:guest@127.0.0.1:5672',
-          BUS_EXCHANGE: uniqueName('events'),
-          BUS_INSTANCE_EXCHANGE: uniqueName('instances'),
-          HEARTBEAT_FLUSH_INTERVAL: '100ms',
-          // The agents report this (shared, busy) machine's CPU: placement must not wait for it to calm down.
-          MAX_AGENT_LOAD: '1',
-          SHUTDOWN_DRAIN_TIMEOUT: '1s',
-          LOG_LEVEL: 'warn',
-        };
+        const shared = sharedBackendsEnv(
+          {
+            storeUrl: postgresUrlWithSchema(schema),
+            cacheUrl: REDIS_TEST_URL,
+            cacheKeyPrefix: redis.prefix,
+            busUrl: TEST_AMQP_URL,
+            eventExchange: uniqueName('events'),
+            instanceExchange: uniqueName('instances'),
+          },
+          {
+            // The agents report this (shared, busy) machine's CPU: placement must not wait for it to calm down.
+            MAX_AGENT_LOAD: '1',
+            SHUTDOWN_DRAIN_TIMEOUT: '1s',
+            LOG_LEVEL: 'warn',
+          },
+        );
         // The first start migrates the schema; the others share it and its admin key.
-        const first = await startServerProcess({ env: { ...shared, INSTANCE_ID: 'mi-1' } });
-        const withKey = { ...shared, ADMIN_API_KEY: first.adminKey };
-        const [second, third] = await Promise.all([
-          startServerProcess({ env: { ...withKey, INSTANCE_ID: 'mi-2' } }),
-          startServerProcess({ env: { ...withKey, INSTANCE_ID: 'mi-3' } }),
-        ]);
+        const [first, second, third] = (await startInstances(['mi-1', 'mi-2', 'mi-3'], shared)) as [
+          ServerProcess,
+          ServerProcess,
+          ServerProcess,
+        ];
         const client = api(first);
         const secret = (
           await client.post<{ secret: string }>('/api/v1/enrollment-secrets', { name: 'multi-instance' })

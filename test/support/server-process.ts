@@ -130,9 +130,22 @@ export function generateAdminKey(): string {
 
 function spawnCorral(label: string, args: readonly string[], env: Record<string, string>): ManagedProcess {
   if (!existsSync(CORRAL_BIN)) throw new Error(`${CORRAL_BIN} does not exist`);
-  const child = spawn(process.execPath, [CORRAL_BIN, ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+  return spawnManaged(label, process.execPath, [CORRAL_BIN, ...args], { env });
+}
+
+/**
+ * Starts any program as a managed process: output captured, stopped by killAllProcesses(), quoted by
+ * allOutputs(). Runs in the repository root unless `cwd` says otherwise; `env` adds to this process's.
+ */
+export function spawnManaged(
+  label: string,
+  file: string,
+  args: readonly string[],
+  options: { readonly env?: Record<string, string>; readonly cwd?: string } = {},
+): ManagedProcess {
+  const child = spawn(file, args, {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

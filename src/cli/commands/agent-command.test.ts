@@ -36,7 +36,7 @@ describe('parseAgentFlags', () => {
       logLevel: 'debug',
     });
     expect(config).toEqual({
-      serverAddress: 'localhost:7443',
+      serverAddress: ['localhost:7443'],
       enrollmentSecret: 'ces_abc',
       stateDir: './.corral-agent',
       facts: {
@@ -124,10 +124,33 @@ describe('parseAgentFlags', () => {
   });
 
   it('accepts gRPC resolver targets as they are', () => {
-    expect(parseAgentFlags({ ...base, server: 'dns:///corral.internal:7443' }).serverAddress).toBe(
+    expect(parseAgentFlags({ ...base, server: 'dns:///corral.internal:7443' }).serverAddress).toEqual([
       'dns:///corral.internal:7443',
-    );
-    expect(parseAgentFlags({ ...base, server: '[::1]:7443' }).serverAddress).toBe('[::1]:7443');
+    ]);
+    expect(parseAgentFlags({ ...base, server: 'ipv4:10.0.0.1:7443,10.0.0.2:7443' }).serverAddress).toEqual([
+      'ipv4:10.0.0.1:7443,10.0.0.2:7443',
+    ]);
+    expect(parseAgentFlags({ ...base, server: '[::1]:7443' }).serverAddress).toEqual(['[::1]:7443']);
+  });
+
+  it('reads several server addresses in order, without duplicates', () => {
+    expect(parseAgentFlags({ ...base, server: 'a:7443,b:7443, c:7443,a:7443' }).serverAddress).toEqual([
+      'a:7443',
+      'b:7443',
+      'c:7443',
+    ]);
+  });
+
+  it.each([
+    ['a:7443,b', /--server: "b" is not host:port/],
+    ['a:7443,b:99999', /--server: "b:99999" is not host:port/],
+    ['a:7443,,b:7443', /--server: "a:7443,,b:7443" has an empty address/],
+    ['a:7443,', /has an empty address/],
+    [Array.from({ length: 33 }, (_, i) => `h${i}:1`).join(','), /--server: at most 32 addresses, got 33/],
+  ])('rejects the server list %s naming the bad address', (server, message) => {
+    const attempt = () => parseAgentFlags({ ...base, server });
+    expect(attempt).toThrow(UsageError);
+    expect(attempt).toThrow(message);
   });
 });
 
@@ -154,7 +177,7 @@ describe('agentCommand', () => {
       'block',
     ]);
     expect(config).toMatchObject({
-      serverAddress: 'corral:7443',
+      serverAddress: ['corral:7443'],
       enrollmentSecret: 'ces_x',
       stateDir: './.corral-agent',
       tls: true,

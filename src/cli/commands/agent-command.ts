@@ -42,7 +42,7 @@ export const CRASH_EXIT_CODE = 70;
 export function agentCommand(run: AgentRunner = runAgent): Command {
   const command = new Command('agent')
     .description('run the reference agent: enroll once, then stream heartbeats with host metrics')
-    .option('--server <host:port>', 'Corral gRPC endpoint')
+    .option('--server <host:port[,host:port...]>', flag.SERVER_FLAG_HELP)
     .addOption(
       new Option('--enroll-secret <secret>', 'enrollment secret, needed only for the first start').env(
         flag.ENROLL_SECRET_ENV,
@@ -70,7 +70,8 @@ export function agentCommand(run: AgentRunner = runAgent): Command {
     .addHelpText(
       'after',
       `\nThe enrollment secret can also come from ${flag.ENROLL_SECRET_ENV} (preferable: flags are visible to other users).\n` +
-        'Example:\n  corral agent --server localhost:7443 --enroll-secret ces_... --type blocking --label site=lab',
+        'Examples:\n  corral agent --server localhost:7443 --enroll-secret ces_... --type blocking --label site=lab\n' +
+        '  corral agent --server corral-1:7443,corral-2:7443,corral-3:7443 --state-dir /var/lib/corral-agent',
     )
     .action(async (flags: AgentFlags) => {
       await run(parseAgentFlags(flags));
@@ -81,7 +82,7 @@ export function agentCommand(run: AgentRunner = runAgent): Command {
 export function parseAgentFlags(flags: AgentFlags): AgentCommandConfig {
   const caFile = flags.caFile === undefined ? undefined : flag.readableFile('--ca-file', flags.caFile);
   return {
-    serverAddress: flag.serverAddress('--server', flags.server),
+    serverAddress: flag.serverAddresses('--server', flags.server),
     enrollmentSecret: flag.enrollmentSecret('--enroll-secret', flags.enrollSecret),
     stateDir: flag.text('--state-dir', flags.stateDir, 4_096),
     facts: {

@@ -11,6 +11,8 @@ import { UsageError } from '../usage-error.js';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 export const ENROLL_SECRET_ENV = 'CORRAL_ENROLL_SECRET';
+export const SERVER_FLAG_HELP =
+  'Corral gRPC endpoint; several instances of one fleet separated by commas: the agent keeps to one that works and moves to the next when it fails or drains';
 export const ONE_DAY_MS = 86_400_000;
 /** Heartbeat interval overrides: faster is a bug, slower makes the agent look dead. */
 export const HEARTBEAT_BOUNDS = { minMs: 100, maxMs: 3_600_000 } as const;
@@ -21,6 +23,8 @@ const LABEL_KEY = /^[A-Za-z0-9._/-]{1,63}$/;
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
 /** gRPC name-resolver targets, passed through as they are. */
 const GRPC_TARGET = /^(dns|ipv4|ipv6|unix|unix-abstract|vsock):/;
+/** More instances than an agent needs to know; a longer list is a mistake. */
+const MAX_SERVER_ADDRESSES = 32;
 
 export function serverAddress(flag: string, value: string | undefined): string {
   if (!value) throw new UsageError(`${flag} is required (host:port of the Corral gRPC endpoint)`);
@@ -31,6 +35,26 @@ export function serverAddress(flag: string, value: string | undefined): string {
     throw new UsageError(`${flag}: ${JSON.stringify(value)} is not host:port (e.g. corral.example.com:7443)`);
   }
   return value;
+}
+
+/**
+ * A comma-separated list of server addresses (`a:7443,b:7443`), each checked
+ * like serverAddress; a bad one is named. Duplicates are dropped. A gRPC
+ * resolver target (dns:, ipv4:, unix:, …) is taken whole, as gRPC reads it
+ * (ipv4: and ipv6: targets list their own addresses with commas).
+ */
+export function serverAddresses(flag: string, value: string | undefined): readonly string[] {
+  if (!value || GRPC_TARGET.test(value)) return [serverAddress(flag, value)];
+  const parts = value.split(',').map((part) => part.trim());
+  if (parts.some((part) => part === '')) {
+    throw new UsageError(
+      `${flag}: ${JSON.stringify(value)} has an empty address (addresses are separated by commas)`,
+    );
+  }
+  if (parts.length > MAX_SERVER_ADDRESSES) {
+    throw new UsageError(`${flag}: at most ${MAX_SERVER_ADDRESSES} addresses, got ${parts.length}`);
+  }
+  return [...new Set(parts.map((part) => serverAddress(flag, part)))];
 }
 
 export function duration(flag: string, value: string, bounds: { minMs: number; maxMs?: number }): number {

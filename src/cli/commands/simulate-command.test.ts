@@ -21,7 +21,7 @@ describe('parseSimulateFlags', () => {
   it('reads the defaults into simulation options', () => {
     expect(parseSimulateFlags(base)).toEqual({
       simulation: {
-        serverAddress: 'localhost:7443',
+        serverAddress: ['localhost:7443'],
         enrollmentSecret: 'ces_sim',
         agents: 100,
         rampUpMs: 10_000,
@@ -75,6 +75,7 @@ describe('parseSimulateFlags', () => {
     ['bad prefix', { idPrefix: 'sim agents' }, /--id-prefix/],
     ['tiny report interval', { reportInterval: '10ms' }, /--report-interval: must be 0 or at least 100ms/],
     ['bad server', { server: 'nowhere' }, /--server/],
+    ['bad second server', { server: 'a:7443,nowhere' }, /--server: "nowhere" is not host:port/],
     ['fail rate above 1', { failRate: '1.5' }, /--fail-rate: "1.5" must be a number from 0 to 1/],
     ['negative stall rate', { stallRate: '-0.1' }, /--stall-rate: "-0.1" must be a number from 0 to 1/],
     ['bad added latency', { addedLatency: 'soon' }, /--added-latency/],

@@ -43,7 +43,7 @@ export type SimulateRunner = (config: SimulateConfig) => Promise<void>;
 export function simulateCommand(run: SimulateRunner = runSimulate): Command {
   const command = new Command('simulate')
     .description('simulate a fleet of agents in this process (load tests, demos)')
-    .option('--server <host:port>', 'Corral gRPC endpoint')
+    .option('--server <host:port[,host:port...]>', flag.SERVER_FLAG_HELP)
     .addOption(new Option('--enroll-secret <secret>', 'enrollment secret').env(flag.ENROLL_SECRET_ENV))
     .option('--agents <n>', `number of agents (1-${MAX_SIMULATED_AGENTS})`)
     .option('--ramp-up <duration>', 'spread agent starts evenly over this time', '10s')
@@ -97,7 +97,7 @@ export function parseSimulateFlags(flags: SimulateFlags): SimulateConfig {
   const caFile = flags.caFile === undefined ? undefined : flag.readableFile('--ca-file', flags.caFile);
   return {
     simulation: {
-      serverAddress: flag.serverAddress('--server', flags.server),
+      serverAddress: flag.serverAddresses('--server', flags.server),
       enrollmentSecret,
       agents,
       rampUpMs: flag.duration('--ramp-up', flags.rampUp, { minMs: 0, maxMs: flag.ONE_DAY_MS }),

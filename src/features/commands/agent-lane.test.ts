@@ -10,7 +10,7 @@ const ids = (commands: readonly Command[]) => commands.map((c) => c.id);
 
 describe('AgentLane', () => {
   it('sends at most `capacity` commands at once, by priority then deadline then arrival', () => {
-    const lane = new AgentLane('a1', 2, 10);
+    const lane = new AgentLane('a1', 2, 10, T);
     lane.offer(cmd('n1'));
     lane.offer(cmd('low', { priority: 'low' }));
     lane.offer(cmd('n2', { deadlineAt: DEADLINE_AT - 1 }));
@@ -26,7 +26,7 @@ describe('AgentLane', () => {
   });
 
   it('sends emergency commands at once, past a full window and while dispatch is held', () => {
-    const lane = new AgentLane('a1', 1, 10);
+    const lane = new AgentLane('a1', 1, 10, T);
     lane.offer(cmd('n1'));
     expect(ids(lane.take(T, false))).toEqual(['n1']);
     lane.offer(cmd('n2'));
@@ -40,7 +40,7 @@ describe('AgentLane', () => {
   });
 
   it('holds what does not fit and marks itself spilled; dropped and expired commands are never sent', () => {
-    const lane = new AgentLane('a1', 5, 2);
+    const lane = new AgentLane('a1', 5, 2, T);
     lane.offer(cmd('c1'));
     lane.offer(cmd('c2', { expiresAt: T + 10 }));
     expect(lane.spilled).toBe(false);
@@ -55,7 +55,7 @@ describe('AgentLane', () => {
   });
 
   it('resends dispatched commands loaded at connect once, counting every outstanding one in the window', () => {
-    const lane = new AgentLane('a1', 2, 10);
+    const lane = new AgentLane('a1', 2, 10, T);
     lane.markOut(cmd('d1', { status: 'dispatched', deliveries: 1 }), T);
     lane.markOut(cmd('r1', { status: 'running' }), T);
     lane.offer(cmd('q1'));
@@ -67,7 +67,7 @@ describe('AgentLane', () => {
   });
 
   it('gives up window slots of commands past their deadline, or past expiry while unacknowledged', () => {
-    const lane = new AgentLane('a1', 2, 10);
+    const lane = new AgentLane('a1', 2, 10, T);
     lane.markOut(cmd('late', { status: 'running', deadlineAt: T + 100 }), T);
     lane.markOut(cmd('lost', { status: 'dispatched', expiresAt: T + 50 }), T);
     lane.take(T, false);
@@ -79,5 +79,23 @@ describe('AgentLane', () => {
     expect(lane.outEntry('late')?.status).toBe('running');
     expect(ids(lane.take(T + 100, false))).toEqual(['after']);
     expect(lane.outEntry('late')).toBeUndefined();
+  });
+
+  it('tells since when its longest-waiting command waited: creation, or the connection if later', () => {
+    const lane = new AgentLane('a1', 1, 10, T + 1_000);
+    expect(lane.oldestWaitingSince()).toBeUndefined();
+    // Created before the agent connected: it waited here only from the connection on.
+    lane.offer(cmd('before', { createdAt: T }));
+    lane.offer(cmd('urgent', { priority: 'high', createdAt: T + 5_000 }));
+    expect(lane.oldestWaitingSince()).toBe(T + 1_000);
+    // The high-priority command goes out first; the older one still waits behind the full window.
+    expect(ids(lane.take(T + 6_000, false))).toEqual(['urgent']);
+    expect(lane.oldestWaitingSince()).toBe(T + 1_000);
+    lane.offer(cmd('later', { createdAt: T + 7_000 }));
+    lane.drop('before');
+    expect(lane.oldestWaitingSince()).toBe(T + 7_000);
+    lane.finish('urgent');
+    expect(ids(lane.take(T + 8_000, false))).toEqual(['later']);
+    expect(lane.oldestWaitingSince()).toBeUndefined();
   });
 });

@@ -35,6 +35,8 @@ export class AgentLane {
     public capacity: number,
     /** How many waiting commands the lane holds in memory; the rest stay in the store. */
     size: number,
+    /** When the agent's stream opened here: nothing waited for this lane before. */
+    readonly connectedAt: number,
   ) {
     this.waiting = new CommandQueue<CommandEntry<Command>>({ capacity: size });
   }
@@ -45,6 +47,17 @@ export class AgentLane {
 
   get outCount(): number {
     return this.out.size;
+  }
+
+  /**
+   * Since when the longest-waiting command here has waited to be sent: its
+   * creation, or the agent's connection if it came later (before that the
+   * agent was away, which is no backlog of this instance). Undefined when
+   * nothing waits. O(waiting): read at scrape time only.
+   */
+  oldestWaitingSince(): number | undefined {
+    const created = this.waiting.earliest((entry) => entry.command.createdAt);
+    return created === undefined ? undefined : Math.max(created, this.connectedAt);
   }
 
   /** Whether the lane already holds this command, waiting or out. */

@@ -68,11 +68,15 @@ describe('CommandDispatcher window', () => {
 
 describe('CommandDispatcher emergencies and maintenance', () => {
   it('sends emergencies past a full window and while maintenance holds dispatch; releases the rest after', async () => {
-    const { t, link } = await open();
+    const { t, link, clock } = await open();
     await connect(t, 'a1', 1);
     const [first, held] = await many(2);
+    const heldSince = clock.now();
     await settle(t);
     expect(link.deliveredIds('a1')).toEqual([first]);
+    // The backlog's age: the held command waits behind the full window.
+    expect(t.services.dispatcher.oldestWaitingSince()).toBe(heldSince);
+    clock.advance(60_000);
     const [urgent] = await many(1, { type: 'status', priority: 'emergency' });
     await settle(t);
     expect(link.deliveredIds('a1')).toEqual([first, urgent]);
@@ -84,9 +88,12 @@ describe('CommandDispatcher emergencies and maintenance', () => {
     expect(link.deliveredIds('a1')).toEqual([first, urgent, urgentToo]);
     expect(await statusOf(t, held as string)).toBe('queued');
 
+    expect(t.services.dispatcher.oldestWaitingSince()).toBe(heldSince);
+
     await t.services.maintenance.set(t.admin, { enabled: false });
     await settle(t);
     expect(link.deliveredIds('a1')).toEqual([first, urgent, urgentToo, held]);
+    expect(t.services.dispatcher.oldestWaitingSince()).toBeUndefined();
   });
 });
 
@@ -254,6 +261,41 @@ describe('CommandDispatcher spill and refill', () => {
     await dispatcher.flush();
     expect(link.deliveredIds('a1')).toEqual(ids);
     for (const id of ids) expect(await statusOf(t, id)).toBe('succeeded');
+  });
+});
+
+describe('CommandDispatcher and work whose signal was lost', () => {
+  it('reads in backlog no signal announced once it is old enough, only for lanes with nothing waiting', async () => {
+    const { t, clock, link, errors } = await open();
+    await enrollTestAgent(t, 'a2');
+    // This dispatcher is the instance holding the agents; commands created through the services go to
+    // the other one (which holds no agent), as if created elsewhere with the signal lost.
+    const here = new CommandDispatcher(
+      t.backends.db,
+      () => link,
+      new EventFactory(new TimeOrderedIds(clock), clock),
+      clock,
+      (error) => errors.push(error),
+      { maxCommandsPerAgent: 1, laneSize: 10, outstandingLimit: 100 },
+    );
+    here.agentConnected('a1');
+    here.agentConnected('a2');
+    await vi.waitFor(() => expect(here.depth()).toEqual({ waiting: 0, out: 0 }));
+    const missed = await many(2);
+    // a2 has work waiting in its lane (one out, one waiting): its lane reads on as it drains.
+    const busy = [await commandFor(t, 'a2'), await commandFor(t, 'a2')];
+    here.commandsCreated(busy);
+    await here.flush();
+
+    expect(await here.recheckIdleLanes(5_000)).toBe(0);
+    clock.advance(5_000);
+    expect(await here.recheckIdleLanes(5_000)).toBe(1);
+    await vi.waitFor(async () => {
+      await here.flush();
+      expect(link.deliveredIds('a1')).toEqual(missed.slice(0, 1));
+    });
+    expect(link.deliveredIds('a2')).toEqual([busy[0]?.id]);
+    expect(here.missedWorkFound).toBe(1);
   });
 });
 

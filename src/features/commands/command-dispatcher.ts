@@ -74,6 +74,8 @@ export class CommandDispatcher {
   private holding = false;
   delivered = 0;
   reportsStored = 0;
+  /** Lanes that found work in the store no signal had announced (recheckIdleLanes). */
+  missedWorkFound = 0;
 
   constructor(
     private readonly db: Database,
@@ -94,7 +96,12 @@ export class CommandDispatcher {
 
   /** An agent's stream opened here: everything still owed to it goes out. */
   agentConnected(agentId: string): void {
-    const lane = new AgentLane(agentId, this.settings.maxCommandsPerAgent, this.settings.laneSize);
+    const lane = new AgentLane(
+      agentId,
+      this.settings.maxCommandsPerAgent,
+      this.settings.laneSize,
+      this.clock.now(),
+    );
     this.lanes.set(agentId, lane);
     void this.loadLane(lane).catch(this.onError);
   }
@@ -149,6 +156,26 @@ export class CommandDispatcher {
     }
   }
 
+  /**
+   * The safety net under signals (ADR 0017): a signal lost to an outage (the
+   * broker, Redis and its presence entries, an instance killed before it sent
+   * one) would leave work in the store until the agent reconnects. Each lane
+   * with nothing waiting asks the store, in one batched lookup, whether its
+   * agent has backlog older than `minAgeMs` (a signal would have brought it by
+   * then); those that do read it in. Returns how many lanes did.
+   */
+  async recheckIdleLanes(minAgeMs: number): Promise<number> {
+    const idle: string[] = [];
+    for (const lane of this.lanes.values())
+      if (lane.waitingCount === 0 && !lane.spilled && !lane.refilling) idle.push(lane.agentId);
+    if (idle.length === 0) return 0;
+    const now = this.clock.now();
+    const missed = await this.db.commands.agentsWithBacklog(idle, now - minAgeMs, now);
+    this.workArrived(missed);
+    this.missedWorkFound += missed.length;
+    return missed.length;
+  }
+
   /** Cancels requested on another instance for commands out on agents connected here. */
   cancelArrived(commands: readonly { id: string; agentId: string }[], reason: string): void {
     for (const { id, agentId } of commands)
@@ -195,6 +222,20 @@ export class CommandDispatcher {
       out += lane.outCount;
     }
     return { waiting, out };
+  }
+
+  /**
+   * Since when the longest-waiting command in any lane has waited to be sent
+   * (AgentLane.oldestWaitingSince), undefined when none waits: the dispatch
+   * backlog's age. O(commands waiting in memory), for a gauge at scrape time.
+   */
+  oldestWaitingSince(): number | undefined {
+    let oldest: number | undefined;
+    for (const lane of this.lanes.values()) {
+      const since = lane.oldestWaitingSince();
+      if (since !== undefined && (oldest === undefined || since < oldest)) oldest = since;
+    }
+    return oldest;
   }
 
   /** Writes and sends everything collected so far; concurrent calls share one run. */

@@ -230,6 +230,29 @@ export function describeCommandStoreContract(name: string, open: () => Promise<D
         expect(await db.commands.backlogForAgent('agent-1', EXPIRES_AT, 10)).toEqual([]);
       });
 
+      it('agents with backlog: those among the given with unexpired work created by then', async () => {
+        await db.commands.insertMany([
+          commandFixture('late', { agentId: 'agent-3', createdAt: T + 5 }),
+          commandFixture('done', { agentId: 'agent-4' }),
+        ]);
+        await moveTo(db, ['done'], 'succeeded');
+        const agents = ['agent-1', 'agent-2', 'agent-3', 'agent-4', 'agent-5'];
+        expect((await db.commands.agentsWithBacklog(agents, T + 5, T + 10)).sort()).toEqual([
+          'agent-1',
+          'agent-2',
+          'agent-3',
+        ]);
+        // Created after the cut-off, or of agents not asked about: not reported.
+        expect((await db.commands.agentsWithBacklog(agents, T + 4, T + 10)).sort()).toEqual([
+          'agent-1',
+          'agent-2',
+        ]);
+        expect(await db.commands.agentsWithBacklog(['agent-2', 'agent-2'], T, T + 10)).toEqual(['agent-2']);
+        expect(await db.commands.agentsWithBacklog([], T, T + 10)).toEqual([]);
+        // Expired work is the sweep's, not an agent's.
+        expect(await db.commands.agentsWithBacklog(agents, T + 5, EXPIRES_AT)).toEqual([]);
+      });
+
       it('outstanding: dispatched (unexpired), acknowledged, running and cancel_requested, oldest first', async () => {
         expect((await db.commands.outstandingOnAgent('agent-1', T + 10, 10)).map((c) => c.id)).toEqual([
           'c10',

@@ -104,6 +104,12 @@ export interface CommandStore {
    */
   backlogForAgent(agentId: string, nowMs: number, limit: number): Promise<Command[]>;
   /**
+   * Which of these agents have backlog (queued or scheduled, not expired at
+   * `nowMs`) created at or before `createdBefore`: work another instance stored
+   * for them whose signal did not arrive (ADR 0017). Each agent at most once.
+   */
+  agentsWithBacklog(agentIds: readonly string[], createdBefore: number, nowMs: number): Promise<string[]>;
+  /**
    * Commands out on one agent: dispatched and not expired at `nowMs` (to be
    * sent again: never acknowledged), acknowledged, running or cancel_requested.
    * Oldest first.

@@ -34,6 +34,8 @@ import type {
 import { writeProgress, writeTransitions } from './sql-command-transitions.js';
 
 const COMMANDS_PER_INSERT = 256;
+/** Agent ids per backlog lookup: one statement reads the partial backlog index for each. */
+const AGENTS_PER_LOOKUP = 500;
 
 // Each mirrors the condition of a partial index (migration 0005) and is written with literals: the
 // planner uses a partial index only for a query whose WHERE repeats the index's condition.
@@ -143,6 +145,27 @@ export class SqlCommandStore implements CommandStore {
       .limit(checkedLimit(limit))
       .execute();
     return rows.map(toCommand);
+  }
+
+  async agentsWithBacklog(
+    agentIds: readonly string[],
+    createdBefore: number,
+    nowMs: number,
+  ): Promise<string[]> {
+    const found: string[] = [];
+    for (const part of chunks([...new Set(agentIds)], AGENTS_PER_LOOKUP)) {
+      const rows = await this.db
+        .selectFrom('commands')
+        .select('agent_id')
+        .distinct()
+        .where('agent_id', 'in', part)
+        .where(BACKLOG)
+        .where('created_at', '<=', createdBefore)
+        .where('expires_at', '>', nowMs)
+        .execute();
+      for (const row of rows) if (row.agent_id !== null) found.push(row.agent_id);
+    }
+    return found;
   }
 
   async outstandingOnAgent(agentId: string, nowMs: number, limit: number): Promise<Command[]> {

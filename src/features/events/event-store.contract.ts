@@ -72,6 +72,23 @@ export function describeEventStoreContract(name: string, open: () => Promise<Dat
         expect(idsOf(await db.events.list({}, { limit: 10, order: 'asc' }))).toEqual(['e1', 'e2', 'e3']);
       });
 
+      it('measures the backlog: unpublished events up to a limit, and when the oldest occurred', async () => {
+        expect(await db.events.backlog(100)).toEqual({ events: 0, oldestOccurredAt: undefined });
+        await db.events.append([
+          event('e1', { occurredAt: T + 1 }),
+          event('e2', { occurredAt: T + 2 }),
+          event('e3', { occurredAt: T + 3 }),
+        ]);
+        expect(await db.events.backlog(100)).toEqual({ events: 3, oldestOccurredAt: T + 1 });
+        // Counted only up to the limit: the read stays bounded however far the relay is behind.
+        expect(await db.events.backlog(2)).toEqual({ events: 2, oldestOccurredAt: T + 1 });
+        await db.events.markPublished(['e1'], T + 10);
+        expect(await db.events.backlog(100)).toEqual({ events: 2, oldestOccurredAt: T + 2 });
+        await db.events.markPublished(['e2', 'e3'], T + 20);
+        expect(await db.events.backlog(100)).toEqual({ events: 0, oldestOccurredAt: undefined });
+        await expect(db.events.backlog(0)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+      });
+
       it('appends and marks published batches larger than one statement carries', async () => {
         const many = Array.from({ length: 5_000 }, (_, i) => event(`e${String(i).padStart(5, '0')}`));
         await db.events.append(many);

@@ -15,7 +15,7 @@ import {
 } from '../../infra/store/sql/sql-helpers.js';
 import { alreadyExists } from '../../shared/errors.js';
 import type { EventEnvelope, EventType } from './event.js';
-import type { EventFilter, EventStore } from './event-store.js';
+import type { EventFilter, EventStore, OutboxBacklog } from './event-store.js';
 
 const EVENTS_PER_INSERT = 256;
 /** Ids per markPublished statement; relay batches are usually far smaller. */
@@ -88,6 +88,27 @@ export class SqlEventStore implements EventStore {
           .execute();
       }
     });
+  }
+
+  /** Both reads stay on the partial index of unpublished events: the head, and at most `countLimit` entries. */
+  async backlog(countLimit: number): Promise<OutboxBacklog> {
+    const limit = checkedLimit(countLimit);
+    const [head, counted] = await Promise.all([
+      this.db
+        .selectFrom('events')
+        .select('occurred_at')
+        .where('published_at', 'is', null)
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst(),
+      this.db
+        .selectFrom((db) =>
+          db.selectFrom('events').select('id').where('published_at', 'is', null).limit(limit).as('waiting'),
+        )
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow(),
+    ]);
+    return { events: Number(counted.n), oldestOccurredAt: head?.occurred_at };
   }
 
   /** `since` is inclusive and `until` exclusive (occurredAt). */

@@ -4,6 +4,7 @@ import type { MaintenanceState } from './maintenance-mode.js';
 import { isoTime, isoTimeSchema } from '../../transports/http/json-values.js';
 import type { FleetStatistics } from '../agents/agent-service.js';
 import type { SystemStatus } from './status-service.js';
+import { instanceJson, instanceJsonSchema } from '../instances/instance-json.js';
 
 const counts = z.record(z.string(), z.number().int());
 
@@ -37,16 +38,7 @@ export const systemStatusJsonSchema = z.strictObject({
   backends: z.strictObject({ store: z.string(), cache: z.string(), bus: z.string() }),
   fleet: fleetStatisticsJsonSchema,
   instances: z
-    .array(
-      z.strictObject({
-        instanceId: z.string(),
-        address: z.string().describe('Its gRPC agent API address'),
-        agents: z.number().int().describe('Agent streams it holds'),
-        version: z.string(),
-        startedAt: isoTimeSchema,
-        seenAt: isoTimeSchema.describe('Its last presence heartbeat (its own clock)'),
-      }),
-    )
+    .array(instanceJsonSchema)
     .describe('Live instances sharing this fleet (this one included), by id'),
 });
 
@@ -60,14 +52,7 @@ export function systemStatusJson(status: SystemStatus): z.output<typeof systemSt
     maintenanceMode: status.maintenanceMode,
     backends: { store: status.backends.store, cache: status.backends.cache, bus: status.backends.bus },
     fleet: fleetStatisticsJson(status.fleet),
-    instances: status.instances.map((i) => ({
-      instanceId: i.instanceId,
-      address: i.address,
-      agents: i.agents,
-      version: i.version,
-      startedAt: isoTime(i.startedAt),
-      seenAt: isoTime(i.seenAt),
-    })),
+    instances: status.instances.map(instanceJson),
   };
 }
 

@@ -1,6 +1,6 @@
 // What /api/status reports: this instance, its backends, the live instances
 // (from presence) with their agent counts, the fleet in numbers.
-import type { LiveInstance } from '../../infra/coordination/presence.js';
+import type { InstanceView } from '../instances/instance-admin.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AgentService, FleetStatistics } from '../agents/agent-service.js';
 import type { MaintenanceState } from './maintenance-mode.js';
@@ -14,8 +14,8 @@ export interface SystemStatus {
   readonly maintenanceMode: boolean;
   readonly backends: { readonly store: string; readonly cache: string; readonly bus: string };
   readonly fleet: FleetStatistics;
-  /** Instances whose presence has not expired, by id; empty when presence cannot be read. */
-  readonly instances: readonly LiveInstance[];
+  /** Instances whose presence has not expired, by id, with their state; empty when presence cannot be read. */
+  readonly instances: readonly InstanceView[];
 }
 
 export interface StatusFacts {
@@ -31,7 +31,7 @@ export class StatusService {
     private readonly agents: AgentService,
     private readonly clock: Clock,
     private readonly facts: StatusFacts,
-    private readonly liveInstances: () => Promise<LiveInstance[]> = async () => [],
+    private readonly liveInstances: () => Promise<InstanceView[]> = async () => [],
   ) {}
 
   async status(): Promise<SystemStatus> {

@@ -25,6 +25,13 @@ class Received implements SignalReceivers {
   desiredStateChanged(change: ConfigurationChange): void {
     this.desired.push(change);
   }
+  readonly operator: string[] = [];
+  drainRequested(by: string): void {
+    this.operator.push(`drain by ${by}`);
+  }
+  resumeRequested(by: string): void {
+    this.operator.push(`resume by ${by}`);
+  }
 }
 
 async function cluster() {
@@ -116,6 +123,17 @@ describe('InstanceSignals', () => {
     a.signals.desiredStateChangedHere({ all: true });
     await a.signals.flush();
     expect(node('c').received.desired.at(-1)).toEqual({ all: true });
+  });
+
+  it('tells one instance of an operator request at once, and refuses an instance nobody listens as', async () => {
+    const { node } = await cluster();
+    await node('a').signals.tell('b', { kind: 'drain_requested', by: 'key:ops' });
+    await node('a').signals.tell('b', { kind: 'resume_requested', by: 'key:ops' });
+    expect(node('b').received.operator).toEqual(['drain by key:ops', 'resume by key:ops']);
+    expect(node('c').received.operator).toEqual([]);
+    await expect(
+      node('a').signals.tell('zz', { kind: 'drain_requested', by: 'key:ops' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('treats an instance that went away as holding nothing (no error), and stops listening on stop', async () => {

@@ -23,6 +23,9 @@ export interface SignalReceivers {
   capabilityWorkArrived(): void;
   /** Desired state to recompute for the agents connected here. */
   desiredStateChanged(change: ConfigurationChange): void;
+  /** An operator asked, through another instance, that this one drain or serve again. */
+  drainRequested(by: string): void;
+  resumeRequested(by: string): void;
 }
 
 export interface InstanceSignalsOptions {
@@ -94,6 +97,15 @@ export class InstanceSignals implements CommandRouting {
     this.schedule();
   }
 
+  /**
+   * Sends one signal to one instance now, outside the batches (operator
+   * requests). Rejects with not_found when no instance of that id listens.
+   */
+  async tell(instanceId: string, signal: Signal): Promise<void> {
+    await this.messenger.send(instanceId, signalMessage(signal));
+    this.sent += 1;
+  }
+
   /** Sends everything noted so far; concurrent calls share one run. */
   flush(): Promise<void> {
     this.flushing ??= this.send().finally(() => {
@@ -114,6 +126,10 @@ export class InstanceSignals implements CommandRouting {
         return r.capabilityWorkArrived();
       case 'desired_state_changed':
         return r.desiredStateChanged(signal.change);
+      case 'drain_requested':
+        return r.drainRequested(signal.by);
+      case 'resume_requested':
+        return r.resumeRequested(signal.by);
     }
   }
 

@@ -1,6 +1,7 @@
 // The signals instances send each other (ADR 0017), as instance messages.
 // Each names work that is already in the store; the receiver reads it from
-// there. Bodies are checked on arrival: a message from a newer or broken
+// there. Two are operator requests for the receiving instance itself (drain,
+// resume), routed so that any instance's admin API can make them. Bodies are checked on arrival: a message from a newer or broken
 // sender is dropped, not half-applied.
 import { z } from 'zod';
 import type { InstanceMessage } from '../../infra/bus/instance-messenger.js';
@@ -15,6 +16,10 @@ export const SignalKind = {
   CapabilityWork: 'capability_work',
   /** Desired state changed for these agents (or all). */
   DesiredStateChanged: 'desired_state_changed',
+  /** An operator asked the receiver to drain (move its agents to other instances). */
+  DrainRequested: 'drain_requested',
+  /** An operator asked the receiver to serve again. */
+  ResumeRequested: 'resume_requested',
 } as const;
 
 const ID = z.string().min(1).max(200);
@@ -24,6 +29,7 @@ const cancelRequested = z.object({
   reason: z.string().max(2000),
   commands: z.array(z.object({ id: ID, agentId: ID })).max(100_000),
 });
+const operatorRequest = z.object({ by: z.string().min(1).max(200) });
 const desiredStateChanged = z.object({
   change: z.union([z.object({ all: z.literal(true) }), z.object({ agentIds: z.array(ID).max(100_000) })]),
 });
@@ -36,7 +42,9 @@ export type Signal =
       readonly commands: readonly { readonly id: string; readonly agentId: string }[];
     }
   | { readonly kind: 'capability_work' }
-  | { readonly kind: 'desired_state_changed'; readonly change: ConfigurationChange };
+  | { readonly kind: 'desired_state_changed'; readonly change: ConfigurationChange }
+  /** `by`: the operator (API key actor) who asked. */
+  | { readonly kind: 'drain_requested' | 'resume_requested'; readonly by: string };
 
 export function signalMessage(signal: Signal): InstanceMessage {
   const { kind, ...data } = signal;
@@ -59,6 +67,11 @@ export function parseSignal(message: InstanceMessage): Signal | undefined {
     case SignalKind.DesiredStateChanged: {
       const data = desiredStateChanged.safeParse(message.data);
       return data.success ? { kind: message.kind, change: data.data.change } : undefined;
+    }
+    case SignalKind.DrainRequested:
+    case SignalKind.ResumeRequested: {
+      const data = operatorRequest.safeParse(message.data);
+      return data.success ? { kind: message.kind, by: data.data.by } : undefined;
     }
     default:
       return undefined;

@@ -100,17 +100,23 @@ describe('CapabilityScheduler placement', () => {
   });
 
   it('skips agents not connected here or over MAX_AGENT_LOAD; the children wait until one connects', async () => {
-    const { t } = await open();
+    const { t, clock } = await open();
     await capableAgent(t, 'away', { connected: false });
     await capableAgent(t, 'busy', { cpuPercent: 95 });
+    expect(t.services.scheduler.oldestWaitingSince()).toBeUndefined();
     const created = await capability(t, { count: 1 });
+    const createdAt = clock.now();
+    clock.advance(30_000);
     await settle(t);
     expect(agentsOf(await children(t, created.command.id))).toEqual([null]);
     expect(t.services.scheduler.waiting).toBe(1);
+    // Passes take the child out and put it back: it still counts as waiting since its creation.
+    expect(t.services.scheduler.oldestWaitingSince()).toBe(createdAt);
     await connect(t, 'away');
     t.services.scheduler.wake();
     await settle(t);
     expect(agentsOf(await children(t, created.command.id))).toEqual(['away']);
+    expect(t.services.scheduler.oldestWaitingSince()).toBeUndefined();
   });
 
   it('waits for an agent at its window limit to finish something', async () => {

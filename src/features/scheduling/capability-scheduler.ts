@@ -64,6 +64,11 @@ export class CapabilityScheduler {
     return this.queue.size;
   }
 
+  /** The creation time of the oldest child waiting for placement here, undefined when none waits. */
+  oldestWaitingSince(): number | undefined {
+    return this.queue.earliest((entry) => entry.command.createdAt);
+  }
+
   /** New commands: the children without an agent wait for placement; anything else is ignored. */
   enqueue(commands: readonly Command[]): void {
     let added = false;

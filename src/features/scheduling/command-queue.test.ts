@@ -113,6 +113,23 @@ describe('CommandQueue', () => {
     expect(queue.size).toBe(1);
   });
 
+  it('finds the earliest value of what is queued, whatever the pop order, and forgets what left', () => {
+    const queue = new CommandQueue<QueuedCommand & { readonly createdAt: number }>();
+    const createdAt = (command: { readonly createdAt: number }) => command.createdAt;
+    expect(queue.earliest(createdAt)).toBeUndefined();
+    queue.push({ id: 'old-low', priority: 'low', createdAt: 10 });
+    queue.push({ id: 'new-high', priority: 'high', createdAt: 30 });
+    queue.push({ id: 'mid', priority: 'normal', createdAt: 20 });
+    // The head is the high-priority command; the earliest is the low one behind it.
+    expect(queue.peek()?.id).toBe('new-high');
+    expect(queue.earliest(createdAt)).toBe(10);
+    queue.remove('old-low');
+    expect(queue.earliest(createdAt)).toBe(20);
+    queue.pop();
+    queue.pop();
+    expect(queue.earliest(createdAt)).toBeUndefined();
+  });
+
   it('rejects a capacity below one', () => {
     expect(() => new CommandQueue({ capacity: 0 })).toThrow(RangeError);
   });

@@ -110,6 +110,19 @@ export class CommandQueue<T extends QueuedCommand> {
     return this.heap[0]?.command;
   }
 
+  /**
+   * The smallest `of(command)` over everything queued (undefined when empty): a
+   * plain scan, O(n), for a gauge read at scrape time, never on the hot path.
+   */
+  earliest(of: (command: T) => number): number | undefined {
+    let earliest: number | undefined;
+    for (const entry of this.heap) {
+      const value = of(entry.command);
+      if (earliest === undefined || value < earliest) earliest = value;
+    }
+    return earliest;
+  }
+
   pop(): T | undefined {
     return this.heap.length === 0 ? undefined : this.removeAt(0);
   }

@@ -95,6 +95,22 @@ export class PresenceKeeper implements Startable {
     });
   }
 
+  /**
+   * Sends only the instance heartbeat (its info and agent count), now: cheap
+   * enough to call on every wave of a drain. Nothing before start or after stop.
+   */
+  announce(): Promise<void> {
+    if (this.lifecycle.current !== LifecycleState.Running) return Promise.resolve();
+    return this.enqueue(() => {
+      const { instanceId, ttlMs } = this.options;
+      return this.presence.heartbeatInstance(
+        instanceId,
+        { ...this.options.info(), agents: this.held.size },
+        ttlMs,
+      );
+    });
+  }
+
   /** Sends the additions and removals waiting, now. */
   flushChanges(): Promise<void> {
     clearTimeout(this.changeTimer);

@@ -13,6 +13,8 @@ export interface InstanceInfo {
   readonly address: string;
   readonly startedAt: number;
   readonly version: string;
+  /** An operator drain is moving its agents elsewhere (absent in entries of older versions: false). */
+  readonly draining?: boolean;
 }
 
 export interface LiveInstance extends InstanceInfo {

@@ -4,7 +4,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { readFileSync } from 'node:fs';
-import { Lifecycle, type Startable } from '../../shared/lifecycle.js';
+import { Lifecycle, LifecycleState, type Startable } from '../../shared/lifecycle.js';
 import type { Logger } from '../../shared/logger.js';
 import { connectHandler, type ConnectDeps } from './connect-handler.js';
 import { AGENT_SERVICE_NAME, loadAgentProto } from './proto-loader.js';
@@ -78,6 +78,14 @@ export class AgentGrpcServer implements Startable {
       this.health.setStatus('', 'SERVING');
       this.health.setStatus(AGENT_SERVICE_NAME, 'SERVING');
     });
+  }
+
+  /** What grpc.health.v1 answers while running: NOT_SERVING during an operator drain. */
+  setServing(serving: boolean): void {
+    if (this.lifecycle.current !== LifecycleState.Running) return;
+    const status = serving ? 'SERVING' : 'NOT_SERVING';
+    this.health.setStatus('', status);
+    this.health.setStatus(AGENT_SERVICE_NAME, status);
   }
 
   stop(): Promise<void> {

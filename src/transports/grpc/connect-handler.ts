@@ -74,7 +74,8 @@ async function open(
   call: ConnectCall,
   deps: ConnectDeps,
 ): Promise<{ stream: AgentStream; agent: LiveAgent }> {
-  if (deps.hub.isDraining) throw resourceExhausted('server is draining; connect to another instance', 1000);
+  // UNAVAILABLE: an agent with several addresses moves on to the next; one with a single address retries later.
+  if (deps.hub.isDraining) throw unavailable('this instance is draining; connect to another instance', 1000);
   if (deps.hub.connectedCount() >= deps.maxStreams)
     throw resourceExhausted('this instance holds its maximum number of agent streams', 5000);
   const session = await deps.sessions.validate(bearerToken(call.metadata));

@@ -54,6 +54,9 @@ export async function startGrpcHarness(
     commandsDelivered: () => t.services.dispatcher.delivered,
     commandReportsStored: () => t.services.dispatcher.reportsStored,
     queueDepths: () => ({ dispatch: t.services.dispatcher.depth().waiting }),
+    queueOldestAges: () => ({ dispatch: 0 }),
+    outboxLag: async () => ({ events: 0, oldestAgeSeconds: 0 }),
+    maintenanceMode: () => t.services.maintenance.current.enabled,
     complianceCounts: async () => (await t.services.configuration.compliance()).byCompliance,
   });
   const settings = { heartbeatIntervalMs: 1000, sessionTtlMs: options.sessionTtlMs ?? 3_600_000 };

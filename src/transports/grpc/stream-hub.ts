@@ -1,7 +1,9 @@
 // Every open agent stream on this instance, one per agent. Implements the
-// AgentConnections port for the services, and drains all streams on shutdown:
-// a Drain notice, a deadline, then close. Tells the instance's presence which
-// agents it holds as streams come and go (in memory: the keeper batches the I/O).
+// AgentConnections port for the services, drains all streams on shutdown (a
+// Drain notice, a deadline, then close) and some at a time for an operator
+// drain (DrainableStreams, paced by InstanceDrain). While either drain is on,
+// new streams are refused. Tells the instance's presence which agents it
+// holds as streams come and go (in memory: the keeper batches the I/O).
 import type { AgentConnections } from '../../features/agents/agent-connections.js';
 import type { DurableHeartbeat } from '../../features/health/fleet-tracker.js';
 import type { AgentPhase, CommandLink } from '../../features/commands/command-link.js';
@@ -13,6 +15,7 @@ import type {
   EffectivePolicySet,
 } from '../../features/configuration/desired-state-distributor.js';
 import { configurationToWire, policiesToWire } from './desired-state-wire.js';
+import type { DrainableStreams, DrainNotice } from '../../features/instances/instance-drain.js';
 import type { Clock } from '../../shared/clock.js';
 import type { AgentStream } from './agent-stream.js';
 
@@ -22,17 +25,48 @@ export interface HeldAgents {
   remove(agentId: string): void;
 }
 
-export class StreamHub implements AgentConnections, CommandLink, DesiredStateLink {
+export class StreamHub implements AgentConnections, CommandLink, DesiredStateLink, DrainableStreams {
   private readonly streams = new Map<string, AgentStream>();
-  private draining = false;
+  /** Shutting down: every stream is being drained. */
+  private shuttingDown = false;
+  /** An operator drain refuses new streams. */
+  private refusing = false;
+  /** Streams already sent a Drain by the operator drain. */
+  private readonly told = new WeakSet<AgentStream>();
 
   constructor(
     private readonly clock: Clock,
     private readonly held?: HeldAgents,
   ) {}
 
+  /** New streams are refused: the instance is shutting down or drained by an operator. */
   get isDraining(): boolean {
-    return this.draining;
+    return this.shuttingDown || this.refusing;
+  }
+
+  refuseNewStreams(refuse: boolean): void {
+    this.refusing = refuse;
+  }
+
+  drainSome(count: number, notice: DrainNotice): number {
+    const deadline = this.clock.now() + notice.graceMs;
+    const wave: AgentStream[] = [];
+    for (const stream of this.streams.values()) {
+      if (wave.length >= count) break;
+      if (this.told.has(stream) || stream.isClosed) continue;
+      this.told.add(stream);
+      wave.push(stream);
+      stream.send({
+        drain: { reason: notice.reason, deadlineMs: deadline, retryAfterMs: notice.retryAfterMs },
+      });
+    }
+    if (wave.length > 0) {
+      // An agent that has not left by the deadline is shown the door: its stream ends with OK.
+      setTimeout(() => {
+        for (const stream of wave) if (this.streams.get(stream.agentId) === stream) stream.end();
+      }, notice.graceMs).unref();
+    }
+    return wave.length;
   }
 
   /** Adds a stream; an older stream of the same agent is drained and closed. */
@@ -115,7 +149,7 @@ export class StreamHub implements AgentConnections, CommandLink, DesiredStateLin
 
   /** Tells every agent to leave, waits up to `deadlineMs` for them to go, then closes the rest. */
   async drainAll(deadlineMs: number, retryAfterMs: number): Promise<void> {
-    this.draining = true;
+    this.shuttingDown = true;
     const deadline = this.clock.now() + deadlineMs;
     for (const stream of this.streams.values()) {
       stream.send({ drain: { reason: 'server shutting down', deadlineMs: deadline, retryAfterMs } });

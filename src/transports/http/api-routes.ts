@@ -15,6 +15,7 @@ import { eventRoutes } from '../../features/events/event-routes.js';
 import { fleetRoutes, seedMaintenanceRoutes, seedStatusRoutes } from '../../features/fleet/fleet-routes.js';
 import { groupRoutes } from '../../features/groups/group-routes.js';
 import { healthRoutes } from '../../features/health/health-routes.js';
+import { instanceRoutes } from '../../features/instances/instance-routes.js';
 import { policyRoutes } from '../../features/policies/policy-routes.js';
 import { sessionRoutes } from '../../features/sessions/session-routes.js';
 import { installAuthentication } from './auth.js';
@@ -37,6 +38,7 @@ export async function registerApiRoutes(api: FastifyInstance, deps: ApiRouteOpti
     healthRoutes,
     sessionRoutes,
     fleetRoutes,
+    instanceRoutes,
     enrollmentRoutes,
     apiKeyRoutes,
     eventRoutes,

@@ -82,6 +82,32 @@ describe('logging', () => {
   });
 });
 
+describe('request metrics', () => {
+  it('reports each answered request with its method, route pattern (never the raw URL) and status', async () => {
+    const seen: [string, string, number][] = [];
+    const counted = createHttpServer({
+      services: api.t.services,
+      logger: silentLogger,
+      rateLimitPerMinute: 100,
+      version: 'test',
+      onRequestDone: (method, route, status) => seen.push([method, route, status]),
+    });
+    const admin = { authorization: `Bearer ${api.keys.admin}` };
+    try {
+      await counted.inject({ method: 'GET', url: '/api/v1/agents/agent-x', headers: admin });
+      await counted.inject({ method: 'GET', url: '/api/v1/agents', headers: {} });
+      await counted.inject({ method: 'DELETE', url: '/no/such/path/4711', headers: admin });
+    } finally {
+      await counted.close();
+    }
+    expect(seen).toEqual([
+      ['GET', '/api/v1/agents/:id', 404],
+      ['GET', '/api/v1/agents', 401],
+      ['DELETE', 'unmatched', 404],
+    ]);
+  });
+});
+
 describe('authentication and roles', () => {
   it('refuses a request without a key with 401 and WWW-Authenticate', async () => {
     const response = await api.call('GET', '/api/v1/agents', { key: null });

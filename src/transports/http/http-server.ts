@@ -64,6 +64,12 @@ export interface HttpServerOptions {
   readonly liveLimits?: LiveLimits;
   /** Open live sockets accepted at once (default MAX_LIVE_CONNECTIONS). */
   readonly liveMaxConnections?: number;
+  /**
+   * Told of every answered request (corral_http_requests_total): its method, the route pattern
+   * (`/api/v1/agents/:id`, never the raw URL, so the values stay bounded; `unmatched` when no route
+   * matched) and the status code.
+   */
+  readonly onRequestDone?: (method: string, route: string, status: number) => void;
 }
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
@@ -93,6 +99,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     refuseNulCharacters(request.query, 'query');
     refuseNulCharacters(request.body, 'body');
   });
+  const onRequestDone = options.onRequestDone;
+  if (onRequestDone)
+    app.addHook('onResponse', async (request, reply) => {
+      onRequestDone(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
+    });
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   let dashboard: Dashboard | undefined;
   installNotFoundHandler(app, () => dashboard);

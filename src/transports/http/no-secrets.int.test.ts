@@ -171,6 +171,12 @@ beforeAll(async () => {
   await hit('GET', '/api/v1/audit', { query: '?pageSize=500' });
   await hit('GET', '/api/status');
   await hit('POST', '/api/admin/maintenance', { body: { enabled: false } });
+  await hit('GET', '/api/v1/maintenance');
+  await hit('PUT', '/api/v1/maintenance', { body: { enabled: false } });
+  const self = { instanceId: api.t.backends.instanceId };
+  await hit('GET', '/api/v1/instances');
+  await hit('POST', '/api/v1/instances/:instanceId/drain', { params: self });
+  await hit('POST', '/api/v1/instances/:instanceId/resume', { params: self });
   await hit('GET', '/api/agents');
   await hit('GET', '/api/agents/:id', { params: ids });
   await hit('GET', '/livez', { key: null });

@@ -1,7 +1,9 @@
 // Liveness and readiness probes for orchestrators: /livez answers while the
 // process serves; /readyz asks every backend (services.readiness()) and is a
 // 503 problem naming the failing backends (not their error messages, which
-// are logged) when one does not answer. No key, no rate limit.
+// are logged) when one does not answer, or saying the instance is draining
+// (an operator drain: a load balancer should send agents elsewhere, while
+// /livez stays 200 so nothing restarts it). No key, no rate limit.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Services } from '../../app/services.js';
@@ -9,6 +11,8 @@ import { HttpProblem } from './problem.js';
 import { jsonSchemaOf, problemResponse } from './route-kit.js';
 
 const liveSchema = z.strictObject({ status: z.literal('live') });
+/** Check states shown as they are; any other (an error message) is shown as `failing`. */
+const PUBLIC_STATES = new Set(['ok', 'draining']);
 const readySchema = z.strictObject({ status: z.literal('ready'), checks: z.record(z.string(), z.string()) });
 
 export function registerProbeRoutes(app: FastifyInstance, services: Services): void {
@@ -47,17 +51,25 @@ export function registerProbeRoutes(app: FastifyInstance, services: Services): v
         // The probe is unauthenticated: name the failing backends, log the reasons.
         request.log.warn({ checks: readiness.checks }, 'not ready');
         const checks = Object.fromEntries(
-          Object.entries(readiness.checks).map(([name, state]) => [name, state === 'ok' ? 'ok' : 'failing']),
+          Object.entries(readiness.checks).map(([name, state]) => [
+            name,
+            PUBLIC_STATES.has(state) ? state : 'failing',
+          ]),
         );
+        const failing = Object.keys(checks).filter((name) => checks[name] === 'failing');
+        const reasons = [
+          ...(failing.length > 0 ? [`${failing.join(', ')} does not answer`] : []),
+          ...(checks.instance === 'draining'
+            ? ['this instance is draining (its agents move to other instances)']
+            : []),
+        ];
         throw new HttpProblem(
           503,
           'unavailable',
-          `not ready: ${
-            Object.keys(checks)
-              .filter((name) => checks[name] !== 'ok')
-              .join(', ') || 'a backend'
-          } does not answer`,
-          { extensions: { checks } },
+          `not ready: ${reasons.join('; ') || 'a backend does not answer'}`,
+          {
+            extensions: { checks },
+          },
         );
       }
       return { status: 'ready' as const, checks: readiness.checks };

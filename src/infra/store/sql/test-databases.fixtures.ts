@@ -91,6 +91,27 @@ export async function dropTestSchema(schema: string): Promise<void> {
   }
 }
 
+/** One event of a schema's outbox, as the failure tests compare it with what a consumer received. */
+export interface OutboxRow {
+  readonly id: string;
+  readonly type: string;
+  readonly published: boolean;
+}
+
+/** Every event `schema`'s outbox holds (the events table), in id order, with whether it was published. */
+export async function outboxOf(schema: string): Promise<OutboxRow[]> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; type: string; published: boolean }>(
+      `select id, type, published_at is not null as published from "${schema}".events order by id`,
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
+
 export interface IsolatedSchema {
   readonly name: string;
   /** The store URL for this schema. */
