@@ -21,6 +21,7 @@ import type { Logger } from '../shared/logger.js';
 import { openBackends } from './backends.js';
 import { createServices, type CorralServices } from './create-services.js';
 import { CORRAL_VERSION } from './version.js';
+import { CommandEventCounter } from '../features/live/command-event-counter.js';
 import { FleetSampler } from '../features/live/fleet-sampler.js';
 import { LiveFeed } from '../features/live/live-feed.js';
 
@@ -295,15 +296,15 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       desiredState: services.desiredState,
     },
   });
+  const commandCounter = new CommandEventCounter();
   const liveFeed = new LiveFeed(
     backends.bus,
     services.events,
     new FleetSampler(
       async () => {
-        const [agents, compliance, commands] = await Promise.all([
+        const [agents, compliance] = await Promise.all([
           services.agents.statistics(),
           services.configuration.compliance(),
-          backends.db.commands.countsByStatus(),
         ]);
         return {
           agents: {
@@ -313,7 +314,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
             byHealth: agents.byHealth,
           },
           compliance: compliance.byCompliance,
-          commands: { byStatus: commands },
+          commands: { created: commandCounter.created, finished: commandCounter.finished },
         };
       },
       clock,
@@ -321,6 +322,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       failed('fleet-sampler'),
     ),
     instanceId,
+    commandCounter,
   );
   const adminTls =
     settings.ADMIN_TLS_ENABLED && settings.ADMIN_TLS_CERT_FILE && settings.ADMIN_TLS_KEY_FILE

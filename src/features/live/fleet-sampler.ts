@@ -2,8 +2,9 @@
 // reads the counts the admin API already offers (agents by connectivity and
 // health, compliance, commands by status) and keeps the most recent samples in
 // a ring, so a page opened now can draw the last half hour at once. Command
-// throughput is the difference between two samples' totals (the page computes
-// it), so every instance shows the same fleet-wide figures.
+// throughput is the difference between two samples' counts of commands created
+// and finished (the page computes it; the counts come from events, see
+// CommandEventCounter).
 import type { Clock } from '../../shared/clock.js';
 import { PeriodicTask } from '../../shared/lifecycle.js';
 
@@ -16,7 +17,8 @@ export interface FleetCountsReading {
     readonly byHealth: Readonly<Record<string, number>>;
   };
   readonly compliance: Readonly<Record<string, number>>;
-  readonly commands: { readonly byStatus: Readonly<Record<string, number>> };
+  /** Per-agent commands created and finished since this instance started (from events, fleet-wide). */
+  readonly commands: { readonly created: number; readonly finished: number };
 }
 
 export interface FleetSample extends FleetCountsReading {

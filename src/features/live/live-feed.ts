@@ -7,6 +7,7 @@ import type { EventBus, Unsubscribe } from '../../infra/bus/event-bus.js';
 import { Lifecycle } from '../../shared/lifecycle.js';
 import type { EventLog } from '../events/event-log.js';
 import type { EventEnvelope } from '../events/event.js';
+import type { CommandEventCounter } from './command-event-counter.js';
 import type { FleetSample, FleetSampler } from './fleet-sampler.js';
 import { serverMessage } from './live-messages.js';
 
@@ -36,6 +37,8 @@ export class LiveFeed {
     private readonly events: EventLog,
     readonly sampler: FleetSampler,
     readonly instanceId: string,
+    /** Told of every event, watched or not (the sampler reads its counts). */
+    private readonly counter?: CommandEventCounter,
   ) {}
 
   get connections(): number {
@@ -73,6 +76,7 @@ export class LiveFeed {
   }
 
   private broadcastEvent(event: EventEnvelope): void {
+    this.counter?.observe(event);
     if (this.sinks.size === 0) return;
     const text = serverMessage.event(event);
     for (const sink of this.sinks) sink.event(event.id, text);

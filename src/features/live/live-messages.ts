@@ -9,7 +9,9 @@
 //                    event   {event}                 a lifecycle event, as GET /api/v1/events shows it
 //                    synced  {replayed}              replay after lastEventId done; live from here
 //                    refetch {reason}                events were missed: reload what is shown
-//                    fleet   {sample}                fleet counts, every fleetSampleIntervalMs
+//                    fleet   {sample}                fleet counts, every fleetSampleIntervalMs; commands
+//                                                    created / finished are running counts (throughput
+//                                                    is the difference between two samples)
 //                    pong    {id}
 import { z } from 'zod';
 import { isoTime } from '../../transports/http/json-values.js';
@@ -75,7 +77,7 @@ export function fleetSampleJson(sample: FleetSample) {
       byHealth: { ...sample.agents.byHealth },
     },
     compliance: { ...sample.compliance },
-    commands: { byStatus: { ...sample.commands.byStatus } },
+    commands: { created: sample.commands.created, finished: sample.commands.finished },
   };
 }
 

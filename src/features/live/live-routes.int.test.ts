@@ -49,7 +49,7 @@ async function openHarness(
     async () => ({
       agents: { total: 1, connected: 0, byStatus: { online: 1 }, byHealth: { healthy: 1 } },
       compliance: { compliant: 1 },
-      commands: { byStatus: { succeeded: 2 } },
+      commands: { created: 3, finished: 2 },
     }),
     systemClock,
     { intervalMs: options.sampleMs ?? 60_000, capacity: 10 },
@@ -124,7 +124,7 @@ describe('GET /api/v1/live', () => {
     const sample = await client.next(isType('fleet'));
     expect(sample.sample).toMatchObject({
       agents: { total: 1, byStatus: { online: 1 } },
-      commands: { byStatus: { succeeded: 2 } },
+      commands: { created: 3, finished: 2 },
     });
     client.send({ type: 'ping', id: 7 });
     expect(await client.next(isType('pong'))).toEqual({ type: 'pong', id: 7 });

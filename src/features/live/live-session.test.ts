@@ -38,7 +38,7 @@ function fakeFeed() {
     async () => ({
       agents: { total: 0, connected: 0, byStatus: {}, byHealth: {} },
       compliance: {},
-      commands: { byStatus: {} },
+      commands: { created: 0, finished: 0 },
     }),
     new FakeClock(),
     { intervalMs: 1000, capacity: 1 },

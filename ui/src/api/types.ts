@@ -83,7 +83,8 @@ export interface FleetSample {
     readonly byHealth: Record<string, number>;
   };
   readonly compliance: Record<string, number>;
-  readonly commands: { readonly byStatus: Record<string, number> };
+  /** Running counts of per-agent commands created and finished (the server's, since it started). */
+  readonly commands: { readonly created: number; readonly finished: number };
 }
 
 export type CommandStatus =

@@ -15,8 +15,6 @@ export function appendSamples(
   return sorted.slice(-MAX_SAMPLES);
 }
 
-const TERMINAL = ['succeeded', 'failed', 'timed_out', 'cancelled', 'expired'];
-
 export interface ThroughputPoint {
   readonly at: number;
   /** Commands created per minute since the previous sample. */
@@ -25,10 +23,10 @@ export interface ThroughputPoint {
   readonly finished: number;
 }
 
-const sum = (counts: Record<string, number>, keys?: readonly string[]) =>
-  (keys ?? Object.keys(counts)).reduce((total, key) => total + (counts[key] ?? 0), 0);
-
-/** Command throughput between consecutive samples (never negative: a restore can lower counts). */
+/**
+ * Command throughput between consecutive samples, from the server's running counts; never negative (a
+ * server restart starts its counts again).
+ */
 export function throughput(samples: readonly FleetSample[]): ThroughputPoint[] {
   const points: ThroughputPoint[] = [];
   for (let i = 1; i < samples.length; i++) {
@@ -39,8 +37,8 @@ export function throughput(samples: readonly FleetSample[]): ThroughputPoint[] {
     const perMinute = (delta: number) => Math.max(0, Math.round(delta / minutes));
     points.push({
       at: Date.parse(after.at),
-      created: perMinute(sum(after.commands.byStatus) - sum(before.commands.byStatus)),
-      finished: perMinute(sum(after.commands.byStatus, TERMINAL) - sum(before.commands.byStatus, TERMINAL)),
+      created: perMinute(after.commands.created - before.commands.created),
+      finished: perMinute(after.commands.finished - before.commands.finished),
     });
   }
   return points;
