@@ -11,6 +11,10 @@ set -euo pipefail
 
 PACKAGES=(python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc libprotobuf-dev prometheus)
 
+# The dashboard's browser tests drive Debian's Chromium (/usr/bin/chromium) with playwright-core;
+# no browser is downloaded by npm.
+PACKAGES+=(chromium)
+
 is_installed() {
   [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == "installed" ]]
 }
@@ -50,6 +54,7 @@ fi
 for tool in /usr/bin/protoc /usr/bin/grpc_python_plugin /usr/bin/python3 /usr/bin/prometheus /usr/bin/promtool; do
   [[ -x "$tool" ]] || { echo "system packages: $tool is missing" >&2; exit 1; }
 done
+[[ -x /usr/bin/chromium ]] || { echo "system packages: /usr/bin/chromium is missing (chromium)" >&2; exit 1; }
 [[ -f /usr/include/google/protobuf/any.proto ]] || {
   echo "system packages: /usr/include/google/protobuf/any.proto is missing (libprotobuf-dev)" >&2
   exit 1

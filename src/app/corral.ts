@@ -1,6 +1,7 @@
 // The composition root: builds every part from settings, starts them in order,
 // and stops them in reverse. Nothing else in the code base wires parts together.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { Settings } from '../config/settings.js';
 import { EventFactory } from '../features/events/event-factory.js';
@@ -12,6 +13,7 @@ import { MetricsServer } from '../metrics/metrics-server.js';
 import { AgentGrpcServer } from '../transports/grpc/agent-grpc-server.js';
 import { StreamHub } from '../transports/grpc/stream-hub.js';
 import { createHttpServer } from '../transports/http/http-server.js';
+import { dashboardBuilt, DEFAULT_DASHBOARD_DIR } from '../transports/http/dashboard.js';
 import { systemClock } from '../shared/clock.js';
 import { TimeOrderedIds } from '../shared/ids.js';
 import { PeriodicTask } from '../shared/lifecycle.js';
@@ -19,6 +21,12 @@ import type { Logger } from '../shared/logger.js';
 import { openBackends } from './backends.js';
 import { createServices, type CorralServices } from './create-services.js';
 import { CORRAL_VERSION } from './version.js';
+import { CommandEventCounter } from '../features/live/command-event-counter.js';
+import { FleetSampler } from '../features/live/fleet-sampler.js';
+import { LiveFeed } from '../features/live/live-feed.js';
+
+/** Fleet samples the dashboard's overview charts can show at once (half an hour at the default 5 s). */
+const FLEET_SAMPLES_KEPT = 360;
 
 /**
  * How often lanes look for work no signal announced, and how old it must be (ADR 0017): signals
@@ -31,6 +39,8 @@ export interface RunningCorral {
   readonly grpcPort: number;
   readonly apiUrl: string;
   readonly metricsUrl: string;
+  /** Whether the dashboard is served at apiUrl/ (it is once `npm run build` has built it). */
+  readonly dashboard: boolean;
   /** Set only when an admin key was generated on this (first) start. */
   readonly generatedAdminKey: string | undefined;
   stop(): Promise<void>;
@@ -286,6 +296,34 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       desiredState: services.desiredState,
     },
   });
+  const commandCounter = new CommandEventCounter();
+  const liveFeed = new LiveFeed(
+    backends.bus,
+    services.events,
+    new FleetSampler(
+      async () => {
+        const [agents, compliance] = await Promise.all([
+          services.agents.statistics(),
+          services.configuration.compliance(),
+        ]);
+        return {
+          agents: {
+            total: agents.total,
+            connected: agents.connected,
+            byStatus: agents.byStatus,
+            byHealth: agents.byHealth,
+          },
+          compliance: compliance.byCompliance,
+          commands: { created: commandCounter.created, finished: commandCounter.finished },
+        };
+      },
+      clock,
+      { intervalMs: settings.DASHBOARD_SAMPLE_INTERVAL, capacity: FLEET_SAMPLES_KEPT },
+      failed('fleet-sampler'),
+    ),
+    instanceId,
+    commandCounter,
+  );
   const adminTls =
     settings.ADMIN_TLS_ENABLED && settings.ADMIN_TLS_CERT_FILE && settings.ADMIN_TLS_KEY_FILE
       ? { cert: readFileSync(settings.ADMIN_TLS_CERT_FILE), key: readFileSync(settings.ADMIN_TLS_KEY_FILE) }
@@ -297,6 +335,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     rateLimitPerMinute: settings.API_RATE_LIMIT,
     ...(backends.rateLimitStore ? { rateLimitStore: backends.rateLimitStore } : {}),
     version: CORRAL_VERSION,
+    liveFeed,
     onRequestDone: (method, route, status) =>
       metrics.httpRequests.inc({ method, route, status: String(status) }),
   });
@@ -340,8 +379,12 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
     }
     const metricsAddress = await metricsServer.listen(settings.METRICS_ADDR.host, settings.METRICS_ADDR.port);
     stops.push(() => metricsServer.close());
+    // Idempotent stop: normally the second push runs, closing live sockets (1001) before HTTP closes.
+    await liveFeed.start();
+    stops.push(() => liveFeed.stop());
     await http.listen({ host: settings.ADMIN_API_ADDR.host, port: settings.ADMIN_API_ADDR.port });
     stops.push(() => http.close());
+    stops.push(() => liveFeed.stop());
     await grpcServer.start();
     stops.push(() => grpcServer.stop());
     stops.push(async () => services.drain.close());
@@ -356,6 +399,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       grpcPort: grpcServer.boundPort,
       apiUrl: `${adminTls ? 'https' : 'http'}://${urlHost(settings.ADMIN_API_ADDR.host)}:${apiAddress.port}`,
       metricsUrl: `http://${urlHost(settings.METRICS_ADDR.host)}:${metricsAddress.port}/metrics`,
+      dashboard: dashboardBuilt(fileURLToPath(DEFAULT_DASHBOARD_DIR)),
       generatedAdminKey: generatedKey,
       stop,
     };

@@ -113,6 +113,7 @@ export const settingsSchema = z
     MAX_INACTIVE_TIME: duration(1000).prefault('15m'),
     HEARTBEAT_FLUSH_INTERVAL: duration(10).prefault('1s'),
     HEARTBEAT_EVENT_SAMPLE_INTERVAL: duration(1000).prefault('5m'),
+    DASHBOARD_SAMPLE_INTERVAL: duration(500).prefault('5s'),
     SESSION_SWEEP_INTERVAL: duration(100).prefault('1m'),
     SHUTDOWN_DRAIN_TIMEOUT: duration(0).prefault('10s'),
     DRAIN_WAVE_SIZE: z.coerce.number().int().min(1).max(100_000).default(200),

@@ -257,6 +257,17 @@ export function startAgentProcess(args: readonly string[], env: Record<string, s
   return spawnCorral(`corral agent ${args.join(' ')}`, ['agent', ...args], { LOG_LEVEL: 'warn', ...env });
 }
 
+/** Starts `corral simulate <args>` (many agents in one process); poll the admin API for its effects. */
+export function startSimulatorProcess(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): ManagedProcess {
+  return spawnCorral(`corral simulate ${args.join(' ')}`, ['simulate', ...args], {
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+}
+
 export interface ApiResponse<T> {
   readonly status: number;
   /** Parsed JSON when the response is JSON (including problem+json), otherwise the text. */

@@ -29,6 +29,7 @@ export function serveCommand(): Command {
       const corral = await startCorral(settings, logger);
       const lines = [
         `Corral is running.`,
+        `  Dashboard      ${corral.dashboard ? `${corral.apiUrl}/` : 'not built (run npm run build)'}`,
         `  Admin API      ${corral.apiUrl}/api/v1   (docs: ${corral.apiUrl}/api/v1/docs)`,
         `  Agent gRPC     ${settings.GRPC_SERVER_ADDR.host}:${corral.grpcPort}${settings.TLS_ENABLED ? ' (TLS)' : ' (plaintext)'}`,
         `  Metrics        ${corral.metricsUrl}`,

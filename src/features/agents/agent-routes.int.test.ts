@@ -109,8 +109,45 @@ describe('GET /api/v1/agents', () => {
     ['?type=a&type=b', 'type'],
     ['?q=' + 'x'.repeat(129), 'q'],
     ['?colour=red', 'colour'],
+    ['?sort=colour', 'sort'],
+    ['?order=up', 'order'],
+    ['?group=no-such-group', 'group'],
   ])('refuses %s naming %s', async (query, field) => {
     await badQuery(query, field);
+  });
+
+  it('filters by the members of a static or a dynamic group', async () => {
+    const group = (body: unknown) => api.call('POST', '/api/v1/groups', { body });
+    const dynamic = (await group({ name: 'prod', kind: 'dynamic', selector: { env: 'prod' } })).json();
+    const fixed = (await group({ name: 'picked', kind: 'static' })).json();
+    await api.call('POST', `/api/v1/groups/${fixed.id}/members`, { body: { agentIds: ['db-1', 'web-2'] } });
+    expect(await ids(`?group=${dynamic.id}`)).toEqual(['web-1', 'web-2']);
+    expect(await ids(`?group=${fixed.id}`)).toEqual(['db-1', 'web-2']);
+    expect(await ids(`?group=${fixed.id}&label=env=prod`)).toEqual(['web-2']);
+  });
+
+  it('sorts by a field either way and pages through the sorted listing', async () => {
+    const inOrder = async (query: string) => {
+      const seen: string[] = [];
+      let token: string | undefined;
+      do {
+        const response = await api.call(
+          'GET',
+          `/api/v1/agents?pageSize=1${query}${token ? `&pageToken=${token}` : ''}`,
+        );
+        expect(response.statusCode, response.body).toBe(200);
+        const page = listSchema.parse(response.json());
+        seen.push(...page.items.map((a) => a.id));
+        token = page.nextPageToken;
+      } while (token);
+      return seen;
+    };
+    expect(await inOrder('&sort=version&order=desc')).toEqual(['web-2', 'db-1', 'web-1']);
+    expect(await inOrder('&sort=type')).toEqual(['web-1', 'web-2', 'db-1']);
+    expect(await inOrder('&sort=lastSeenAt&order=desc')).toEqual(['web-1', 'web-2', 'db-1']);
+    // A token is bound to its sort as to its filters.
+    const first = listSchema.parse((await api.call('GET', '/api/v1/agents?pageSize=1&sort=type')).json());
+    await badQuery(`?pageSize=1&sort=name&pageToken=${first.nextPageToken}`, 'pageToken');
   });
 });
 

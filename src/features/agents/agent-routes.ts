@@ -3,12 +3,15 @@
 // /api/agents/:id reuse the same route specs.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { Services } from '../../app/services.js';
+import { ErrorCode, invalidArgument, isCorralError } from '../../shared/errors.js';
 import { pageOf } from '../../transports/http/json-values.js';
 import { etagOf, ifMatchHeaders, ifMatchRevision } from '../../transports/http/conditional.js';
 import { pageQueryShape, pageRequest, pageResponse } from '../../transports/http/paging.js';
 import {
   addRoute,
   idParams,
+  resourceIdSchema,
   type RouteDependencies,
   type RouteSpec,
 } from '../../transports/http/route-kit.js';
@@ -16,7 +19,7 @@ import { Role } from '../api-keys/api-key.js';
 import { CONNECTIVITY_VALUES, HEALTH_VALUES } from '../health/health-model.js';
 import { agentMetadataPatchSchema } from './agent.js';
 import { agentJson, agentJsonSchema } from './agent-json.js';
-import type { AgentFilter } from './agent-store.js';
+import { AGENT_SORT_FIELDS, type AgentFilter, type AgentSort } from './agent-store.js';
 import { labelSelectorSchema } from './label-selector.js';
 import { commaList } from '../../transports/http/query-params.js';
 
@@ -33,8 +36,26 @@ export const listAgentsQuery = z.strictObject({
   capability: text(64, 'Agents that have this capability').optional(),
   label: labelSelectorSchema.optional(),
   q: text(128, 'Substring of id, name or hostname').optional(),
+  group: resourceIdSchema.optional().describe("Members of this group (a dynamic group's by its selector)"),
+  sort: z
+    .enum(AGENT_SORT_FIELDS, { error: `must be one of ${AGENT_SORT_FIELDS.join(', ')}` })
+    .optional()
+    .describe('Order by this field, then by id (default id)'),
+  order: z.enum(['asc', 'desc'], { error: 'must be asc or desc' }).optional().describe('Default asc'),
   ...pageQueryShape,
 });
+
+/** A group as a listing filter; an unknown group is a bad filter (400), not a missing agent list. */
+async function groupFilter(services: Services, groupId: string): Promise<NonNullable<AgentFilter['group']>> {
+  try {
+    const group = await services.groups.get(groupId);
+    return group.selector === null ? { staticGroupId: group.id } : { selector: group.selector };
+  } catch (error) {
+    if (isCorralError(error) && error.code === ErrorCode.NotFound)
+      throw invalidArgument('invalid query parameters', [{ field: 'group', description: 'no such group' }]);
+    throw error;
+  }
+}
 
 const agentIfMatch = ifMatchHeaders(
   '"<revision>" from the ETag; the update fails with 412 when the agent changed since',
@@ -59,9 +80,13 @@ const listAgents = ({ services }: RouteDependencies): RouteSpec<z.ZodType, typeo
       capability: query.capability,
       labels: query.label,
       search: query.q,
+      ...(query.group === undefined ? {} : { group: await groupFilter(services, query.group) }),
     };
-    const page = await services.agents.list(filter, pageRequest(query, filter));
-    return pageResponse(page, filter, (agent) => agentJson(agent, services.tracker.get(agent.id)));
+    const sort: AgentSort = { field: query.sort ?? 'id', order: query.order ?? 'asc' };
+    // The token is bound to what the request asked for (the group by id, the sort), not to what it resolved to.
+    const bound = { ...filter, group: query.group, sort };
+    const page = await services.agents.list(filter, { ...pageRequest(query, bound), sort });
+    return pageResponse(page, bound, (agent) => agentJson(agent, services.tracker.get(agent.id)));
   },
 });
 

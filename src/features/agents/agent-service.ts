@@ -27,7 +27,7 @@ import {
   type AgentFacts,
 } from './agent.js';
 import type { AgentConnections } from './agent-connections.js';
-import type { AgentFilter, FleetCounts } from './agent-store.js';
+import type { AgentFilter, AgentPageRequest, FleetCounts } from './agent-store.js';
 import type { AgentSession } from '../sessions/session.js';
 
 export interface EnrollInput {
@@ -249,7 +249,7 @@ export class AgentService {
     return agent;
   }
 
-  list(filter: AgentFilter, page: { afterId?: string; limit: number }) {
+  list(filter: AgentFilter, page: AgentPageRequest) {
     return this.db.agents.list(filter, page);
   }
 

@@ -3,7 +3,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../infra/store/stores.js';
 import { ErrorCode } from '../../shared/errors.js';
-import type { AgentFilter } from './agent-store.js';
+import { AGENT_SORT_FIELDS, type AgentFilter, type AgentSort } from './agent-store.js';
 import { liveStateFixture, newAgentFixture } from './agent-store.fixtures.js';
 
 export function describeAgentListContract(database: () => Database): void {
@@ -92,6 +92,80 @@ export function describeAgentListContract(database: () => Database): void {
       expect(third.items.map((a) => a.id)).toEqual(['e-5']);
       expect((await db.agents.list({}, { limit: 5 })).nextAfterId).toBeUndefined();
       expect((await db.agents.list({}, { afterId: 'e-5', limit: 5 })).items).toEqual([]);
+    });
+
+    const sortedIds = async (sort: AgentSort, limit: number) => {
+      const seen: string[] = [];
+      let page = await db.agents.list({}, { limit, sort });
+      seen.push(...page.items.map((a) => a.id));
+      while (page.nextAfterId !== undefined) {
+        page = await db.agents.list(
+          {},
+          {
+            limit,
+            sort,
+            afterId: page.nextAfterId,
+            ...(page.nextAfterKey === undefined ? {} : { afterKey: page.nextAfterKey }),
+          },
+        );
+        seen.push(...page.items.map((a) => a.id));
+      }
+      return seen;
+    };
+
+    it('sorts by a field then by id, either way, never-seen agents as seen at time 0', async () => {
+      expect(await sortedIds({ field: 'name', order: 'asc' }, 100)).toEqual([
+        'e-5',
+        'c-3',
+        'd-4',
+        'a-1',
+        'b-2',
+      ]);
+      expect(await sortedIds({ field: 'name', order: 'desc' }, 100)).toEqual([
+        'b-2',
+        'a-1',
+        'd-4',
+        'c-3',
+        'e-5',
+      ]);
+      expect(await sortedIds({ field: 'lastSeenAt', order: 'asc' }, 100)).toEqual([
+        'd-4',
+        'e-5',
+        'a-1',
+        'b-2',
+        'c-3',
+      ]);
+      expect(await sortedIds({ field: 'lastSeenAt', order: 'desc' }, 100)).toEqual([
+        'c-3',
+        'b-2',
+        'a-1',
+        'e-5',
+        'd-4',
+      ]);
+      expect(await sortedIds({ field: 'id', order: 'desc' }, 100)).toEqual([
+        'e-5',
+        'd-4',
+        'c-3',
+        'b-2',
+        'a-1',
+      ]);
+    });
+
+    it('pages a sorted listing exactly, ties included, in every order', async () => {
+      for (const field of AGENT_SORT_FIELDS) {
+        for (const order of ['asc', 'desc'] as const) {
+          const whole = await sortedIds({ field, order }, 100);
+          expect(whole, `${field} ${order}`).toHaveLength(5);
+          expect(await sortedIds({ field, order }, 2), `${field} ${order}`).toEqual(whole);
+          expect(await sortedIds({ field, order }, 1), `${field} ${order}`).toEqual(whole);
+        }
+      }
+    });
+
+    it('refuses to continue a sorted listing without the sort key', async () => {
+      await expect(
+        db.agents.list({}, { limit: 2, afterId: 'b-2', sort: { field: 'name', order: 'asc' } }),
+      ).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
     });
 
     it('refuses a limit that is not a positive integer', async () => {

@@ -22,12 +22,48 @@ export interface AgentFilter {
   readonly labels?: Readonly<Record<string, string>>;
   /** Substring of id, name or hostname. */
   readonly search?: string;
+  /** Members of a group: a static group's stored members, or a dynamic group's selector (labels ⊇). */
+  readonly group?:
+    { readonly staticGroupId: string } | { readonly selector: Readonly<Record<string, string>> };
+}
+
+/** What a listing can be ordered by (then by id, so the order is total). */
+export const AGENT_SORT_FIELDS = [
+  'id',
+  'name',
+  'hostname',
+  'status',
+  'health',
+  'type',
+  'version',
+  'lastSeenAt',
+  'enrolledAt',
+] as const;
+export type AgentSortField = (typeof AGENT_SORT_FIELDS)[number];
+
+export interface AgentSort {
+  readonly field: AgentSortField;
+  readonly order: 'asc' | 'desc';
+}
+
+/** A position in a sorted listing: the last row's sort value and id. */
+export type AgentSortKey = string | number;
+
+export interface AgentPageRequest {
+  readonly afterId?: string;
+  /** The sort value of the row `afterId` names; required with afterId when sorting by another field than id. */
+  readonly afterKey?: AgentSortKey;
+  readonly limit: number;
+  /** Default: by id, ascending. */
+  readonly sort?: AgentSort;
 }
 
 export interface AgentPage {
   readonly items: readonly Agent[];
   /** The id to continue after, when there are more. */
   readonly nextAfterId: string | undefined;
+  /** With a sort by another field than id: that field's value in the row nextAfterId names. */
+  readonly nextAfterKey?: AgentSortKey;
 }
 
 /**
@@ -82,7 +118,7 @@ export interface AgentStore {
   ): Promise<Agent | undefined>;
   /** Marks decommissioned and drops the credential. Returns false when already decommissioned or absent. */
   decommission(id: string, at: number): Promise<boolean>;
-  list(filter: AgentFilter, page: { afterId?: string; limit: number }): Promise<AgentPage>;
+  list(filter: AgentFilter, page: AgentPageRequest): Promise<AgentPage>;
   /** Writes live states in batches; returns the ids whose write was refused by the guard. */
   applyLiveStates(states: readonly AgentLiveState[]): Promise<string[]>;
   /**

@@ -3,11 +3,8 @@
 // lookups; the hot live-state and staleness writes are in sql-agent-live-states.ts.
 import {
   chunks,
-  containsIgnoringAsciiCase,
-  fetchLimit,
   inTransaction,
   insertOnce,
-  keysetPage,
   MAX_BOUND_PARAMETERS,
   toJson,
   type SqlExecutor,
@@ -27,12 +24,14 @@ import type {
   AgentFilter,
   AgentLiveState,
   AgentPage,
+  AgentPageRequest,
   AgentStore,
   FleetCounts,
   NewAgent,
   StaleAgent,
 } from './agent-store.js';
 import { markStaleAgents, writeLiveStates } from './sql-agent-live-states.js';
+import { listAgents } from './sql-agent-list.js';
 
 export class SqlAgentStore implements AgentStore {
   constructor(private readonly db: SqlExecutor) {}
@@ -181,48 +180,8 @@ export class SqlAgentStore implements AgentStore {
   }
 
   /** Empty status or health lists do not filter. Search is case-insensitive (ASCII). */
-  async list(filter: AgentFilter, page: { afterId?: string; limit: number }): Promise<AgentPage> {
-    let query = this.db.selectFrom('agents').select(AGENT_COLUMNS);
-    if (filter.status?.length) query = query.where('status', 'in', filter.status);
-    if (filter.health?.length) query = query.where('health', 'in', filter.health);
-    if (filter.type !== undefined) query = query.where('type', '=', filter.type);
-    if (filter.version !== undefined) query = query.where('version', '=', filter.version);
-    const capability = filter.capability;
-    if (capability !== undefined) {
-      query = query.where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('agent_capabilities as c')
-            .select('c.agent_id')
-            .whereRef('c.agent_id', '=', 'agents.id')
-            .where('c.capability', '=', capability),
-        ),
-      );
-    }
-    for (const [key, value] of Object.entries(filter.labels ?? {})) {
-      query = query.where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('agent_labels as l')
-            .select('l.agent_id')
-            .whereRef('l.agent_id', '=', 'agents.id')
-            .where('l.key', '=', key)
-            .where('l.value', '=', value),
-        ),
-      );
-    }
-    if (filter.search !== undefined && filter.search !== '') {
-      const search = filter.search;
-      query = query.where((eb) =>
-        eb.or(
-          (['agents.id', 'agents.name', 'agents.hostname'] as const).map((column) =>
-            containsIgnoringAsciiCase(eb.ref(column), search),
-          ),
-        ),
-      );
-    }
-    if (page.afterId !== undefined) query = query.where('id', '>', page.afterId);
-    const rows = await query.orderBy('id').limit(fetchLimit(page.limit)).execute();
-    const { items, nextAfterId } = keysetPage(rows, page.limit);
-    return { items: items.map(toAgent), nextAfterId };
+  list(filter: AgentFilter, page: AgentPageRequest): Promise<AgentPage> {
+    return listAgents(this.db, filter, page);
   }
 
   applyLiveStates(states: readonly AgentLiveState[]): Promise<string[]> {

@@ -7,7 +7,7 @@ import {
   isoTimeOrNullSchema,
   isoTimeSchema,
 } from '../../transports/http/json-values.js';
-import { ROLES, type ApiKey, type Role } from './api-key.js';
+import { ROLES, type ApiKey, type Principal, type Role } from './api-key.js';
 
 export const apiKeyJsonSchema = z.strictObject({
   id: z.string(),
@@ -44,4 +44,14 @@ export function apiKeyJson(key: ApiKey, nowMs: number): z.output<typeof apiKeyJs
           ? 'expired'
           : 'active',
   };
+}
+
+export const principalJsonSchema = z.strictObject({
+  actor: z.string().describe('`api_key:<id>`, as audit entries and events name it'),
+  name: z.string(),
+  role: z.enum(ROLES as [Role, ...Role[]]),
+});
+
+export function principalJson(principal: Principal): z.output<typeof principalJsonSchema> {
+  return { actor: principal.actor, name: principal.name, role: principal.role };
 }

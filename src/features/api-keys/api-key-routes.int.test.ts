@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pageOf } from '../../transports/http/json-values.js';
 import { openTestApi, type TestApi } from '../../transports/http/test-support.js';
-import { apiKeyJsonSchema, createdApiKeyJsonSchema } from './api-key-json.js';
+import { apiKeyJsonSchema, createdApiKeyJsonSchema, principalJsonSchema } from './api-key-json.js';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -75,5 +75,18 @@ describe('GET and DELETE /api/v1/api-keys', () => {
     expect(apiKeyJsonSchema.parse(response.json())).toMatchObject({ id: created.id, state: 'revoked' });
     expect((await api.call('GET', '/api/v1/agents', { key: created.key })).statusCode).toBe(401);
     expect((await api.call('DELETE', '/api/v1/api-keys/01NOPE')).statusCode).toBe(404);
+  });
+});
+
+describe('GET /api/v1/me', () => {
+  it("tells each key's holder its own name and role; no key is 401", async () => {
+    for (const role of ['viewer', 'operator', 'admin'] as const) {
+      const response = await api.call('GET', '/api/v1/me', { key: api.keys[role] });
+      expect(response.statusCode, response.body).toBe(200);
+      const me = principalJsonSchema.parse(response.json());
+      expect(me).toMatchObject({ name: `test ${role}`, role });
+      expect(me.actor).toMatch(/^api_key:/);
+    }
+    expect((await api.call('GET', '/api/v1/me', { key: null })).statusCode).toBe(401);
   });
 });

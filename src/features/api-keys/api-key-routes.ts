@@ -1,5 +1,6 @@
-// Admin API routes for API keys (admin role only): create (the key is returned
-// once; Idempotency-Key supported), list, revoke.
+// Admin API routes for API keys: create (the key is returned once;
+// Idempotency-Key supported), list, revoke (admin role only), and GET /me, which
+// tells any key's holder its own name and role (the dashboard's sign-in).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { idempotencyHeaders, sendIdempotent } from '../../transports/http/idempotent-create.js';
@@ -7,7 +8,13 @@ import { pageOf } from '../../transports/http/json-values.js';
 import { pageQueryShape, pageRequest, pageResponse } from '../../transports/http/paging.js';
 import { addRoute, idParams, type RouteDependencies } from '../../transports/http/route-kit.js';
 import { Role, type ApiKey } from './api-key.js';
-import { apiKeyJson, apiKeyJsonSchema, createdApiKeyJsonSchema } from './api-key-json.js';
+import {
+  apiKeyJson,
+  apiKeyJsonSchema,
+  createdApiKeyJsonSchema,
+  principalJson,
+  principalJsonSchema,
+} from './api-key-json.js';
 import { createApiKeySchema } from './api-key-service.js';
 
 const TAGS = ['api keys'];
@@ -18,6 +25,17 @@ export async function apiKeyRoutes(
 ): Promise<void> {
   const json = (key: ApiKey) => apiKeyJson(key, services.clock.now());
 
+  addRoute(app, {
+    method: 'GET',
+    url: '/me',
+    role: Role.Viewer,
+    summary: 'Who the presented API key belongs to',
+    description:
+      'The name and role of the key that signs this request; what the dashboard shows and enables.',
+    tags: TAGS,
+    responses: { 200: { description: 'The caller', schema: principalJsonSchema } },
+    handler: async ({ context }) => principalJson(context.principal),
+  });
   addRoute(app, {
     method: 'POST',
     url: '/api-keys',

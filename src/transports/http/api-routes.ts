@@ -19,19 +19,19 @@ import { instanceRoutes } from '../../features/instances/instance-routes.js';
 import { policyRoutes } from '../../features/policies/policy-routes.js';
 import { sessionRoutes } from '../../features/sessions/session-routes.js';
 import { installAuthentication } from './auth.js';
-import { FailedAuthLimiter } from './failed-auth-limiter.js';
+import type { FailedAuthLimiter } from './failed-auth-limiter.js';
 import type { RouteDependencies } from './route-kit.js';
 
 /** Bad keys one address may present per minute before it is refused with 429. */
-const FAILED_AUTHENTICATIONS_PER_MINUTE = 30;
+export const FAILED_AUTHENTICATIONS_PER_MINUTE = 30;
 
-export async function registerApiRoutes(api: FastifyInstance, deps: RouteDependencies): Promise<void> {
-  installAuthentication(
-    api,
-    deps.services.apiKeys,
-    deps.services.auditor,
-    new FailedAuthLimiter(deps.services.clock, FAILED_AUTHENTICATIONS_PER_MINUTE),
-  );
+export interface ApiRouteOptions extends RouteDependencies {
+  /** Shared with the live channel, which authenticates its own way. */
+  readonly failedAuth: FailedAuthLimiter;
+}
+
+export async function registerApiRoutes(api: FastifyInstance, deps: ApiRouteOptions): Promise<void> {
+  installAuthentication(api, deps.services.apiKeys, deps.services.auditor, deps.failedAuth);
   const dependencies = { services: deps.services, idempotency: deps.idempotency };
   for (const plugin of [
     agentRoutes,

@@ -1,7 +1,8 @@
 // The REST admin API server: Fastify with request ids, helmet, a per-principal
 // rate limit, a 1 MiB JSON-only body limit, problem+json for every error, the
 // OpenAPI document and docs page, probes, and the feature routes under /api/v1
-// (plus the seed's /api/status and /api/agents). Returned not listening and
+// (plus the seed's /api/status and /api/agents), the live WebSocket at
+// /api/v1/live and the dashboard at / when it is built. Returned not listening and
 // not yet ready: the composition root calls listen() and close() (inject()
 // readies it in tests). Routes are registered inside plugins so that the
 // OpenAPI plugin, loaded first, sees every one of them.
@@ -13,6 +14,7 @@
 // coerce a field; tests check the output against the same zod schemas).
 // Before any of that, text holding U+0000 is refused wherever it is
 // (src/shared/nul-characters.ts).
+import { fileURLToPath } from 'node:url';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -21,7 +23,8 @@ import type { Services } from '../../app/services.js';
 import { resourceExhausted } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { refuseNulCharacters } from '../../shared/nul-characters.js';
-import { registerApiRoutes } from './api-routes.js';
+import { FAILED_AUTHENTICATIONS_PER_MINUTE, registerApiRoutes } from './api-routes.js';
+import { FailedAuthLimiter } from './failed-auth-limiter.js';
 import { rateLimitKey } from './auth.js';
 import { IdempotencyStore } from './idempotency.js';
 import { registerOpenApi } from './openapi.js';
@@ -29,6 +32,10 @@ import { sendProblem } from './problem.js';
 import { registerProbeRoutes } from './probe-routes.js';
 import { genRequestId, REQUEST_ID_HEADER } from './request-id.js';
 import { installNotFoundHandler } from './route-table.js';
+import { dashboardBuilt, DEFAULT_DASHBOARD_DIR, registerDashboard, type Dashboard } from './dashboard.js';
+import { registerLiveRoutes } from '../../features/live/live-routes.js';
+import type { LiveFeed } from '../../features/live/live-feed.js';
+import type { LiveLimits } from '../../features/live/live-session.js';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -46,6 +53,17 @@ export interface HttpServerOptions {
   /** Corral's version, for the OpenAPI document. */
   readonly version: string;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /**
+   * The built dashboard (index.html and assets/); none is served when it holds no index.html.
+   * Default: dist/ui, where `npm run build` puts it.
+   */
+  readonly dashboardDir?: string;
+  /** The live channel's feed (/api/v1/live); without one the route is not registered. */
+  readonly liveFeed?: LiveFeed;
+  /** The live channel's timeouts and buffer bounds (tests shorten them). */
+  readonly liveLimits?: LiveLimits;
+  /** Open live sockets accepted at once (default MAX_LIVE_CONNECTIONS). */
+  readonly liveMaxConnections?: number;
   /**
    * Told of every answered request (corral_http_requests_total): its method, the route pattern
    * (`/api/v1/agents/:id`, never the raw URL, so the values stay bounded; `unmatched` when no route
@@ -87,7 +105,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
       onRequestDone(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
     });
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
-  installNotFoundHandler(app);
+  let dashboard: Dashboard | undefined;
+  installNotFoundHandler(app, () => dashboard);
 
   app.register(helmet, {
     // JSON only: nothing to load. The docs page sets its own policy (openapi.ts).
@@ -117,10 +136,33 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   registerOpenApi(app, options.version);
   app.register(async (probes) => registerProbeRoutes(probes, options.services));
+  const failedAuth = new FailedAuthLimiter(options.services.clock, FAILED_AUTHENTICATIONS_PER_MINUTE);
   app.register(registerApiRoutes, {
     prefix: '/api',
     services: options.services,
     idempotency: new IdempotencyStore(options.services.clock),
+    failedAuth,
   });
+  if (options.liveFeed) {
+    const feed = options.liveFeed;
+    app.register(
+      async (live) =>
+        registerLiveRoutes(live, {
+          services: options.services,
+          feed,
+          failedAuth,
+          ...(options.liveLimits ? { limits: options.liveLimits } : {}),
+          ...(options.liveMaxConnections ? { maxConnections: options.liveMaxConnections } : {}),
+        }),
+      { prefix: '/api/v1' },
+    );
+  }
+  const dashboardDir = options.dashboardDir ?? fileURLToPath(DEFAULT_DASHBOARD_DIR);
+  if (dashboardBuilt(dashboardDir)) dashboard = registerDashboard(app, dashboardDir);
+  else
+    options.logger.warn(
+      { dashboardDir },
+      'the dashboard is not built (no index.html): run npm run build; / answers 404 until then',
+    );
   return app;
 }

@@ -166,6 +166,7 @@ beforeAll(async () => {
   await hit('GET', '/api/v1/enrollment-secrets');
   await hit('GET', '/api/v1/enrollment-secrets/:id', { params: { id: secretBody.id } });
   await hit('GET', '/api/v1/api-keys');
+  await hit('GET', '/api/v1/me');
   await hit('GET', '/api/v1/events', { query: '?pageSize=500' });
   await hit('GET', '/api/v1/audit', { query: '?pageSize=500' });
   await hit('GET', '/api/status');

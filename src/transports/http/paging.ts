@@ -1,7 +1,9 @@
 // Keyset paging for list endpoints. A page token is base64url of a small JSON
-// object {after, filterHash}: opaque to clients, not signed (a forged `after`
-// only moves the cursor), but bound to the filters it was made for, so reusing
-// it with other filters is refused rather than returning a confusing page.
+// object {after, key?, filterHash}: opaque to clients, not signed (a forged
+// `after` only moves the cursor), but bound to the filters (and sort) it was
+// made for, so reusing it with other filters is refused rather than returning a
+// confusing page. `key` is the last row's sort value in listings sorted by
+// something other than the id.
 import { z } from 'zod';
 import { contentHash } from '../../shared/canonical-json.js';
 import { invalidArgument } from '../../shared/errors.js';
@@ -38,11 +40,14 @@ export interface PageQuery {
 
 export interface PageRequest {
   readonly afterId?: string;
+  /** The sort value of the row afterId names (sorted listings only). */
+  readonly afterKey?: string | number;
   readonly limit: number;
 }
 
 const tokenSchema = z.strictObject({
   after: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/),
+  key: z.union([z.string().max(512), z.number()]).optional(),
   filterHash: z
     .string()
     .regex(/^[0-9a-f]{16}$/)
@@ -66,22 +71,31 @@ export function pageRequest(query: PageQuery, filter: unknown): PageRequest {
   if (!token.success) throw badToken('is not a valid page token');
   if (token.data.filterHash !== filterHash(filter))
     throw badToken('belongs to a listing with other filters; start again without it');
-  return { afterId: token.data.after, limit };
+  return {
+    afterId: token.data.after,
+    ...(token.data.key === undefined ? {} : { afterKey: token.data.key }),
+    limit,
+  };
 }
 
 /** A list response for one store page. */
 export function pageResponse<T, U>(
-  page: { readonly items: readonly T[]; readonly nextAfterId: string | undefined },
+  page: {
+    readonly items: readonly T[];
+    readonly nextAfterId: string | undefined;
+    readonly nextAfterKey?: string | number | undefined;
+  },
   filter: unknown,
   toJson: (item: T) => U,
 ): { items: U[]; nextPageToken?: string } {
   const items = page.items.map(toJson);
   if (page.nextAfterId === undefined) return { items };
-  return { items, nextPageToken: encodePageToken(page.nextAfterId, filter) };
+  return { items, nextPageToken: encodePageToken(page.nextAfterId, filter, page.nextAfterKey) };
 }
 
-export function encodePageToken(after: string, filter: unknown): string {
-  return Buffer.from(JSON.stringify({ after, filterHash: filterHash(filter) }), 'utf8').toString('base64url');
+export function encodePageToken(after: string, filter: unknown, key?: string | number): string {
+  const token = { after, ...(key === undefined ? {} : { key }), filterHash: filterHash(filter) };
+  return Buffer.from(JSON.stringify(token), 'utf8').toString('base64url');
 }
 
 function filterHash(filter: unknown): string {

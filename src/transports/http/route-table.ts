@@ -45,11 +45,22 @@ function toPattern(url: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-/** Records every route and answers unknown ones with 404 or 405 problems. */
-export function installNotFoundHandler(app: FastifyInstance): void {
+/** Answers GETs for the dashboard's pages with its index.html (see dashboard.ts). */
+export interface PageFallback {
+  isPage(request: FastifyRequest): boolean;
+  sendIndex(reply: FastifyReply): FastifyReply;
+}
+
+/**
+ * Records every route and answers unknown ones with 404 or 405 problems, or,
+ * once `pages()` returns a fallback, with the dashboard for its pages.
+ */
+export function installNotFoundHandler(app: FastifyInstance, pages: () => PageFallback | undefined): void {
   const table = new RouteTable();
   app.addHook('onRoute', (route) => table.add(route.method, route.url));
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    const fallback = pages();
+    if (fallback?.isPage(request)) return fallback.sendIndex(reply);
     const path = request.url.split('?')[0] ?? request.url;
     const allowed = table.allowedMethods(path);
     if (allowed.length > 0 && !allowed.includes(request.method)) {

@@ -1,0 +1,218 @@
+// Configuration backups: the list, making one (fleet, a group, an agent), the
+// diff between a backup and now, and a restore that always shows its dry run
+// first and needs a second, explicit step (admin).
+import { useState, type FormEvent } from 'react';
+import type { Page } from '../api/client';
+import { Changes, type Change } from '../components/changes';
+import { ConfirmDialog } from '../components/confirm-dialog';
+import { Problem } from '../components/problem';
+import { useLiveReload } from '../live/live-context';
+import { formatBytes, formatTime } from '../lib/format';
+import { can } from '../lib/roles';
+import { useApi } from '../lib/use-api';
+import { useSession } from '../session';
+
+interface Backup {
+  id: string;
+  name: string;
+  scope: string;
+  createdAt: string;
+  createdBy: string;
+  checksum: string;
+  size: number;
+}
+
+interface Diff {
+  layers: { scope: string; backupRevision: number | null; currentRevision: number; changes: Change[] }[];
+  unchangedLayers: number;
+  assignments: {
+    added: { policyName: string; targetKind: string; targetId: string }[];
+    removed: { policyName: string; targetKind: string; targetId: string }[];
+  };
+  missing: { kind: string; id: string }[];
+}
+
+interface RestorePlan {
+  dryRun: boolean;
+  layers: { scope: string; fromRevision: number; revision?: number; changes: Change[] }[];
+  unchangedLayers: number;
+  assign: unknown[];
+  unassign: unknown[];
+  skipped: { kind: string; id: string }[];
+}
+
+export function BackupsPage() {
+  const { me, api } = useSession();
+  const backups = useApi((a, signal) => a.get<Page<Backup>>('/backups', { pageSize: 100 }, { signal }), []);
+  useLiveReload((e) => e.type.startsWith('backup_'), backups.reload, 500);
+  const [name, setName] = useState('');
+  const [scope, setScope] = useState('fleet');
+  const [problem, setProblem] = useState<unknown>(undefined);
+  const [selected, setSelected] = useState<Backup | undefined>(undefined);
+  const [diff, setDiff] = useState<Diff | undefined>(undefined);
+  const [plan, setPlan] = useState<RestorePlan | undefined>(undefined);
+  const [confirming, setConfirming] = useState(false);
+  const [done, setDone] = useState<string | undefined>(undefined);
+
+  const run = async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
+    setProblem(undefined);
+    try {
+      return await work();
+    } catch (error) {
+      setProblem(error);
+      return undefined;
+    }
+  };
+  const create = async (event: FormEvent) => {
+    event.preventDefault();
+    await run(() => api.post('/backups', { name: name.trim(), scope: scope.trim() }));
+    setName('');
+    backups.reload();
+  };
+  const open = async (backup: Backup) => {
+    setSelected(backup);
+    setPlan(undefined);
+    setDone(undefined);
+    setDiff(await run(() => api.get<Diff>(`/backups/${encodeURIComponent(backup.id)}/diff`)));
+  };
+  const dryRun = async () => {
+    if (!selected) return;
+    setPlan(
+      await run(() =>
+        api.post<RestorePlan>(`/backups/${encodeURIComponent(selected.id)}/restore`, { dryRun: true }),
+      ),
+    );
+  };
+  const restore = async () => {
+    setConfirming(false);
+    if (!selected) return;
+    const result = await run(() =>
+      api.post<RestorePlan>(`/backups/${encodeURIComponent(selected.id)}/restore`, { dryRun: false }),
+    );
+    if (result) {
+      setPlan(undefined);
+      setDone(`Restored ${selected.name}: ${result.layers.length} layer(s) written as new revisions.`);
+      setDiff(await run(() => api.get<Diff>(`/backups/${encodeURIComponent(selected.id)}/diff`)));
+    }
+  };
+  return (
+    <>
+      <h1>Backups</h1>
+      <Problem error={backups.error ?? problem} />
+      {done && (
+        <p role="status" className="success">
+          {done}
+        </p>
+      )}
+      <div className="table-wrap">
+        <table aria-label="Backups">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Scope</th>
+              <th scope="col">Created</th>
+              <th scope="col">Size</th>
+              <th scope="col">Open</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(backups.data?.items ?? []).map((b) => (
+              <tr key={b.id}>
+                <td>{b.name}</td>
+                <td>{b.scope}</td>
+                <td>
+                  {formatTime(b.createdAt)} <span className="muted">by {b.createdBy}</span>
+                </td>
+                <td>{formatBytes(b.size)}</td>
+                <td>
+                  <button type="button" onClick={() => void open(b)}>
+                    Compare {b.name} with now
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {can(me.role, 'createBackup') && (
+        <form className="toolbar" onSubmit={create} aria-label="New backup">
+          <label>
+            Backup name
+            <input value={name} onChange={(e) => setName(e.target.value)} required />
+          </label>
+          <label>
+            Scope <span className="field-help">fleet, group:&lt;id&gt; or agent:&lt;id&gt;</span>
+            <input value={scope} onChange={(e) => setScope(e.target.value)} />
+          </label>
+          <button type="submit" className="primary">
+            Create backup
+          </button>
+        </form>
+      )}
+      {selected && diff && (
+        <section aria-labelledby="diff-title">
+          <h2 id="diff-title">{selected.name} compared with now</h2>
+          {diff.layers.length === 0 &&
+          diff.assignments.added.length === 0 &&
+          diff.assignments.removed.length === 0 ? (
+            <p>Nothing changed since this backup ({diff.unchangedLayers} layer(s) the same).</p>
+          ) : (
+            diff.layers.map((l) => (
+              <div key={l.scope}>
+                <h3>
+                  {l.scope}: backup r{l.backupRevision ?? 'none'}, now r{l.currentRevision}
+                </h3>
+                <Changes changes={l.changes} label={`Changes in ${l.scope} since the backup`} />
+              </div>
+            ))
+          )}
+          {diff.missing.length > 0 && (
+            <p className="notice">Gone since: {diff.missing.map((m) => `${m.kind} ${m.id}`).join(', ')}</p>
+          )}
+          {can(me.role, 'restoreBackup') && (
+            <div className="actions">
+              <button type="button" onClick={() => void dryRun()}>
+                Restore: dry run
+              </button>
+            </div>
+          )}
+        </section>
+      )}
+      {plan && (
+        <section aria-labelledby="plan-title">
+          <h2 id="plan-title">What a restore would do</h2>
+          {plan.layers.map((l) => (
+            <div key={l.scope}>
+              <h3>
+                {l.scope} (now r{l.fromRevision})
+              </h3>
+              <Changes changes={l.changes} label={`Restore changes in ${l.scope}`} />
+            </div>
+          ))}
+          <p>
+            {plan.unchangedLayers} layer(s) unchanged; {plan.assign.length} assignment(s) to add,{' '}
+            {plan.unassign.length} to remove.
+          </p>
+          <div className="actions">
+            <button type="button" className="danger" onClick={() => setConfirming(true)}>
+              Restore for real
+            </button>
+          </div>
+        </section>
+      )}
+      <ConfirmDialog
+        open={confirming}
+        title={`Restore ${selected?.name ?? ''}?`}
+        confirmLabel="Restore"
+        danger
+        onConfirm={() => void restore()}
+        onCancel={() => setConfirming(false)}
+      >
+        <p>
+          Layers are written as new revisions (nothing is lost: the current ones stay in the history) and
+          pushed to agents.
+        </p>
+      </ConfirmDialog>
+    </>
+  );
+}
