@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Cache } from '../../infra/cache/cache.js';
 import type { Database } from '../../infra/store/stores.js';
 import type { Clock } from '../../shared/clock.js';
-import { notFound, unauthenticated } from '../../shared/errors.js';
+import { ErrorCode, isCorralError, notFound, unauthenticated } from '../../shared/errors.js';
 import type { IdSource } from '../../shared/ids.js';
 import { hashToken, issueToken, TokenKind, type IssuedToken } from '../../shared/secret-tokens.js';
 import { validate } from '../agents/agent.js';
@@ -51,10 +51,21 @@ export class ApiKeyService {
     if (configuredKey !== undefined) {
       const hash = hashToken(configuredKey);
       if (await this.db.apiKeys.findByHash(hash)) return { generatedKey: undefined, created: false };
-      await this.insertBootstrap(
-        { value: configuredKey, hash, hint: `${configuredKey.slice(0, 4)}…` },
-        'ADMIN_API_KEY',
-      );
+      try {
+        await this.insertBootstrap(
+          { value: configuredKey, hash, hint: `${configuredKey.slice(0, 4)}…` },
+          'ADMIN_API_KEY',
+        );
+      } catch (error) {
+        // Several instances starting at once with the same key on a new store: one stores it.
+        if (
+          isCorralError(error) &&
+          error.code === ErrorCode.AlreadyExists &&
+          (await this.db.apiKeys.findByHash(hash))
+        )
+          return { generatedKey: undefined, created: false };
+        throw error;
+      }
       return { generatedKey: undefined, created: true };
     }
     if ((await this.db.apiKeys.count()) > 0) return { generatedKey: undefined, created: false };
