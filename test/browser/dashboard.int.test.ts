@@ -8,6 +8,7 @@
 // elsewhere.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { EXAMPLE_BODY } from '../../src/features/policies/policy.fixtures.js';
 import { browserUnavailable, launchBrowser, screenshot, type TestBrowser } from '../support/browser.js';
 import {
   allOutputs,
@@ -265,6 +266,57 @@ function describeDashboard(): void {
           .poll(() => configuration.textContent(), { timeout: 20_000 })
           .toContain('none: applied is desired');
         expect(await configuration.textContent()).toContain('"logLevel": "debug"');
+      },
+      FLOW_TIMEOUT_MS,
+    );
+
+    it(
+      'edits a group (a stale edit refused by If-Match) and assigns a policy to one agent, then unassigns it',
+      async () => {
+        const client = api(server);
+        await go('Groups');
+        await page.getByRole('link', { name: 'browser-group', exact: true }).click();
+        const edit = page.getByRole('form', { name: 'Edit group' });
+        await edit.getByLabel('Group name').fill('browser-group-edited');
+        await edit.getByLabel('Description').fill('edited from the page');
+        await edit.getByLabel('Priority').fill('7');
+        await edit.getByRole('button', { name: 'Save group' }).click();
+        await page.getByRole('heading', { name: 'Group browser-group-edited' }).waitFor();
+        const groups = await client.get<{ items: { id: string; name: string }[] }>('/api/v1/groups');
+        const groupId = groups.body.items.find((g) => g.name === 'browser-group-edited')?.id ?? '';
+        const saved = await client.get<{ description: string; priority: number; revision: number }>(
+          `/api/v1/groups/${groupId}`,
+        );
+        expect([saved.body.description, saved.body.priority]).toEqual(['edited from the page', 7]);
+        // Someone else changes the group: the page's next save names the stale revision and is refused.
+        const other = await client.patch(`/api/v1/groups/${groupId}`, { priority: 8 }, { 'if-match': '*' });
+        expect(other.status).toBe(200);
+        await edit.getByLabel('Priority').fill('9');
+        await edit.getByRole('button', { name: 'Save group' }).click();
+        await expect.poll(() => edit.getByRole('alert').textContent()).toContain('Not saved');
+        expect((await client.get<{ priority: number }>(`/api/v1/groups/${groupId}`)).body.priority).toBe(8);
+
+        const policy = await client.post<{ id: string }>('/api/v1/policies', {
+          ...structuredClone(EXAMPLE_BODY),
+          name: 'browser-policy',
+        });
+        expect(policy.status).toBe(201);
+        await page.goto(`${server.apiUrl}/agents/sim-3`);
+        const policies = page.getByRole('region', { name: 'Policies' });
+        await policies.getByRole('combobox').selectOption({ label: 'browser-policy' });
+        await policies.getByRole('button', { name: 'Assign policy' }).click();
+        const assigned = policies.getByRole('list', { name: 'Policies assigned to this agent' });
+        await expect.poll(() => assigned.textContent()).toContain('browser-policy');
+        const direct = await client.get<{ direct: { policyId: string }[] }>('/api/v1/agents/sim-3/policies');
+        expect(direct.body.direct.map((d) => d.policyId)).toEqual([policy.body.id]);
+        await expect
+          .poll(() => policies.getByRole('list', { name: 'Effective policies' }).textContent())
+          .toContain('via agent sim-3');
+        await screenshot(page, 'agent-policies');
+        await policies.getByRole('button', { name: 'Unassign browser-policy' }).click();
+        await expect.poll(() => assigned.textContent()).toContain('None');
+        const after = await client.get<{ direct: unknown[] }>('/api/v1/agents/sim-3/policies');
+        expect(after.body.direct).toEqual([]);
       },
       FLOW_TIMEOUT_MS,
     );
