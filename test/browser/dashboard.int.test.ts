@@ -1,13 +1,17 @@
 // The dashboard in Debian's Chromium (playwright-core), against a real
 // `corral serve` with agents from `corral simulate`: sign in, watch agents
 // appear live, filter the table, an agent's charts, a command to succeeded, a
-// running scan cancelled, a group's configuration applied (drift clears),
-// maintenance mode on and off, and a viewer key that is shown no send button
+// running scan cancelled, a group's configuration applied (drift clears), the
+// operator actions (a group edited, a policy assigned to one agent, a bulk
+// configuration change, a command type edited, a backup and the state
+// downloaded, an import refused), maintenance mode on and off, and a viewer key that is shown no send button
 // and refused by the API. Screenshots of each main page go to
 // test-results/screenshots. Without Chromium: fails under CI, skips loudly
 // elsewhere.
+import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { EXAMPLE_BODY } from '../../src/features/policies/policy.fixtures.js';
 import { browserUnavailable, launchBrowser, screenshot, type TestBrowser } from '../support/browser.js';
 import {
   allOutputs,
@@ -265,6 +269,122 @@ function describeDashboard(): void {
           .poll(() => configuration.textContent(), { timeout: 20_000 })
           .toContain('none: applied is desired');
         expect(await configuration.textContent()).toContain('"logLevel": "debug"');
+      },
+      FLOW_TIMEOUT_MS,
+    );
+
+    it(
+      'edits a group (a stale edit refused), assigns a policy to one agent, changes many agents at once, edits a command type, downloads a backup and the state',
+      async () => {
+        const client = api(server);
+        await go('Groups');
+        await page.getByRole('link', { name: 'browser-group', exact: true }).click();
+        const edit = page.getByRole('form', { name: 'Edit group' });
+        await edit.getByLabel('Group name').fill('browser-group-edited');
+        await edit.getByLabel('Description').fill('edited from the page');
+        await edit.getByLabel('Priority').fill('7');
+        await edit.getByRole('button', { name: 'Save group' }).click();
+        await page.getByRole('heading', { name: 'Group browser-group-edited' }).waitFor();
+        const groups = await client.get<{ items: { id: string; name: string }[] }>('/api/v1/groups');
+        const groupId = groups.body.items.find((g) => g.name === 'browser-group-edited')?.id ?? '';
+        const saved = await client.get<{ description: string; priority: number; revision: number }>(
+          `/api/v1/groups/${groupId}`,
+        );
+        expect([saved.body.description, saved.body.priority]).toEqual(['edited from the page', 7]);
+        // Someone else changes the group: the page's next save names the stale revision and is refused.
+        const other = await client.patch(`/api/v1/groups/${groupId}`, { priority: 8 }, { 'if-match': '*' });
+        expect(other.status).toBe(200);
+        await edit.getByLabel('Priority').fill('9');
+        await edit.getByRole('button', { name: 'Save group' }).click();
+        await expect.poll(() => edit.getByRole('alert').textContent()).toContain('Not saved');
+        expect((await client.get<{ priority: number }>(`/api/v1/groups/${groupId}`)).body.priority).toBe(8);
+
+        const policy = await client.post<{ id: string }>('/api/v1/policies', {
+          ...structuredClone(EXAMPLE_BODY),
+          name: 'browser-policy',
+        });
+        expect(policy.status).toBe(201);
+        await page.goto(`${server.apiUrl}/agents/sim-3`);
+        const policies = page.getByRole('region', { name: 'Policies' });
+        await policies.getByRole('combobox').selectOption({ label: 'browser-policy' });
+        await policies.getByRole('button', { name: 'Assign policy' }).click();
+        const assigned = policies.getByRole('list', { name: 'Policies assigned to this agent' });
+        await expect.poll(() => assigned.textContent()).toContain('browser-policy');
+        const direct = await client.get<{ direct: { policyId: string }[] }>('/api/v1/agents/sim-3/policies');
+        expect(direct.body.direct.map((d) => d.policyId)).toEqual([policy.body.id]);
+        await expect
+          .poll(() => policies.getByRole('list', { name: 'Effective policies' }).textContent())
+          .toContain('via agent sim-3');
+        await screenshot(page, 'agent-policies');
+        await policies.getByRole('button', { name: 'Unassign browser-policy' }).click();
+        await expect.poll(() => assigned.textContent()).toContain('None');
+        const after = await client.get<{ direct: unknown[] }>('/api/v1/agents/sim-3/policies');
+        expect(after.body.direct).toEqual([]);
+
+        await go('Configuration');
+        const bulk = page.getByRole('form', { name: 'Bulk configuration change' });
+        await bulk.getByLabel('Agent ids').fill('sim-4, sim-5');
+        await bulk.getByLabel(/^Change/).fill('{ "logLevel": "warn" }');
+        await bulk.getByLabel('Reason').fill('browser bulk');
+        await bulk.getByRole('button', { name: 'Apply to agents' }).click();
+        const results = page.getByRole('table', { name: 'Bulk change results' });
+        await expect
+          .poll(() => results.locator('tbody tr').allTextContents())
+          .toEqual([
+            expect.stringContaining('sim-4') as unknown,
+            expect.stringContaining('sim-5') as unknown,
+          ]);
+        const layer = await client.get<{ document: Record<string, unknown> }>(
+          '/api/v1/agents/sim-5/configuration/layer',
+        );
+        expect(layer.body.document).toMatchObject({ logLevel: 'warn' });
+
+        const registered = await client.post('/api/v1/command-types', {
+          name: 'custom:probe',
+          description: 'Probe a host',
+          schema: { type: 'object', properties: { target: { type: 'string' } } },
+        });
+        expect(registered.status).toBe(201);
+        await go('Commands');
+        await page.getByRole('link', { name: 'Command types' }).click();
+        await page.getByRole('button', { name: 'Edit custom:probe' }).click();
+        const typeForm = page.getByRole('form', { name: 'Edit custom:probe' });
+        await typeForm.getByLabel('Description').fill('Probe a host, edited');
+        await typeForm.getByRole('button', { name: 'Save command type' }).click();
+        await page.getByRole('table', { name: 'Command types' }).getByText('Probe a host, edited').waitFor();
+        const type = await client.get<{ description: string; revision: number }>(
+          '/api/v1/command-types/custom:probe',
+        );
+        expect([type.body.description, type.body.revision]).toEqual(['Probe a host, edited', 2]);
+
+        expect(
+          (await client.post('/api/v1/backups', { name: 'browser-backup', scope: 'fleet' })).status,
+        ).toBe(201);
+        await go('Backups');
+        const backupDownload = page.waitForEvent('download');
+        await page.getByRole('button', { name: 'Download browser-backup' }).click();
+        const backupFile = await backupDownload;
+        expect(backupFile.suggestedFilename()).toMatch(/^corral-backup-.+\.json$/);
+        expect(JSON.parse(readFileSync(await backupFile.path(), 'utf8'))).toMatchObject({
+          format: 'corral.backup',
+        });
+        const stateDownload = page.waitForEvent('download');
+        await page.getByRole('button', { name: 'Download state export' }).click();
+        const stateFile = await stateDownload;
+        expect(stateFile.suggestedFilename()).toMatch(/^corral-state-.+\.json$/);
+        // This instance holds state, so the server refuses the import and the page says why.
+        await page.getByLabel('State export file').setInputFiles(await stateFile.path());
+        await page.getByRole('button', { name: 'Import state' }).click();
+        await page.getByRole('dialog').getByRole('button', { name: 'Import' }).click();
+        await expect
+          .poll(() =>
+            page
+              .getByRole('region', { name: /Whole state/ })
+              .getByRole('alert')
+              .textContent(),
+          )
+          .toContain('this instance is not empty');
+        await screenshot(page, 'backups-state');
       },
       FLOW_TIMEOUT_MS,
     );

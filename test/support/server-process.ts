@@ -278,16 +278,22 @@ export interface ApiResponse<T> {
 export interface ApiClient {
   get<T = unknown>(path: string): Promise<ApiResponse<T>>;
   post<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>>;
-  patch<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>>;
+  patch<T = unknown>(path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>>;
   delete<T = unknown>(path: string, body?: unknown): Promise<ApiResponse<T>>;
 }
 
 /** A small client for the REST admin API that authenticates with the server's admin key. */
 export function api(server: Pick<ServerProcess, 'apiUrl' | 'adminKey'>): ApiClient {
-  const send = async <T>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> => {
+  const send = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> => {
     const headers: Record<string, string> = {
       authorization: `Bearer ${server.adminKey}`,
       accept: 'application/json',
+      ...extraHeaders,
     };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(`${server.apiUrl}${path}`, {
@@ -307,7 +313,7 @@ export function api(server: Pick<ServerProcess, 'apiUrl' | 'adminKey'>): ApiClie
   return {
     get: (path) => send('GET', path),
     post: (path, body) => send('POST', path, body),
-    patch: (path, body) => send('PATCH', path, body),
+    patch: (path, body, headers) => send('PATCH', path, body, headers),
     delete: (path, body) => send('DELETE', path, body),
   };
 }

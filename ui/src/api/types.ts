@@ -136,6 +136,8 @@ export interface CommandType {
   readonly schema: JsonSchema;
   readonly example: Record<string, unknown> | null;
   readonly emergency: boolean;
+  /** Registered types: the ETag; null for built-ins. */
+  readonly revision: number | null;
 }
 
 export interface JsonSchema {

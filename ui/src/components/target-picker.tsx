@@ -1,5 +1,5 @@
 // Chooses what a command goes to: one agent, several (a bulk send), a group,
-// a label selector, or N agents with a capability.
+// a label selector, or N agents with a capability (or the subset a caller offers).
 import type { Group } from '../api/types';
 import { TARGET_KINDS, type TargetForm, type TargetKind } from '../lib/command-target';
 
@@ -15,17 +15,20 @@ export function TargetPicker({
   value,
   onChange,
   groups,
+  kinds = TARGET_KINDS,
 }: {
   value: TargetForm;
   onChange: (v: TargetForm) => void;
   groups: readonly Group[];
+  /** The kinds offered (all by default); a configuration change takes agents, a group or labels. */
+  kinds?: readonly TargetKind[];
 }) {
   const set = (patch: Partial<TargetForm>) => onChange({ ...value, ...patch });
   return (
     <fieldset>
       <legend>Target</legend>
       <div role="radiogroup" aria-label="Target kind" className="toolbar">
-        {TARGET_KINDS.map((kind) => (
+        {kinds.map((kind) => (
           <label key={kind} className="inline">
             <input
               type="radio"

@@ -20,6 +20,7 @@ export const ACTION_ROLES = {
   editGroups: 'operator',
   createBackup: 'operator',
   restoreBackup: 'admin',
+  transferState: 'admin',
   emergency: 'admin',
   maintenance: 'admin',
 } as const satisfies Record<string, Role>;

@@ -9,6 +9,7 @@ import type { Agent, Command, Group } from '../api/types';
 import { Badge } from '../components/badges';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { AgentMetadataForm } from '../components/agent-metadata-form';
+import { AgentPoliciesSection, type AgentPolicies } from '../components/agent-policies';
 import { LayerEditor } from '../components/layer-editor';
 import { LineChart } from '../components/line-chart';
 import { Problem } from '../components/problem';
@@ -56,20 +57,6 @@ interface AgentConfiguration {
     complianceReason: string;
   } | null;
   upToDate: boolean;
-}
-
-interface AgentPolicies {
-  effective: {
-    digest: string;
-    policies: {
-      policyId: string;
-      name: string;
-      version: number;
-      mode: string;
-      ruleCount: number;
-      via: { kind: string; id: string }[];
-    }[];
-  };
 }
 
 interface Session {
@@ -280,7 +267,7 @@ export function AgentDetailPage() {
         scope={`agent:${a.id}`}
         title="The agent's own configuration layer"
       />
-      <PoliciesSection policies={extra.data?.policies} />
+      <AgentPoliciesSection agentId={a.id} policies={extra.data?.policies} onChanged={extra.reload} />
 
       <section aria-labelledby="commands-title">
         <h2 id="commands-title">Command history</h2>
@@ -334,27 +321,6 @@ function ConfigurationSection({ configuration }: { configuration: AgentConfigura
           <pre>{JSON.stringify(configuration.desired.configuration, null, 2)}</pre>
         </div>
       </div>
-    </section>
-  );
-}
-
-function PoliciesSection({ policies }: { policies: AgentPolicies | undefined }) {
-  if (!policies) return null;
-  return (
-    <section aria-labelledby="policies-title">
-      <h2 id="policies-title">Policies</h2>
-      {policies.effective.policies.length === 0 ? (
-        <p className="muted">No policy applies.</p>
-      ) : (
-        <ul className="plain">
-          {policies.effective.policies.map((p) => (
-            <li key={p.policyId}>
-              <Link href={`/policies/${encodeURIComponent(p.policyId)}`}>{p.name}</Link> v{p.version} (
-              {p.mode}, {p.ruleCount} rules) via {p.via.map((v) => `${v.kind} ${v.id}`).join(', ')}
-            </li>
-          ))}
-        </ul>
-      )}
     </section>
   );
 }

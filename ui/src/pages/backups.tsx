@@ -1,12 +1,15 @@
-// Configuration backups: the list, making one (fleet, a group, an agent), the
-// diff between a backup and now, and a restore that always shows its dry run
-// first and needs a second, explicit step (admin).
+// Configuration backups: the list, making one (fleet, a group, an agent),
+// downloading one as JSON, the diff between a backup and now, and a restore
+// that always shows its dry run first and needs a second, explicit step
+// (admin); and the whole state's export and import (admin).
 import { useState, type FormEvent } from 'react';
 import type { Page } from '../api/client';
 import { Changes, type Change } from '../components/changes';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { Problem } from '../components/problem';
+import { StateTransferSection } from '../components/state-transfer';
 import { useLiveReload } from '../live/live-context';
+import { downloadFile } from '../lib/download';
 import { formatBytes, formatTime } from '../lib/format';
 import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
@@ -112,7 +115,7 @@ export function BackupsPage() {
               <th scope="col">Scope</th>
               <th scope="col">Created</th>
               <th scope="col">Size</th>
-              <th scope="col">Open</th>
+              <th scope="col">Actions</th>
             </tr>
           </thead>
           <tbody>
@@ -127,6 +130,21 @@ export function BackupsPage() {
                 <td>
                   <button type="button" onClick={() => void open(b)}>
                     Compare {b.name} with now
+                  </button>{' '}
+                  <button
+                    type="button"
+                    onClick={() =>
+                      void run(() =>
+                        downloadFile(
+                          api,
+                          `/backups/${encodeURIComponent(b.id)}/download`,
+                          {},
+                          `corral-backup-${b.id}.json`,
+                        ),
+                      )
+                    }
+                  >
+                    Download {b.name}
                   </button>
                 </td>
               </tr>
@@ -200,6 +218,7 @@ export function BackupsPage() {
           </div>
         </section>
       )}
+      {can(me.role, 'transferState') && <StateTransferSection />}
       <ConfirmDialog
         open={confirming}
         title={`Restore ${selected?.name ?? ''}?`}

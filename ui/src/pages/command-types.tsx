@@ -1,9 +1,10 @@
 // Command types: the built-in ones and those operators registered
 // (custom:<name>), each with its parameter schema; registering a new one with
 // its JSON Schema (the server checks it against the subset it accepts and names
-// what it refuses), and deleting a registered one.
+// what it refuses), editing (If-Match) and deleting a registered one.
 import { useState, type FormEvent } from 'react';
 import type { CommandType } from '../api/types';
+import { CommandTypeEditForm } from '../components/command-type-edit-form';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { Problem } from '../components/problem';
 import { useLiveReload } from '../live/live-context';
@@ -30,7 +31,9 @@ export function CommandTypesPage() {
   const [schema, setSchema] = useState(JSON.stringify(TEMPLATE, null, 2));
   const [problem, setProblem] = useState<unknown>(undefined);
   const [deleting, setDeleting] = useState<string | undefined>(undefined);
+  const [editing, setEditing] = useState<string | undefined>(undefined);
   const editable = can(me.role, 'registerCommandType');
+  const editType = types.data?.items.find((t) => t.name === editing && !t.builtIn);
   const register = async (event: FormEvent) => {
     event.preventDefault();
     setProblem(undefined);
@@ -69,7 +72,7 @@ export function CommandTypesPage() {
               <th scope="col">Name</th>
               <th scope="col">Description</th>
               <th scope="col">Parameters</th>
-              {editable && <th scope="col">Delete</th>}
+              {editable && <th scope="col">Change</th>}
             </tr>
           </thead>
           <tbody>
@@ -86,9 +89,14 @@ export function CommandTypesPage() {
                 {editable && (
                   <td>
                     {!t.builtIn && (
-                      <button type="button" onClick={() => setDeleting(t.name)}>
-                        Delete {t.name}
-                      </button>
+                      <>
+                        <button type="button" onClick={() => setEditing(t.name)}>
+                          Edit {t.name}
+                        </button>{' '}
+                        <button type="button" onClick={() => setDeleting(t.name)}>
+                          Delete {t.name}
+                        </button>
+                      </>
                     )}
                   </td>
                 )}
@@ -97,6 +105,16 @@ export function CommandTypesPage() {
           </tbody>
         </table>
       </div>
+      {editable && editType && (
+        <CommandTypeEditForm
+          key={`${editType.name}:${editType.revision}`}
+          type={editType}
+          onDone={(saved) => {
+            setEditing(undefined);
+            if (saved) types.reload();
+          }}
+        />
+      )}
       {editable && (
         <form className="stack" onSubmit={register} aria-label="Register a command type">
           <h2>Register a command type</h2>

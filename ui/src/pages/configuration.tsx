@@ -1,13 +1,18 @@
-// The fleet's configuration layer, and compliance across the fleet.
+// The fleet's configuration layer, compliance across the fleet, and one
+// change merged into many agents' own layers.
 import type { ComplianceSummary } from '../api/types';
 import { Badge } from '../components/badges';
+import { BulkConfigurationForm } from '../components/bulk-configuration-form';
 import { LayerEditor } from '../components/layer-editor';
 import { Problem } from '../components/problem';
 import { useLiveReload } from '../live/live-context';
 import { formatCount } from '../lib/format';
+import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useSession } from '../session';
 
 export function ConfigurationPage() {
+  const { me } = useSession();
   const compliance = useApi((a, signal) => a.get<ComplianceSummary>('/compliance', {}, { signal }), []);
   useLiveReload((e) => /^(compliance_changed|config_)/.test(e.type), compliance.reload, 1000);
   return (
@@ -29,8 +34,9 @@ export function ConfigurationPage() {
       </section>
       <LayerEditor path="/configuration/fleet" scope="fleet" title="Fleet configuration" />
       <p className="muted">
-        Group layers are edited on each group's page; an agent's own layer through the API.
+        Group layers are edited on each group&apos;s page, an agent&apos;s own layer on its page.
       </p>
+      {can(me.role, 'editConfiguration') && <BulkConfigurationForm />}
     </>
   );
 }

@@ -6,6 +6,7 @@ import type { Page } from '../api/client';
 import type { Group } from '../api/types';
 import { Badge } from '../components/badges';
 import { ConfirmDialog } from '../components/confirm-dialog';
+import { GroupEditForm } from '../components/group-edit-form';
 import { LayerEditor } from '../components/layer-editor';
 import { Problem } from '../components/problem';
 import { useLiveReload } from '../live/live-context';
@@ -80,8 +81,9 @@ export function GroupDetailPage() {
         {g.kind === 'dynamic'
           ? `Dynamic: agents with ${labelsText(g.selector ?? {})}`
           : 'Static: members added by hand'}{' '}
-        · priority {g.priority}
+        · priority {g.priority} · revision {g.revision}
       </p>
+      {g.description && <p>{g.description}</p>}
       {editable && (
         <div className="actions">
           <Link className="button" href={`/commands/new`}>
@@ -201,6 +203,7 @@ export function GroupDetailPage() {
           </form>
         )}
       </section>
+      {editable && <GroupEditForm key={g.revision} group={g} onSaved={group.reload} />}
       <LayerEditor path={`${path}/configuration`} scope={`group:${g.id}`} title="Group configuration" />
     </>
   );

@@ -49,6 +49,7 @@ export function PolicyDetailPage() {
   );
   const [text, setText] = useState('');
   const [groupId, setGroupId] = useState('');
+  const [agentId, setAgentId] = useState('');
   const [problem, setProblem] = useState<unknown>(undefined);
   const [deleting, setDeleting] = useState(false);
   useEffect(() => {
@@ -178,6 +179,27 @@ export function PolicyDetailPage() {
               </select>
             </label>
             <button type="submit">Assign to group</button>
+          </form>
+        )}
+        {editable && (
+          <form
+            className="toolbar"
+            aria-label="Assign to an agent"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const id = agentId.trim();
+              if (id)
+                void act(async () => {
+                  await api.post(`${path}/assignments`, { agentIds: [id] });
+                  setAgentId('');
+                });
+            }}
+          >
+            <label>
+              Agent id
+              <input value={agentId} onChange={(e) => setAgentId(e.target.value)} placeholder="sim-1" />
+            </label>
+            <button type="submit">Assign to agent</button>
           </form>
         )}
       </section>
