@@ -1,8 +1,8 @@
 // `corral commands send`: the request body built from flags, and bad flags
-// refused as usage errors naming the flag.
+// refused as usage errors naming the flag; what `commands watch` draws.
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../usage-error.js';
-import { sendRequestBody } from './commands-command.js';
+import { sendRequestBody, watchProgress, type CommandJson } from './commands-command.js';
 
 describe('sendRequestBody', () => {
   it('builds an agent, agents or selector target with params, priority and timeout', () => {
@@ -85,5 +85,34 @@ describe('sendRequestBody', () => {
   ])('refuses %j naming %s', (flags, text) => {
     expect(() => sendRequestBody(flags)).toThrow(UsageError);
     expect(() => sendRequestBody(flags)).toThrow(text);
+  });
+});
+
+describe('watchProgress', () => {
+  const command = (overrides: Partial<CommandJson>): CommandJson =>
+    ({ id: 'c1', status: 'running', progress: null, children: null, ...overrides }) as CommandJson;
+
+  it("counts a bulk command's finished children of all", () => {
+    expect(
+      watchProgress(
+        command({
+          status: 'running',
+          children: { total: 5, byStatus: { succeeded: 2, failed: 1, running: 2 } },
+        }),
+      ),
+    ).toEqual([3, 5, 'running']);
+  });
+
+  it("shows one command's reported percent and message, and 100 once it finished", () => {
+    expect(watchProgress(command({ progress: { percent: 41.6, message: 'scanning /var' } }))).toEqual([
+      42,
+      100,
+      'running: scanning /var',
+    ]);
+    expect(watchProgress(command({ status: 'succeeded', progress: { percent: 90, message: '' } }))).toEqual([
+      100,
+      100,
+      'succeeded',
+    ]);
   });
 });

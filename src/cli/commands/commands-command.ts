@@ -14,14 +14,17 @@ import { UsageError } from '../usage-error.js';
 import { positiveInt } from './agents-command.js';
 import { agentId, jsonObject } from './agent-flags.js';
 import { commandTypesCommand } from './command-types-command.js';
+import { progressBar, type ProgressBar } from '../progress.js';
 import { addEmergencyVerb } from './emergency-verb.js';
 import { selector } from './group-flags.js';
 import { durationFlag } from './time-flags.js';
 
 type Flags = AdminFlags & { output: OutputFormat };
-interface CommandJson extends Record<string, unknown> {
+export interface CommandJson extends Record<string, unknown> {
   id: string;
   status: string;
+  progress: { percent: number; message: string } | null;
+  children: { total: number; byStatus: Record<string, number> } | null;
 }
 const COLUMNS = ['id', 'type', 'priority', 'agentId', 'parentId', 'status', 'createdAt'];
 /** Statuses after which a command never changes again (partially_failed: a finished bulk parent). */
@@ -113,6 +116,26 @@ export const isTargetRefusal = (error: unknown): error is AdminApiError =>
   error.status === 400 &&
   error.fields.length > 0 &&
   error.fields.every((field) => field.startsWith('target.'));
+
+/**
+ * What `watch` draws: a bulk command's finished children of all, or one command's reported percent;
+ * with its status.
+ */
+export function watchProgress(command: CommandJson): [done: number, total: number, detail: string] {
+  if (command.children !== null) {
+    const { total, byStatus } = command.children;
+    const finished = Object.entries(byStatus)
+      .filter(([status]) => FINISHED.has(status))
+      .reduce((sum, [, count]) => sum + count, 0);
+    return [finished, total, command.status];
+  }
+  const percent = FINISHED.has(command.status) ? 100 : Math.round(command.progress?.percent ?? 0);
+  return [
+    percent,
+    100,
+    command.progress?.message ? `${command.status}: ${command.progress.message}` : command.status,
+  ];
+}
 
 export function commandsCommand(): Command {
   const commands = new Command('commands').description('send, list, show, cancel and watch agent commands');
@@ -238,19 +261,27 @@ export function commandsCommand(): Command {
       const client = adminClient(flags);
       const giveUpAt = Date.now() + waitMs;
       let last: string | undefined;
-      for (;;) {
-        const command = await client.get<CommandJson>(`/commands/${encodeURIComponent(id)}`);
-        if (command.status !== last) {
-          process.stderr.write(`${new Date().toISOString()} ${command.id} ${command.status}\n`);
-          last = command.status;
+      let bar: ProgressBar | undefined;
+      try {
+        for (;;) {
+          const command = await client.get<CommandJson>(`/commands/${encodeURIComponent(id)}`);
+          bar ??= progressBar(command.children === null ? '% done' : 'agents finished');
+          if (bar.drawing) bar.update(...watchProgress(command));
+          else if (command.status !== last) {
+            process.stderr.write(`${new Date().toISOString()} ${command.id} ${command.status}\n`);
+            last = command.status;
+          }
+          if (FINISHED.has(command.status)) {
+            bar.stop();
+            printRecords(flags.output, command, [command], COLUMNS);
+            return;
+          }
+          if (Date.now() + POLL_INTERVAL_MS > giveUpAt)
+            throw unavailable(`command ${id} is still ${command.status} after ${flags.timeout}`);
+          await sleep(POLL_INTERVAL_MS);
         }
-        if (FINISHED.has(command.status)) {
-          printRecords(flags.output, command, [command], COLUMNS);
-          return;
-        }
-        if (Date.now() + POLL_INTERVAL_MS > giveUpAt)
-          throw unavailable(`command ${id} is still ${command.status} after ${flags.timeout}`);
-        await sleep(POLL_INTERVAL_MS);
+      } finally {
+        bar?.stop();
       }
     });
 
