@@ -12,11 +12,9 @@
 //   --store-url <url>: run the server on this store instead of SQLite in a temp directory, e.g.
 //   postgres://postgres@127.0.0.1:5432/test (a new schema for the run, dropped after it, unless
 //   the URL names ?schema=).
-import { spawn } from 'node:child_process';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CORRAL_BIN, flagReader, startSimulators, until } from '../scripts/lib/bench-kit.js';
 import {
   adminApi,
   cleanUpOnInterrupt,
@@ -27,8 +25,6 @@ import {
   waitReady,
 } from '../scripts/lib/local-server.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const corral = join(root, 'bin/corral.js');
 const { values: flags } = parseArgs({
   options: {
     'store-url': { type: 'string' },
@@ -38,27 +34,14 @@ const { values: flags } = parseArgs({
     changes: { type: 'string', default: '3' },
   },
 });
-const usage = (message) => {
-  process.stderr.write(`bench:config: ${message}\n`);
-  process.exit(2);
-};
-const positive = (name) => {
-  const n = Number(flags[name]);
-  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a positive whole number`);
-  return n;
-};
-const seconds = (name) => {
-  const m = /^(\d+)s?$/.exec(flags[name]);
-  if (!m) usage(`--${name} must be a number of seconds such as 30s`);
-  return Number(m[1]) * 1000;
-};
+const { positive, seconds } = flagReader('bench:config', flags);
 const agents = positive('agents');
 const processes = positive('processes');
 const changes = positive('changes');
 const rampUpMs = seconds('ramp-up');
 
 const output = [];
-const local = await startBenchServer(corral, {
+const local = await startBenchServer(CORRAL_BIN, {
   env: { AGENT_TIMEOUT: '10m', MAX_INACTIVE_TIME: '1h', API_RATE_LIMIT: '100000' },
   output,
   storeUrl: flags['store-url'],
@@ -77,37 +60,21 @@ async function scrape() {
   };
 }
 
-async function until(what, timeoutMs, check) {
-  const giveUp = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > giveUp)
-      throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
-    await sleep(50);
-  }
-}
-
 try {
   await waitReady(local.apiUrl);
   const { secret } = await call('POST', '/api/v1/enrollment-secrets', { name: 'bench', maxUses: agents });
   const fleetStarted = Date.now();
-  for (let p = 0; p < processes; p++) {
-    const count = Math.floor(agents / processes) + (p < agents % processes ? 1 : 0);
-    const sim = spawn(
-      process.execPath,
-      [
-        corral,
-        'simulate',
-        ...['--server', local.grpcAddress, '--enroll-secret', secret, '--agents', String(count)],
-        ...['--ramp-up', `${rampUpMs}ms`, '--heartbeat-interval', '30s', '--id-prefix', `cfg-${p}`],
-        ...['--report-interval', '0'],
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    sim.stderr.on('data', (chunk) => output.push(`[sim ${p}] ${chunk}`));
-    children.push(sim);
-  }
+  children.push(
+    ...startSimulators({
+      grpcAddress: local.grpcAddress,
+      secret,
+      agents,
+      processes,
+      rampUpMs,
+      idPrefix: 'cfg',
+      output,
+    }),
+  );
   let connected = 0;
   await until(
     () => `every agent to connect (${connected} of ${agents} connected)`,

@@ -13,18 +13,15 @@
 //   - sorting: from clicking the "Last seen" header until the rows are re-sorted.
 // Also the same list requests timed from Node against the API alone, for comparison.
 //   npm run bench:ui -- [--agents 10000] [--processes 2] [--ramp-up 60s] [--runs 5]
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { CORRAL_BIN, flagReader, startSimulators, until } from '../scripts/lib/bench-kit.js';
 import { adminApi, sleep, startBenchServer, stopAll, waitReady } from '../scripts/lib/local-server.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const corral = join(root, 'bin/corral.js');
 const { values: flags } = parseArgs({
   options: {
     agents: { type: 'string', default: '10000' },
@@ -33,21 +30,11 @@ const { values: flags } = parseArgs({
     runs: { type: 'string', default: '5' },
   },
 });
-const usage = (message) => {
-  process.stderr.write(`bench:ui: ${message}\n`);
-  process.exit(2);
-};
-const positive = (name) => {
-  const n = Number(flags[name]);
-  if (!Number.isInteger(n) || n < 1) usage(`--${name} must be a positive whole number`);
-  return n;
-};
-const rampMatch = /^(\d+)s?$/.exec(flags['ramp-up']);
-if (!rampMatch) usage('--ramp-up must be a number of seconds such as 60s');
+const { positive, seconds } = flagReader('bench:ui', flags);
 const agents = positive('agents');
 const processes = positive('processes');
 const runs = positive('runs');
-const rampUpMs = Number(rampMatch[1]) * 1000;
+const rampUpMs = seconds('ramp-up');
 const CHROMIUM = process.env.CORRAL_CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = [
   '--headless',
@@ -61,7 +48,7 @@ const FLAGS = [
 ];
 
 const output = [];
-const local = await startBenchServer(corral, {
+const local = await startBenchServer(CORRAL_BIN, {
   env: { AGENT_TIMEOUT: '10m', MAX_INACTIVE_TIME: '1h', API_RATE_LIMIT: '100000' },
   output,
 });
@@ -80,17 +67,6 @@ const summary = (values) => ({
   maxMs: Math.round(Math.max(...values)),
   runs: values.length,
 });
-
-async function until(what, timeoutMs, check) {
-  const giveUp = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result) return result;
-    if (Date.now() > giveUp)
-      throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
-    await sleep(250);
-  }
-}
 
 /**
  * What the agents table shows, read in the browser (a function, not text: the page's CSP forbids eval):
@@ -130,27 +106,23 @@ async function timed(page, act, accept, what = 'the table') {
 try {
   await waitReady(local.apiUrl);
   const { secret } = await call('POST', '/api/v1/enrollment-secrets', { name: 'bench-ui', maxUses: agents });
-  for (let p = 0; p < processes; p++) {
-    const count = Math.floor(agents / processes) + (p < agents % processes ? 1 : 0);
-    const sim = spawn(
-      process.execPath,
-      [
-        corral,
-        'simulate',
-        ...['--server', local.grpcAddress, '--enroll-secret', secret, '--agents', String(count)],
-        ...['--ramp-up', `${rampUpMs}ms`, '--heartbeat-interval', '30s', '--id-prefix', `ui-${p}`],
-        ...['--report-interval', '0'],
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    sim.stderr.on('data', (chunk) => output.push(`[sim ${p}] ${chunk}`));
-    children.push(sim);
-  }
+  children.push(
+    ...startSimulators({
+      grpcAddress: local.grpcAddress,
+      secret,
+      agents,
+      processes,
+      rampUpMs,
+      idPrefix: 'ui',
+      output,
+    }),
+  );
   let online = 0;
   await until(
     () => `every agent to be online (${online} of ${agents})`,
     rampUpMs + 180_000,
     async () => (online = (await call('GET', '/api/v1/fleet/statistics')).byStatus.online ?? 0) >= agents,
+    250,
   );
 
   context = await chromium.launchPersistentContext(profile, {
