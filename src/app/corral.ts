@@ -24,6 +24,7 @@ import { CORRAL_VERSION } from './version.js';
 import { CommandEventCounter } from '../features/live/command-event-counter.js';
 import { FleetSampler } from '../features/live/fleet-sampler.js';
 import { LiveFeed } from '../features/live/live-feed.js';
+import { scrapeReading } from '../metrics/scrape-reading.js';
 
 /** Fleet samples the dashboard's overview charts can show at once (half an hour at the default 5 s). */
 const FLEET_SAMPLES_KEPT = 360;
@@ -67,19 +68,22 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   const hub = new StreamHub(clock, presence);
   const secondsSince = (at: number | undefined) =>
     at === undefined ? 0 : Math.max(0, clock.now() - at) / 1000;
-  const outboxBacklog = cachedFor(2000, () => backends.db.events.backlog(OUTBOX_COUNT_LIMIT));
+  // Store reads for the gauges: once per 2 s; when one fails, the last good value (see scrape-reading.ts).
+  const storeReading = <T>(read: () => Promise<T>) =>
+    scrapeReading(2000, read, (error) => failed('metrics-read')(error));
+  const outboxBacklog = storeReading(() => backends.db.events.backlog(OUTBOX_COUNT_LIMIT));
   // Gauges read the services at scrape time; the services report counts as they happen.
   const metrics = new CorralMetrics({
-    counts: cachedFor(2000, () => backends.db.agents.counts()),
+    counts: storeReading(() => backends.db.agents.counts()),
     connectedStreams: () => hub.connectedCount(),
     liveAgents: () => services.tracker.size,
     pendingAgentWrites: () => services.tracker.pendingCount,
     heartbeatsReceived: () => services.tracker.heartbeatsReceived,
     eventsPublished: () => services.relay.published,
-    commandCounts: cachedFor(2000, () => backends.db.commands.countsByStatus()),
+    commandCounts: storeReading(() => backends.db.commands.countsByStatus()),
     commandsDelivered: () => services.dispatcher.delivered,
     commandReportsStored: () => services.dispatcher.reportsStored,
-    complianceCounts: cachedFor(2000, async () => (await services.configuration.compliance()).byCompliance),
+    complianceCounts: storeReading(async () => (await services.configuration.compliance()).byCompliance),
     queueDepths: () => ({
       placement: services.scheduler.waiting,
       dispatch: services.dispatcher.depth().waiting,
@@ -412,21 +416,4 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
 function urlHost(host: string): string {
   if (host === '0.0.0.0' || host === '::') return 'localhost';
   return host.includes(':') ? `[${host}]` : host;
-}
-
-/** Caches an async read for `ms`, so scrapes do not hammer the store. */
-function cachedFor<T>(ms: number, read: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  let at = 0;
-  return () => {
-    const now = Date.now();
-    if (!value || now - at > ms) {
-      at = now;
-      value = read().catch((error: unknown) => {
-        value = undefined;
-        throw error;
-      });
-    }
-    return value;
-  };
 }
