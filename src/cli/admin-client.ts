@@ -49,13 +49,16 @@ export class AdminClient {
   }
 
   get<T>(path: string, query: Record<string, string | string[] | undefined> = {}): Promise<T> {
-    const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(query)) {
-      for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value])
-        params.append(key, item);
-    }
-    const suffix = params.size > 0 ? `?${params.toString()}` : '';
-    return this.request<T>('GET', `${path}${suffix}`);
+    return this.request<T>('GET', withQuery(path, query));
+  }
+
+  /** A GET whose (large) answer is read as it arrives, telling `onBytes` how much came of how much. */
+  download<T>(
+    path: string,
+    query: Record<string, string | string[] | undefined>,
+    onBytes: BodyProgress,
+  ): Promise<T> {
+    return this.request<T>('GET', withQuery(path, query), undefined, {}, onBytes);
   }
 
   post<T>(path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
@@ -79,6 +82,7 @@ export class AdminClient {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    onBytes?: BodyProgress,
   ): Promise<T> {
     const url = `${this.target.apiUrl.replace(/\/$/, '')}/api/v1${path}`;
     let response: Response;
@@ -99,7 +103,7 @@ export class AdminClient {
         `cannot reach the Corral admin API at ${this.target.apiUrl}: ${(error as Error).message}`,
       );
     }
-    const text = await response.text();
+    const text = onBytes && response.ok ? await readBody(response, onBytes) : await response.text();
     const parsed: unknown = text === '' ? undefined : safeJson(text);
     if (!response.ok) {
       const problem = (parsed ?? {}) as {
@@ -116,6 +120,33 @@ export class AdminClient {
     }
     return parsed as T;
   }
+}
+
+/** `received` bytes so far of `total` (0 when the server did not say). */
+export type BodyProgress = (received: number, total: number) => void;
+
+function withQuery(path: string, query: Record<string, string | string[] | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value])
+      params.append(key, item);
+  }
+  return params.size > 0 ? `${path}?${params.toString()}` : path;
+}
+
+/** The body as text, read chunk by chunk with `onBytes` told after each. */
+export async function readBody(response: Response, onBytes: BodyProgress): Promise<string> {
+  const total = Number(response.headers.get('content-length') ?? 0) || 0;
+  if (!response.body) return '';
+  const decoder = new TextDecoder();
+  let text = '';
+  let received = 0;
+  for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+    received += chunk.byteLength;
+    text += decoder.decode(chunk, { stream: true });
+    onBytes(received, total);
+  }
+  return text + decoder.decode();
 }
 
 function safeJson(text: string): unknown {

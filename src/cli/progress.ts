@@ -42,6 +42,7 @@ export function progressBar(
     },
     stop() {
       if (started) bar.stop();
+      started = false;
     },
   };
 }

@@ -8,6 +8,7 @@
 import { Command, Option } from 'commander';
 import { adminClient, withAdminOptions, type AdminFlags } from '../admin-options.js';
 import { outputOption, printRecords, type OutputFormat } from '../output.js';
+import { progressBar } from '../progress.js';
 import { agentId } from './agent-flags.js';
 import { positiveInt } from './agents-command.js';
 import {
@@ -119,8 +120,18 @@ export function backupCommand(): Command {
     .option('--history', 'every configuration revision, not only the current ones')
     .action(async (flags: AdminFlags & { out?: string; history?: boolean }) => {
       const query = { history: flags.history ? 'true' : 'false' };
-      const document = await adminClient(flags).get<unknown>('/state/export', query);
-      writeDocument(flags.out, JSON.stringify(document));
+      const bar = progressBar('bytes');
+      try {
+        const document = await adminClient(flags).download<unknown>(
+          '/state/export',
+          query,
+          (received, total) => bar.update(received, Math.max(total, received), 'downloading the export'),
+        );
+        bar.stop();
+        writeDocument(flags.out, JSON.stringify(document));
+      } finally {
+        bar.stop();
+      }
     });
 
   withAdminOptions(
