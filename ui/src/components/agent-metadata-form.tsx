@@ -4,6 +4,7 @@ import { useState, type FormEvent } from 'react';
 import type { Agent } from '../api/types';
 import { parseLabels } from '../lib/command-target';
 import { labelsText } from '../lib/format';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 import { Problem } from './problem';
 
@@ -11,16 +12,15 @@ export function AgentMetadataForm({ agent, onSaved }: { agent: Agent; onSaved: (
   const { api } = useSession();
   const [name, setName] = useState(agent.name);
   const [labels, setLabels] = useState(labelsText(agent.labels));
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, setProblem, attempt } = useAttempt();
   const save = async (event: FormEvent) => {
     event.preventDefault();
-    setProblem(undefined);
     const parsed = parseLabels(labels);
     if (!parsed) {
       setProblem(new Error('Labels must be key=value pairs separated by commas.'));
       return;
     }
-    try {
+    await attempt(async () => {
       await api.patch(
         `/agents/${encodeURIComponent(agent.id)}`,
         { name: name.trim(), labels: parsed },
@@ -29,9 +29,7 @@ export function AgentMetadataForm({ agent, onSaved }: { agent: Agent; onSaved: (
         },
       );
       onSaved();
-    } catch (error) {
-      setProblem(error);
-    }
+    });
   };
   return (
     <form className="toolbar" onSubmit={save} aria-label="Edit agent">

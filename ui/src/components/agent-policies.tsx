@@ -6,6 +6,7 @@ import { Link } from 'wouter';
 import type { Page } from '../api/client';
 import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import type { PolicySummary } from '../pages/policies';
 import { useSession } from '../session';
 import { Problem } from './problem';
@@ -44,17 +45,13 @@ export function AgentPoliciesSection({
     [editable],
   );
   const [policyId, setPolicyId] = useState('');
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, attempt } = useAttempt();
   if (!policies) return null;
-  const act = async (run: () => Promise<unknown>) => {
-    setProblem(undefined);
-    try {
+  const act = (run: () => Promise<unknown>) =>
+    attempt(async () => {
       await run();
       onChanged();
-    } catch (error) {
-      setProblem(error);
-    }
-  };
+    });
   const assign = (event: FormEvent) => {
     event.preventDefault();
     if (!policyId) return;

@@ -11,6 +11,7 @@ import {
 } from '../lib/bulk-configuration';
 import { EMPTY_TARGET, type TargetForm } from '../lib/command-target';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 import { Problem } from './problem';
 import { TargetPicker } from './target-picker';
@@ -21,26 +22,23 @@ export function BulkConfigurationForm() {
   const [target, setTarget] = useState<TargetForm>({ ...EMPTY_TARGET, kind: 'agents' });
   const [patch, setPatch] = useState('{\n  \n}');
   const [reason, setReason] = useState('');
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, setProblem, attempt } = useAttempt();
   const [results, setResults] = useState<BulkConfigurationResult[] | undefined>(undefined);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setProblem(undefined);
     setResults(undefined);
     const built = bulkConfigurationBody(target, patch, reason);
     if ('error' in built) {
       setProblem(new Error(built.error));
       return;
     }
-    try {
+    await attempt(async () => {
       const answer = await api.post<{ results: BulkConfigurationResult[] }>(
         '/configuration/bulk',
         built.body,
       );
       setResults(answer.results);
-    } catch (error) {
-      setProblem(error);
-    }
+    });
   };
   return (
     <section aria-labelledby="bulk-title">

@@ -4,6 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { CommandType } from '../api/types';
 import { commandTypeReplacement } from '../lib/command-type-body';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 import { Problem } from './problem';
 
@@ -20,23 +21,20 @@ export function CommandTypeEditForm({
   const [description, setDescription] = useState(type.description);
   const [schema, setSchema] = useState(pretty(type.schema));
   const [example, setExample] = useState(type.example ? pretty(type.example) : '');
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, setProblem, attempt } = useAttempt();
   const save = async (event: FormEvent) => {
     event.preventDefault();
-    setProblem(undefined);
     const built = commandTypeReplacement(description, schema, example);
     if ('error' in built) {
       setProblem(new Error(built.error));
       return;
     }
-    try {
+    await attempt(async () => {
       await api.put(`/command-types/${encodeURIComponent(type.name)}`, built.body, {
         headers: { 'if-match': `"${type.revision ?? ''}"` },
       });
       onDone(true);
-    } catch (error) {
-      setProblem(error);
-    }
+    });
   };
   return (
     <form className="stack" onSubmit={save} aria-label={`Edit ${type.name}`}>

@@ -5,33 +5,31 @@
 import { useState, type FormEvent } from 'react';
 import type { Group } from '../api/types';
 import { groupChanges, groupForm, type GroupForm } from '../lib/group-changes';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 import { Problem } from './problem';
 
 export function GroupEditForm({ group, onSaved }: { group: Group; onSaved: () => void }) {
   const { api } = useSession();
   const [form, setForm] = useState<GroupForm>(() => groupForm(group));
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, setProblem, attempt } = useAttempt();
   const field = (key: keyof GroupForm) => ({
     value: form[key],
     onChange: (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value }),
   });
   const save = async (event: FormEvent) => {
     event.preventDefault();
-    setProblem(undefined);
     const result = groupChanges(group, form);
     if ('error' in result) {
       setProblem(new Error(result.error));
       return;
     }
-    try {
+    await attempt(async () => {
       await api.patch(`/groups/${encodeURIComponent(group.id)}`, result.changes, {
         headers: { 'if-match': `"${group.revision}"` },
       });
       onSaved();
-    } catch (error) {
-      setProblem(error);
-    }
+    });
   };
   return (
     <form className="stack" onSubmit={save} aria-label="Edit group">

@@ -8,6 +8,7 @@ import { Problem } from './problem';
 import { formatTime } from '../lib/format';
 import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 import { useLiveReload } from '../live/live-context';
 
@@ -40,7 +41,7 @@ export function LayerEditor({ path, scope, title }: { path: string; scope: strin
   useLiveReload((e) => e.type === 'config_updated', revisions.reload, 500);
   const [text, setText] = useState('');
   const [reason, setReason] = useState('');
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, setProblem } = useAttempt();
   const [saved, setSaved] = useState<string | undefined>(undefined);
   const editable = can(me.role, 'editConfiguration');
   useEffect(() => {

@@ -4,6 +4,7 @@
 // schema) and refuses an instance that already holds state.
 import { useState, type FormEvent } from 'react';
 import { downloadFile } from '../lib/download';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 import { ConfirmDialog } from './confirm-dialog';
 import { Problem } from './problem';
@@ -19,17 +20,13 @@ export function StateTransferSection() {
   const [history, setHistory] = useState(false);
   const [file, setFile] = useState<File | undefined>(undefined);
   const [confirming, setConfirming] = useState(false);
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, attempt } = useAttempt();
   const [done, setDone] = useState<string | undefined>(undefined);
-  const run = async (work: () => Promise<string>) => {
-    setProblem(undefined);
-    setDone(undefined);
-    try {
+  const run = (work: () => Promise<string>) =>
+    attempt(async () => {
+      setDone(undefined);
       setDone(await work());
-    } catch (error) {
-      setProblem(error);
-    }
-  };
+    });
   const exportState = (event: FormEvent) => {
     event.preventDefault();
     void run(async () => {

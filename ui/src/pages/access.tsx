@@ -10,6 +10,7 @@ import { Problem } from '../components/problem';
 import { formatTime } from '../lib/format';
 import { can, roleAllows } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 
 interface Secret {
@@ -69,12 +70,11 @@ function EnrollmentSecrets() {
   const [groupId, setGroupId] = useState('');
   const [created, setCreated] = useState<string | undefined>(undefined);
   const [revoking, setRevoking] = useState<Secret | undefined>(undefined);
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, attempt } = useAttempt();
   const editable = can(me.role, 'manageEnrollment');
   const create = async (event: FormEvent) => {
     event.preventDefault();
-    setProblem(undefined);
-    try {
+    await attempt(async () => {
       const body = {
         name: name.trim(),
         ...(maxUses ? { maxUses: Number(maxUses) } : {}),
@@ -84,18 +84,17 @@ function EnrollmentSecrets() {
       setCreated(result.secret);
       setName('');
       secrets.reload();
-    } catch (error) {
-      setProblem(error);
-    }
+    });
   };
   const revoke = async (secret: Secret) => {
     setRevoking(undefined);
-    try {
-      await api.delete(`/enrollment-secrets/${encodeURIComponent(secret.id)}`);
-      secrets.reload();
-    } catch (error) {
-      setProblem(error);
-    }
+    await attempt(
+      async () => {
+        await api.delete(`/enrollment-secrets/${encodeURIComponent(secret.id)}`);
+        secrets.reload();
+      },
+      { keepProblem: true },
+    );
   };
   return (
     <section aria-labelledby="secrets-title">
@@ -200,27 +199,25 @@ function ApiKeys() {
   const [role, setRole] = useState<Role>('viewer');
   const [created, setCreated] = useState<string | undefined>(undefined);
   const [revoking, setRevoking] = useState<ApiKey | undefined>(undefined);
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, attempt } = useAttempt();
   const create = async (event: FormEvent) => {
     event.preventDefault();
-    setProblem(undefined);
-    try {
+    await attempt(async () => {
       const result = await api.post<{ key: string }>('/api-keys', { name: name.trim(), role });
       setCreated(result.key);
       setName('');
       keys.reload();
-    } catch (error) {
-      setProblem(error);
-    }
+    });
   };
   const revoke = async (key: ApiKey) => {
     setRevoking(undefined);
-    try {
-      await api.delete(`/api-keys/${encodeURIComponent(key.id)}`);
-      keys.reload();
-    } catch (error) {
-      setProblem(error);
-    }
+    await attempt(
+      async () => {
+        await api.delete(`/api-keys/${encodeURIComponent(key.id)}`);
+        keys.reload();
+      },
+      { keepProblem: true },
+    );
   };
   return (
     <section aria-labelledby="keys-title">

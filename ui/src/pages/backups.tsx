@@ -13,6 +13,7 @@ import { downloadFile } from '../lib/download';
 import { formatBytes, formatTime } from '../lib/format';
 import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 
 interface Backup {
@@ -50,25 +51,16 @@ export function BackupsPage() {
   useLiveReload((e) => e.type.startsWith('backup_'), backups.reload, 500);
   const [name, setName] = useState('');
   const [scope, setScope] = useState('fleet');
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, attempt } = useAttempt();
   const [selected, setSelected] = useState<Backup | undefined>(undefined);
   const [diff, setDiff] = useState<Diff | undefined>(undefined);
   const [plan, setPlan] = useState<RestorePlan | undefined>(undefined);
   const [confirming, setConfirming] = useState(false);
   const [done, setDone] = useState<string | undefined>(undefined);
 
-  const run = async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
-    setProblem(undefined);
-    try {
-      return await work();
-    } catch (error) {
-      setProblem(error);
-      return undefined;
-    }
-  };
   const create = async (event: FormEvent) => {
     event.preventDefault();
-    await run(() => api.post('/backups', { name: name.trim(), scope: scope.trim() }));
+    await attempt(() => api.post('/backups', { name: name.trim(), scope: scope.trim() }));
     setName('');
     backups.reload();
   };
@@ -76,12 +68,12 @@ export function BackupsPage() {
     setSelected(backup);
     setPlan(undefined);
     setDone(undefined);
-    setDiff(await run(() => api.get<Diff>(`/backups/${encodeURIComponent(backup.id)}/diff`)));
+    setDiff(await attempt(() => api.get<Diff>(`/backups/${encodeURIComponent(backup.id)}/diff`)));
   };
   const dryRun = async () => {
     if (!selected) return;
     setPlan(
-      await run(() =>
+      await attempt(() =>
         api.post<RestorePlan>(`/backups/${encodeURIComponent(selected.id)}/restore`, { dryRun: true }),
       ),
     );
@@ -89,13 +81,13 @@ export function BackupsPage() {
   const restore = async () => {
     setConfirming(false);
     if (!selected) return;
-    const result = await run(() =>
+    const result = await attempt(() =>
       api.post<RestorePlan>(`/backups/${encodeURIComponent(selected.id)}/restore`, { dryRun: false }),
     );
     if (result) {
       setPlan(undefined);
       setDone(`Restored ${selected.name}: ${result.layers.length} layer(s) written as new revisions.`);
-      setDiff(await run(() => api.get<Diff>(`/backups/${encodeURIComponent(selected.id)}/diff`)));
+      setDiff(await attempt(() => api.get<Diff>(`/backups/${encodeURIComponent(selected.id)}/diff`)));
     }
   };
   return (
@@ -134,7 +126,7 @@ export function BackupsPage() {
                   <button
                     type="button"
                     onClick={() =>
-                      void run(() =>
+                      void attempt(() =>
                         downloadFile(
                           api,
                           `/backups/${encodeURIComponent(b.id)}/download`,

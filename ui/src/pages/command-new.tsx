@@ -12,6 +12,7 @@ import { buildTarget, EMPTY_TARGET, type TargetForm } from '../lib/command-targe
 import { can } from '../lib/roles';
 import { buildParams, fieldsOf } from '../lib/schema-form';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 
 export function NewCommandPage() {
@@ -31,7 +32,7 @@ export function NewCommandPage() {
   const [target, setTarget] = useState<TargetForm>({ ...EMPTY_TARGET, agentId: presetAgent });
   const [priority, setPriority] = useState('normal');
   const [timeoutSeconds, setTimeoutSeconds] = useState('');
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, setProblem } = useAttempt();
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   // One key per form: a double submit or a retry after a lost answer sends one command.

@@ -10,6 +10,7 @@ import { Problem } from '../components/problem';
 import { useLiveReload } from '../live/live-context';
 import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 
 const TEMPLATE = {
@@ -29,14 +30,13 @@ export function CommandTypesPage() {
   const [name, setName] = useState('custom:');
   const [description, setDescription] = useState('');
   const [schema, setSchema] = useState(JSON.stringify(TEMPLATE, null, 2));
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, setProblem, attempt } = useAttempt();
   const [deleting, setDeleting] = useState<string | undefined>(undefined);
   const [editing, setEditing] = useState<string | undefined>(undefined);
   const editable = can(me.role, 'registerCommandType');
   const editType = types.data?.items.find((t) => t.name === editing && !t.builtIn);
   const register = async (event: FormEvent) => {
     event.preventDefault();
-    setProblem(undefined);
     let parsed: unknown;
     try {
       parsed = JSON.parse(schema);
@@ -44,22 +44,21 @@ export function CommandTypesPage() {
       setProblem(new Error('The schema is not valid JSON.'));
       return;
     }
-    try {
+    await attempt(async () => {
       await api.post('/command-types', { name: name.trim(), description, schema: parsed });
       setName('custom:');
       types.reload();
-    } catch (error) {
-      setProblem(error);
-    }
+    });
   };
   const remove = async (typeName: string) => {
     setDeleting(undefined);
-    try {
-      await api.delete(`/command-types/${encodeURIComponent(typeName)}`);
-      types.reload();
-    } catch (error) {
-      setProblem(error);
-    }
+    await attempt(
+      async () => {
+        await api.delete(`/command-types/${encodeURIComponent(typeName)}`);
+        types.reload();
+      },
+      { keepProblem: true },
+    );
   };
   return (
     <>

@@ -11,6 +11,7 @@ import { Problem } from '../components/problem';
 import { parseLabels } from '../lib/command-target';
 import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 
 const ACTIONS = ['shutdown', 'restart', 'isolate'] as const;
@@ -25,7 +26,7 @@ export function EmergencyPage() {
   const [labels, setLabels] = useState('');
   const [reason, setReason] = useState('');
   const [confirming, setConfirming] = useState(false);
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, setProblem, attempt } = useAttempt();
   if (!can(me.role, 'emergency')) return <p>Emergency controls need an admin key; yours is {me.role}.</p>;
 
   const scope = () => {
@@ -40,7 +41,7 @@ export function EmergencyPage() {
   };
   const send = async () => {
     setConfirming(false);
-    try {
+    await attempt(async () => {
       const created = await api.post<{ command: Command }>('/commands/emergency', {
         action,
         scope: scope(),
@@ -48,9 +49,7 @@ export function EmergencyPage() {
         reason,
       });
       navigate(`/commands/${encodeURIComponent(created.command.id)}`);
-    } catch (error) {
-      setProblem(error);
-    }
+    });
   };
   const scopeText =
     scopeKind === 'fleet'

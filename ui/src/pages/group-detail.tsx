@@ -13,6 +13,7 @@ import { useLiveReload } from '../live/live-context';
 import { labelsText } from '../lib/format';
 import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 
 interface Member {
@@ -50,22 +51,18 @@ export function GroupDetailPage() {
   );
   useLiveReload((e) => /^(agent_|compliance_changed|config_|group_)/.test(e.type), summary.reload, 750);
   const [newMembers, setNewMembers] = useState('');
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, attempt } = useAttempt();
   const [deleting, setDeleting] = useState(false);
   const g = group.data;
   if (group.error && !g) return <Problem error={group.error} title={`Could not load group ${groupId}`} />;
   if (!g) return <p className="muted">Loading…</p>;
   const editable = can(me.role, 'editGroups');
-  const act = async (run: () => Promise<unknown>) => {
-    setProblem(undefined);
-    try {
+  const act = (run: () => Promise<unknown>) =>
+    attempt(async () => {
       await run();
       members.reload();
       summary.reload();
-    } catch (error) {
-      setProblem(error);
-    }
-  };
+    });
   const add = (event: FormEvent) => {
     event.preventDefault();
     const agentIds = newMembers.split(/[\s,]+/).filter((x) => x !== '');

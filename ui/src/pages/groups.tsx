@@ -9,6 +9,7 @@ import { parseLabels } from '../lib/command-target';
 import { labelsText } from '../lib/format';
 import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 
 export function GroupsPage() {
@@ -20,16 +21,15 @@ export function GroupsPage() {
   const [kind, setKind] = useState<'static' | 'dynamic'>('static');
   const [selector, setSelector] = useState('');
   const [priority, setPriority] = useState('0');
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, setProblem, attempt } = useAttempt();
   const create = async (event: FormEvent) => {
     event.preventDefault();
-    setProblem(undefined);
     const labels = kind === 'dynamic' ? parseLabels(selector) : undefined;
     if (kind === 'dynamic' && !labels) {
       setProblem(new Error('The selector must be key=value pairs separated by commas.'));
       return;
     }
-    try {
+    await attempt(async () => {
       const group = await api.post<Group>('/groups', {
         name: name.trim(),
         kind,
@@ -37,9 +37,7 @@ export function GroupsPage() {
         ...(labels ? { selector: labels } : {}),
       });
       navigate(`/groups/${encodeURIComponent(group.id)}`);
-    } catch (error) {
-      setProblem(error);
-    }
+    });
   };
   return (
     <>

@@ -8,6 +8,7 @@ import { useLiveReload } from '../live/live-context';
 import { formatTime } from '../lib/format';
 import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 
 export interface PolicySummary {
@@ -39,10 +40,9 @@ export function PoliciesPage() {
   );
   useLiveReload((e) => e.type.startsWith('policy_'), policies.reload, 750);
   const [text, setText] = useState(JSON.stringify(TEMPLATE, null, 2));
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, setProblem, attempt } = useAttempt();
   const create = async (event: FormEvent) => {
     event.preventDefault();
-    setProblem(undefined);
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -50,12 +50,10 @@ export function PoliciesPage() {
       setProblem(new Error('The policy is not valid JSON.'));
       return;
     }
-    try {
+    await attempt(async () => {
       const created = await api.post<{ id: string }>('/policies', body);
       navigate(`/policies/${encodeURIComponent(created.id)}`);
-    } catch (error) {
-      setProblem(error);
-    }
+    });
   };
   return (
     <>

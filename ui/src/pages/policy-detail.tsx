@@ -9,6 +9,7 @@ import { Problem } from '../components/problem';
 import { formatTime } from '../lib/format';
 import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useSession } from '../session';
 
 interface Policy {
@@ -50,7 +51,7 @@ export function PolicyDetailPage() {
   const [text, setText] = useState('');
   const [groupId, setGroupId] = useState('');
   const [agentId, setAgentId] = useState('');
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, setProblem, attempt } = useAttempt();
   const [deleting, setDeleting] = useState(false);
   useEffect(() => {
     const p = policy.data;
@@ -73,16 +74,12 @@ export function PolicyDetailPage() {
   if (policy.error && !p) return <Problem error={policy.error} title="Could not load the policy" />;
   if (!p) return <p className="muted">Loading…</p>;
   const editable = can(me.role, 'editPolicies');
-  const act = async (run: () => Promise<unknown>) => {
-    setProblem(undefined);
-    try {
+  const act = (run: () => Promise<unknown>) =>
+    attempt(async () => {
       await run();
       policy.reload();
       extra.reload();
-    } catch (error) {
-      setProblem(error);
-    }
-  };
+    });
   const save = (event: FormEvent) => {
     event.preventDefault();
     let body: unknown;

@@ -9,6 +9,7 @@ import { Problem } from '../components/problem';
 import { formatDuration, formatTime } from '../lib/format';
 import { can } from '../lib/roles';
 import { useApi } from '../lib/use-api';
+import { useAttempt } from '../lib/use-attempt';
 import { useInterval } from '../lib/use-interval';
 import { useSession } from '../session';
 
@@ -18,21 +19,18 @@ export function StatusPage() {
   useInterval(status.reload, 10_000);
   const [confirming, setConfirming] = useState(false);
   const [reason, setReason] = useState('');
-  const [problem, setProblem] = useState<unknown>(undefined);
+  const { problem, attempt } = useAttempt();
   const s = status.data;
   const toggle = async () => {
     setConfirming(false);
-    setProblem(undefined);
-    try {
+    await attempt(async () => {
       const enabled = !s?.maintenanceMode;
       await api.request('POST', '/api/admin/maintenance', {
         body: { enabled, ...(enabled && reason.trim() ? { reason: reason.trim() } : {}) },
       });
       setReason('');
       status.reload();
-    } catch (error) {
-      setProblem(error);
-    }
+    });
   };
   return (
     <>
