@@ -274,7 +274,7 @@ function describeDashboard(): void {
     );
 
     it(
-      'edits a group (a stale edit refused), assigns a policy to one agent, changes many agents at once, edits a command type, downloads a backup and the state',
+      'edits a group (a stale edit refused), assigns a policy to one agent, changes many agents at once, edits a command type, downloads a backup, restores it from the file and downloads the state',
       async () => {
         const client = api(server);
         await go('Groups');
@@ -368,6 +368,19 @@ function describeDashboard(): void {
         expect(JSON.parse(readFileSync(await backupFile.path(), 'utf8'))).toMatchObject({
           format: 'corral.backup',
         });
+        // The downloaded file sent back: dry run first, then the restore itself.
+        await page.getByLabel('Downloaded backup file').setInputFiles({
+          name: 'browser-backup.json',
+          mimeType: 'application/json',
+          buffer: readFileSync(await backupFile.path()),
+        });
+        await page.getByRole('button', { name: 'Restore from file: dry run' }).click();
+        await page.getByRole('heading', { name: 'What restoring browser-backup.json would do' }).waitFor();
+        await page.getByRole('button', { name: 'Restore for real' }).click();
+        await page.getByRole('dialog').getByRole('button', { name: 'Restore' }).click();
+        await expect
+          .poll(() => page.getByRole('status').filter({ hasText: 'Restored' }).textContent())
+          .toContain('Restored browser-backup.json');
         const stateDownload = page.waitForEvent('download');
         await page.getByRole('button', { name: 'Download state export' }).click();
         const stateFile = await stateDownload;

@@ -1,7 +1,8 @@
 // Configuration backups: the list, making one (fleet, a group, an agent),
-// downloading one as JSON, the diff between a backup and now, and a restore
-// that always shows its dry run first and needs a second, explicit step
-// (admin); and the whole state's export and import (admin).
+// downloading one as JSON, the diff between a backup and now, and a restore —
+// of a stored backup or of a downloaded file sent back — that always shows its
+// dry run first and needs a second, explicit step (admin); and the whole
+// state's export and import (admin).
 import { useState, type FormEvent } from 'react';
 import type { Page } from '../api/client';
 import { Changes, type Change } from '../components/changes';
@@ -45,6 +46,14 @@ interface RestorePlan {
   skipped: { kind: string; id: string }[];
 }
 
+/** What a restore restores: a backup the server keeps, or a downloaded one sent back (its text). */
+type RestoreSource =
+  | { readonly kind: 'stored'; readonly backup: Backup }
+  | { readonly kind: 'file'; readonly name: string; readonly text: string };
+
+const sourceName = (source: RestoreSource | undefined): string =>
+  source === undefined ? '' : source.kind === 'stored' ? source.backup.name : source.name;
+
 export function BackupsPage() {
   const { me, api } = useSession();
   const backups = useApi((a, signal) => a.get<Page<Backup>>('/backups', { pageSize: 100 }, { signal }), []);
@@ -55,6 +64,8 @@ export function BackupsPage() {
   const [selected, setSelected] = useState<Backup | undefined>(undefined);
   const [diff, setDiff] = useState<Diff | undefined>(undefined);
   const [plan, setPlan] = useState<RestorePlan | undefined>(undefined);
+  const [source, setSource] = useState<RestoreSource | undefined>(undefined);
+  const [file, setFile] = useState<File | undefined>(undefined);
   const [confirming, setConfirming] = useState(false);
   const [done, setDone] = useState<string | undefined>(undefined);
 
@@ -70,24 +81,31 @@ export function BackupsPage() {
     setDone(undefined);
     setDiff(await attempt(() => api.get<Diff>(`/backups/${encodeURIComponent(backup.id)}/diff`)));
   };
-  const dryRun = async () => {
-    if (!selected) return;
-    setPlan(
-      await attempt(() =>
-        api.post<RestorePlan>(`/backups/${encodeURIComponent(selected.id)}/restore`, { dryRun: true }),
-      ),
-    );
+  const restoreRequest = (from: RestoreSource, dryRun: boolean) =>
+    from.kind === 'stored'
+      ? api.post<RestorePlan>(`/backups/${encodeURIComponent(from.backup.id)}/restore`, { dryRun })
+      : api.post<RestorePlan>('/backups/restore', { document: from.text, dryRun });
+  const dryRun = async (from: RestoreSource) => {
+    setSource(from);
+    setDone(undefined);
+    setPlan(await attempt(() => restoreRequest(from, true)));
+  };
+  const dryRunFile = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!file) return;
+    await dryRun({ kind: 'file', name: file.name, text: await file.text() });
   };
   const restore = async () => {
     setConfirming(false);
-    if (!selected) return;
-    const result = await attempt(() =>
-      api.post<RestorePlan>(`/backups/${encodeURIComponent(selected.id)}/restore`, { dryRun: false }),
-    );
+    if (!source) return;
+    const result = await attempt(() => restoreRequest(source, false));
     if (result) {
       setPlan(undefined);
-      setDone(`Restored ${selected.name}: ${result.layers.length} layer(s) written as new revisions.`);
-      setDiff(await attempt(() => api.get<Diff>(`/backups/${encodeURIComponent(selected.id)}/diff`)));
+      setDone(`Restored ${sourceName(source)}: ${result.layers.length} layer(s) written as new revisions.`);
+      if (source.kind === 'stored') {
+        const { id } = source.backup;
+        setDiff(await attempt(() => api.get<Diff>(`/backups/${encodeURIComponent(id)}/diff`)));
+      }
     }
   };
   return (
@@ -181,16 +199,31 @@ export function BackupsPage() {
           )}
           {can(me.role, 'restoreBackup') && (
             <div className="actions">
-              <button type="button" onClick={() => void dryRun()}>
+              <button type="button" onClick={() => void dryRun({ kind: 'stored', backup: selected })}>
                 Restore: dry run
               </button>
             </div>
           )}
         </section>
       )}
+      {can(me.role, 'restoreBackup') && (
+        <form className="toolbar" aria-label="Restore from a file" onSubmit={(e) => void dryRunFile(e)}>
+          <label>
+            Downloaded backup file
+            <input
+              type="file"
+              accept="application/json,.json"
+              onChange={(e) => setFile(e.target.files?.[0] ?? undefined)}
+            />
+          </label>
+          <button type="submit" disabled={!file}>
+            Restore from file: dry run
+          </button>
+        </form>
+      )}
       {plan && (
         <section aria-labelledby="plan-title">
-          <h2 id="plan-title">What a restore would do</h2>
+          <h2 id="plan-title">What restoring {sourceName(source)} would do</h2>
           {plan.layers.map((l) => (
             <div key={l.scope}>
               <h3>
@@ -213,7 +246,7 @@ export function BackupsPage() {
       {can(me.role, 'transferState') && <StateTransferSection />}
       <ConfirmDialog
         open={confirming}
-        title={`Restore ${selected?.name ?? ''}?`}
+        title={`Restore ${sourceName(source)}?`}
         confirmLabel="Restore"
         danger
         onConfirm={() => void restore()}
