@@ -112,6 +112,7 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
   services.relay.start();
   const { generatedKey } = await services.apiKeys.bootstrap(settings.ADMIN_API_KEY);
   const commandTypes = await services.commandTypes.load();
+  await services.maintenance.load();
   for (const { name, reason } of commandTypes.skipped)
     logger.warn(
       { commandType: name, reason },
@@ -206,6 +207,13 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
         if (found > 0) logger.info({ agents: found }, 'read in commands whose signal did not arrive');
       },
       failed('missed-work'),
+    ),
+    // The fleet's maintenance switch, as another instance may have moved it (on memory: only this one).
+    new PeriodicTask(
+      'maintenance-refresh',
+      2000,
+      () => services.maintenance.refresh(),
+      failed('maintenance-refresh'),
     ),
     new PeriodicTask(
       'placement',

@@ -131,7 +131,7 @@ export function createServices(backends: Backends, options: ServiceOptions): Cor
   const groups = new GroupService(db, auditor, events, ids, clock, (error) =>
     backgroundError('group-membership', error),
   );
-  const maintenance = new MaintenanceMode(auditor, clock, options.maintenanceMode ?? false);
+  const maintenance = new MaintenanceMode(db, auditor, clock, options.maintenanceMode ?? false);
   const policies = new PolicyService({
     db,
     auditor,

@@ -5,15 +5,20 @@ import { CORRAL_VERSION } from '../app/version.js';
 import { AdminApiError } from './admin-client.js';
 import { agentCommand } from './commands/agent-command.js';
 import { agentsCommand } from './commands/agents-command.js';
+import { auditCommand } from './commands/audit-command.js';
 import { backupCommand } from './commands/backup-command.js';
 import { commandsCommand } from './commands/commands-command.js';
 import { complianceCommand, configCommand } from './commands/config-command.js';
+import { eventsCommand } from './commands/events-command.js';
 import { groupsCommand } from './commands/groups-command.js';
+import { keysCommand } from './commands/keys-command.js';
 import { loadtestCommand } from './commands/loadtest-command.js';
 import { policiesCommand } from './commands/policies-command.js';
 import { secretsCommand } from './commands/secrets-command.js';
 import { serveCommand } from './commands/serve-command.js';
+import { sessionsCommand } from './commands/sessions-command.js';
 import { simulateCommand } from './commands/simulate-command.js';
+import { maintenanceCommand, statusCommand } from './commands/status-command.js';
 import { ErrorCode, isCorralError } from '../shared/errors.js';
 import { isUsageError } from './usage-error.js';
 
@@ -33,7 +38,13 @@ export function buildProgram(): Command {
     .addCommand(policiesCommand())
     .addCommand(groupsCommand())
     .addCommand(backupCommand())
-    .addCommand(secretsCommand());
+    .addCommand(secretsCommand())
+    .addCommand(keysCommand())
+    .addCommand(sessionsCommand())
+    .addCommand(eventsCommand())
+    .addCommand(auditCommand())
+    .addCommand(statusCommand())
+    .addCommand(maintenanceCommand());
   const exitOnError = (command: Command) => {
     command.exitOverride();
     command.configureOutput({ writeErr: (text) => process.stderr.write(text) });

@@ -1,10 +1,12 @@
-// `corral agents ls|get|groups|rm`: read agents (and their groups) and unregister
+// `corral agents ls|get|health|metrics|groups|update|rm`: read agents (their
+// health, recent heartbeats, groups), rename and relabel them, and unregister
 // them through the admin API.
 import { Command, Option } from 'commander';
 import { adminClient, withAdminOptions, type AdminFlags } from '../admin-options.js';
 import { outputOption, printRecords, type OutputFormat } from '../output.js';
 import { UsageError } from '../usage-error.js';
 import { addAgentPoliciesVerb } from './agent-policies-verb.js';
+import { labels } from './agent-flags.js';
 
 type Flags = AdminFlags & { output: OutputFormat };
 interface AgentJson extends Record<string, unknown> {
@@ -13,7 +15,9 @@ interface AgentJson extends Record<string, unknown> {
 const COLUMNS = ['id', 'name', 'type', 'version', 'status', 'health', 'lastSeenAt'];
 
 export function agentsCommand(): Command {
-  const agents = new Command('agents').description('list, show and unregister agents');
+  const agents = new Command('agents').description(
+    'list, show, relabel and unregister agents; their health and recent heartbeats',
+  );
 
   withAdminOptions(agents.command('ls').description('list agents'))
     .addOption(outputOption())
@@ -71,6 +75,74 @@ export function agentsCommand(): Command {
         [...COLUMNS, 'hostname', 'ipAddress', 'capabilities', 'labels'],
       );
     });
+
+  withAdminOptions(
+    agents
+      .command('health')
+      .description("an agent's connectivity and health, with the reasons")
+      .argument('<id>'),
+  )
+    .addOption(outputOption())
+    .action(async (id: string, flags: Flags) => {
+      const health = await adminClient(flags).get<Record<string, unknown>>(
+        `/agents/${encodeURIComponent(id)}/health`,
+      );
+      printRecords(flags.output, health, [health], ['agentId', 'status', 'health', 'reasons', 'lastSeenAt']);
+    });
+
+  withAdminOptions(
+    agents
+      .command('metrics')
+      .description("an agent's recent heartbeats (held by the instance it is connected to), oldest first")
+      .argument('<id>'),
+  )
+    .addOption(outputOption())
+    .action(async (id: string, flags: Flags) => {
+      const metrics = await adminClient(flags).get<{ history: Record<string, unknown>[] }>(
+        `/agents/${encodeURIComponent(id)}/metrics`,
+      );
+      printRecords(flags.output, metrics, metrics.history, [
+        'receivedAt',
+        'cpuPercent',
+        'memoryPercent',
+        'load1',
+      ]);
+    });
+
+  withAdminOptions(
+    agents
+      .command('update')
+      .description("change an agent's name or labels (--label replaces the whole label set)")
+      .argument('<id>', 'agent id'),
+  )
+    .addOption(outputOption())
+    .option('--name <name>', 'display name')
+    .option('--label <k=v...>', 'the new labels (repeat the flag); give --no-labels to clear them')
+    .option('--no-labels', 'remove every label')
+    .option('--if-match <revision>', 'fail (exit 1) if the agent changed since this revision')
+    .action(
+      async (
+        id: string,
+        flags: Flags & { name?: string; label?: string[]; labels: boolean; ifMatch?: string },
+      ) => {
+        if (flags.label !== undefined && !flags.labels)
+          throw new UsageError('give either --label or --no-labels, not both');
+        if (flags.ifMatch !== undefined && !/^\d+$/.test(flags.ifMatch))
+          throw new UsageError(`--if-match: ${JSON.stringify(flags.ifMatch)} must be a revision number`);
+        const patch = {
+          ...(flags.name === undefined ? {} : { name: flags.name }),
+          ...(flags.label === undefined ? {} : { labels: labels('--label', flags.label) }),
+          ...(flags.labels ? {} : { labels: {} }),
+        };
+        if (Object.keys(patch).length === 0) throw new UsageError('give --name, --label or --no-labels');
+        const agent = await adminClient(flags).patch<AgentJson>(
+          `/agents/${encodeURIComponent(id)}`,
+          patch,
+          flags.ifMatch === undefined ? {} : { 'if-match': `"${flags.ifMatch}"` },
+        );
+        printRecords(flags.output, agent, [agent], [...COLUMNS, 'labels', 'revision']);
+      },
+    );
 
   withAdminOptions(
     agents

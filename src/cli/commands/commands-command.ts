@@ -6,7 +6,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Command, Option } from 'commander';
 import { COMMAND_JSON_STATUS_VALUES } from '../../features/commands/command-json.js';
 import { COMMAND_PRIORITY_VALUES } from '../../features/commands/command-priority.js';
-import { parseDuration } from '../../shared/duration.js';
 import { unavailable } from '../../shared/errors.js';
 import { AdminApiError } from '../admin-client.js';
 import { adminClient, withAdminOptions, type AdminFlags } from '../admin-options.js';
@@ -15,6 +14,9 @@ import { UsageError } from '../usage-error.js';
 import { positiveInt } from './agents-command.js';
 import { agentId, jsonObject } from './agent-flags.js';
 import { commandTypesCommand } from './command-types-command.js';
+import { addEmergencyVerb } from './emergency-verb.js';
+import { selector } from './group-flags.js';
+import { durationFlag } from './time-flags.js';
 
 type Flags = AdminFlags & { output: OutputFormat };
 interface CommandJson extends Record<string, unknown> {
@@ -68,23 +70,11 @@ function commaItems(flag: string, text: string): string[] {
   return items;
 }
 
-function selectorLabels(text: string, flag = '--selector'): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const pair of commaItems(flag, text)) {
-    const match = /^([^=]+)=(.*)$/.exec(pair);
-    if (!match?.[1]) throw new UsageError(`${flag}: ${JSON.stringify(pair)} must be key=value`);
-    labels[match[1].trim()] = (match[2] ?? '').trim();
-  }
-  return labels;
-}
+/** `--selector env=prod,team=blue`: the shared label-pair reader (group-flags.ts). */
+const selectorLabels = (text: string, flag = '--selector'): Record<string, string> => selector(flag, text);
 
 function timeoutSeconds(text: string): number {
-  let ms: number;
-  try {
-    ms = parseDuration(text);
-  } catch (error) {
-    throw new UsageError(`--timeout: ${(error as Error).message}`);
-  }
+  const ms = durationFlag('--timeout', text);
   if (ms < 1000) throw new UsageError('--timeout: must be at least 1s');
   return Math.ceil(ms / 1000);
 }
@@ -244,12 +234,7 @@ export function commandsCommand(): Command {
     .addOption(outputOption())
     .option('--timeout <duration>', 'how long to wait', '60s')
     .action(async (id: string, flags: Flags & { timeout: string }) => {
-      let waitMs: number;
-      try {
-        waitMs = parseDuration(flags.timeout);
-      } catch (error) {
-        throw new UsageError(`--timeout: ${(error as Error).message}`);
-      }
+      const waitMs = durationFlag('--timeout', flags.timeout);
       const client = adminClient(flags);
       const giveUpAt = Date.now() + waitMs;
       let last: string | undefined;
@@ -269,6 +254,7 @@ export function commandsCommand(): Command {
       }
     });
 
+  addEmergencyVerb(commands);
   commands.addCommand(commandTypesCommand());
   return commands;
 }

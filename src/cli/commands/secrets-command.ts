@@ -2,9 +2,8 @@
 import { Command, Option } from 'commander';
 import { adminClient, withAdminOptions, type AdminFlags } from '../admin-options.js';
 import { outputOption, printRecords, type OutputFormat } from '../output.js';
-import { parseDuration } from '../../shared/duration.js';
-import { UsageError } from '../usage-error.js';
 import { positiveInt } from './agents-command.js';
+import { durationFlag } from './time-flags.js';
 
 type Flags = AdminFlags & { output: OutputFormat };
 const COLUMNS = ['id', 'name', 'hint', 'state', 'uses', 'maxUses', 'expiresAt'];
@@ -23,14 +22,8 @@ export function secretsCommand(): Command {
     .option('--ttl <duration>', 'lifetime, e.g. 24h')
     .option('--group <id>', 'group the enrolled agents join')
     .action(async (flags: Flags & { name: string; maxUses?: number; ttl?: string; group?: string }) => {
-      let ttlSeconds: number | undefined;
-      if (flags.ttl !== undefined) {
-        try {
-          ttlSeconds = Math.ceil(parseDuration(flags.ttl) / 1000);
-        } catch (error) {
-          throw new UsageError(`--ttl: ${(error as Error).message}`);
-        }
-      }
+      const ttlSeconds =
+        flags.ttl === undefined ? undefined : Math.ceil(durationFlag('--ttl', flags.ttl) / 1000);
       const created = await adminClient(flags).post<Record<string, unknown>>('/enrollment-secrets', {
         name: flags.name,
         maxUses: flags.maxUses,

@@ -99,33 +99,36 @@ export class CommandService {
         }
         const validated: CreateCommandRequest = { ...request, params };
         const requestHash = hashRequest(body, context.principal.actor);
-        if (validated.idempotencyKey !== null) {
-          const earlier = await stores.commands.findByIdempotencyKey(
-            context.principal.actor,
-            validated.idempotencyKey,
-          );
-          if (earlier) {
-            if (earlier.requestHash !== requestHash) {
-              throw preconditionFailed(
-                'this Idempotency-Key was used with a different request; use a new key',
-              );
-            }
-            return { command: earlier.command, children: [], replayed: true };
-          }
-        }
+        const key = validated.idempotencyKey;
+        const replay = async (): Promise<CreatedCommand | undefined> => {
+          if (key === null) return undefined;
+          const earlier = await stores.commands.findByIdempotencyKey(context.principal.actor, key);
+          if (!earlier) return undefined;
+          if (earlier.requestHash !== requestHash)
+            throw preconditionFailed('this Idempotency-Key was used with a different request; use a new key');
+          return { command: earlier.command, children: [], replayed: true };
+        };
+        const earlier = await replay();
+        if (earlier) return earlier;
         const resolved = await resolveTarget(stores, validated.target);
         if (resolved.kind === 'unplaced') this.checkPlacementRoom(resolved.count);
         const created = this.build(validated, resolved, context.principal.actor, now);
-        await stores.commands.insertMany([created.command, ...created.children]);
-        if (validated.idempotencyKey !== null) {
-          await stores.commands.rememberIdempotencyKey(
+        if (
+          key !== null &&
+          !(await stores.commands.claimIdempotencyKey(
             context.principal.actor,
-            validated.idempotencyKey,
+            key,
             created.command.id,
             requestHash,
             now,
-          );
+          ))
+        ) {
+          // The same key committed by a concurrent request (another instance) since the lookup above.
+          const concurrent = await replay();
+          if (concurrent) return concurrent;
+          throw preconditionFailed('this Idempotency-Key is being used by another request; retry');
         }
+        await stores.commands.insertMany([created.command, ...created.children]);
         await stores.events.append(
           [created.command, ...created.children].map((c) =>
             this.events.make(

@@ -106,7 +106,7 @@ export function describeCommandStoreContract(name: string, open: () => Promise<D
       it('finds the command a key was remembered for, with the request hash', async () => {
         const command = commandFixture('c1', { idempotencyKey: 'k1' });
         await db.commands.insertMany([command]);
-        await db.commands.rememberIdempotencyKey('api-key:ops-1', 'k1', 'c1', 'hash-1', T);
+        await db.commands.claimIdempotencyKey('api-key:ops-1', 'k1', 'c1', 'hash-1', T);
         expect(await db.commands.findByIdempotencyKey('api-key:ops-1', 'k1')).toEqual({
           command,
           requestHash: 'hash-1',
@@ -115,19 +115,17 @@ export function describeCommandStoreContract(name: string, open: () => Promise<D
 
       it('keeps keys per requester', async () => {
         await db.commands.insertMany([commandFixture('c1'), commandFixture('c2')]);
-        await db.commands.rememberIdempotencyKey('r1', 'k', 'c1', 'h1', T);
-        await db.commands.rememberIdempotencyKey('r2', 'k', 'c2', 'h2', T);
+        await db.commands.claimIdempotencyKey('r1', 'k', 'c1', 'h1', T);
+        await db.commands.claimIdempotencyKey('r2', 'k', 'c2', 'h2', T);
         expect((await db.commands.findByIdempotencyKey('r2', 'k'))?.command.id).toBe('c2');
         expect(await db.commands.findByIdempotencyKey('r3', 'k')).toBeUndefined();
         expect(await db.commands.findByIdempotencyKey('r1', 'other')).toBeUndefined();
       });
 
-      it('refuses a key already remembered and keeps the first', async () => {
+      it('does not claim a key already claimed, and keeps the first', async () => {
         await db.commands.insertMany([commandFixture('c1'), commandFixture('c2')]);
-        await db.commands.rememberIdempotencyKey('r1', 'k', 'c1', 'h1', T);
-        await expect(db.commands.rememberIdempotencyKey('r1', 'k', 'c2', 'h2', T)).rejects.toMatchObject({
-          code: ErrorCode.AlreadyExists,
-        });
+        expect(await db.commands.claimIdempotencyKey('r1', 'k', 'c1', 'h1', T)).toBe(true);
+        expect(await db.commands.claimIdempotencyKey('r1', 'k', 'c2', 'h2', T)).toBe(false);
         expect(await db.commands.findByIdempotencyKey('r1', 'k')).toMatchObject({
           command: { id: 'c1' },
           requestHash: 'h1',
@@ -391,7 +389,7 @@ export function describeCommandStoreContract(name: string, open: () => Promise<D
     describe('in a transaction', () => {
       const work = async (stores: Stores) => {
         await stores.commands.insertMany([commandFixture('new')]);
-        await stores.commands.rememberIdempotencyKey('r1', 'k1', 'new', 'h1', T);
+        await stores.commands.claimIdempotencyKey('r1', 'k1', 'new', 'h1', T);
         await stores.commands.applyTransitions([
           { id: 'old', to: 'running', at: T + 1 },
           { id: 'new', to: 'scheduled', at: T + 1 },

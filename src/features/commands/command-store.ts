@@ -71,14 +71,19 @@ export interface CommandStore {
     requester: string,
     key: string,
   ): Promise<{ command: Command; requestHash: string } | undefined>;
-  /** Records which request (by hash) an idempotency key stands for; inserted with the command. */
-  rememberIdempotencyKey(
+  /**
+   * Claims an idempotency key for a command about to be inserted in the same transaction, recording
+   * which request (by hash) it stands for. False when the key is already taken: the earlier request's
+   * row is kept, and a concurrent claim (another instance, on PostgreSQL) waits for that request's
+   * transaction and then sees false, so the caller can replay it instead of failing.
+   */
+  claimIdempotencyKey(
     requester: string,
     key: string,
     commandId: string,
     requestHash: string,
     at: number,
-  ): Promise<void>;
+  ): Promise<boolean>;
   list(
     filter: CommandFilter,
     page: { afterId?: string; limit: number; order: 'asc' | 'desc' },

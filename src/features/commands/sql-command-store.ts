@@ -92,21 +92,19 @@ export class SqlCommandStore implements CommandStore {
     return command && { command, requestHash: remembered.request_hash };
   }
 
-  async rememberIdempotencyKey(
+  async claimIdempotencyKey(
     requester: string,
     key: string,
     commandId: string,
     requestHash: string,
     at: number,
-  ): Promise<void> {
-    await insertOnce(
-      () =>
-        this.db
-          .insertInto('command_idempotency')
-          .values({ requester, key, command_id: commandId, request_hash: requestHash, created_at: at })
-          .execute(),
-      () => alreadyExists(`idempotency key ${JSON.stringify(key)} is already in use`),
-    );
+  ): Promise<boolean> {
+    const [result] = await this.db
+      .insertInto('command_idempotency')
+      .values({ requester, key, command_id: commandId, request_hash: requestHash, created_at: at })
+      .onConflict((oc) => oc.columns(['requester', 'key']).doNothing())
+      .execute();
+    return Number(result?.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   /** Empty status lists do not filter. Pages run by id, which is creation order. */

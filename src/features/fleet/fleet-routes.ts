@@ -1,5 +1,6 @@
-// Admin API routes for the fleet as a whole: statistics and system status
-// (also at the seed's GET /api/status).
+// Admin API routes for the fleet as a whole: statistics, system status (also at
+// the seed's GET /api/status) and the fleet's maintenance switch (also at the
+// seed's POST /api/admin/maintenance).
 import type { FastifyInstance } from 'fastify';
 import { addRoute, type RouteDependencies, type RouteSpec } from '../../transports/http/route-kit.js';
 import { Role } from '../api-keys/api-key.js';
@@ -34,24 +35,43 @@ export async function fleetRoutes(app: FastifyInstance, deps: RouteDependencies)
     handler: async () => fleetStatisticsJson(await deps.services.agents.statistics()),
   });
   addRoute(app, getStatus(deps));
+  addRoute(app, {
+    method: 'GET',
+    url: '/maintenance',
+    role: Role.Viewer,
+    summary: 'Get the fleet maintenance mode',
+    tags: ['status'],
+    responses: { 200: { description: 'Maintenance mode as it is now', schema: maintenanceJsonSchema } },
+    handler: async () => {
+      await deps.services.maintenance.refresh();
+      return maintenanceJson(deps.services.maintenance.current);
+    },
+  });
+  addRoute(app, setMaintenance(deps));
 }
 
-/** The seed's POST /api/admin/maintenance: switch maintenance mode (admin only, audited). */
-export async function seedMaintenanceRoutes(
-  app: FastifyInstance,
-  { services }: RouteDependencies,
-): Promise<void> {
+const setMaintenance = ({ services }: RouteDependencies): RouteSpec => ({
+  method: 'PUT',
+  url: '/maintenance',
+  role: Role.Admin,
+  summary: 'Switch maintenance mode on or off for the whole fleet',
+  description:
+    'While on, commands other than emergencies stay queued on every instance; switching it off releases them. Audited.',
+  tags: ['status'],
+  body: maintenanceRequestSchema,
+  responses: { 200: { description: 'Maintenance mode as it is now', schema: maintenanceJsonSchema } },
+  problems: [400],
+  handler: async ({ body, context }) => maintenanceJson(await services.maintenance.set(context, body)),
+});
+
+/** The seed's POST /api/admin/maintenance: the same as PUT /api/v1/maintenance. */
+export async function seedMaintenanceRoutes(app: FastifyInstance, deps: RouteDependencies): Promise<void> {
   addRoute(app, {
+    ...setMaintenance(deps),
     method: 'POST',
     url: '/admin/maintenance',
-    role: Role.Admin,
-    summary: 'Switch maintenance mode on or off',
-    description: 'While on, commands other than emergencies stay queued; switching it off releases them.',
-    tags: ['status'],
-    body: maintenanceRequestSchema,
-    responses: { 200: { description: 'Maintenance mode as it is now', schema: maintenanceJsonSchema } },
-    problems: [400],
-    handler: async ({ body, context }) => maintenanceJson(await services.maintenance.set(context, body)),
+    deprecated: true,
+    summary: 'Switch maintenance mode (seed path; use PUT /api/v1/maintenance)',
   });
 }
 

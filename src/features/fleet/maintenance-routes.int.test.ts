@@ -33,3 +33,21 @@ describe('POST /api/admin/maintenance', () => {
     expect((await api.call('GET', '/api/status')).json()).toMatchObject({ maintenanceMode: false });
   });
 });
+
+describe('GET and PUT /api/v1/maintenance', () => {
+  it('reads the switch (viewers too) and switches it (admins only)', async () => {
+    const read = await api.call('GET', '/api/v1/maintenance', { key: api.keys.viewer });
+    expect(read.json()).toEqual({ enabled: false, since: null, by: null, reason: null });
+    const refused = await api.call('PUT', '/api/v1/maintenance', {
+      key: api.keys.operator,
+      body: { enabled: true },
+    });
+    expect(refused.statusCode).toBe(403);
+    const on = await api.call('PUT', '/api/v1/maintenance', { body: { enabled: true, reason: 'patching' } });
+    expect(on.statusCode).toBe(200);
+    expect((await api.call('GET', '/api/v1/maintenance', { key: api.keys.viewer })).json()).toMatchObject({
+      enabled: true,
+      reason: 'patching',
+    });
+  });
+});

@@ -9,6 +9,7 @@ import type { ConfigurationStore } from '../../features/configuration/configurat
 import type { CommandTypeStore } from '../../features/commands/command-type-store.js';
 import type { EnrollmentSecretStore } from '../../features/enrollment/enrollment-secret-store.js';
 import type { EventStore } from '../../features/events/event-store.js';
+import type { FleetSettingsStore } from '../../features/fleet/fleet-settings-store.js';
 import type { GroupStore } from '../../features/groups/group-store.js';
 import type { PolicyStore } from '../../features/policies/policy-store.js';
 import type { EventEnvelope } from '../../features/events/event.js';
@@ -27,6 +28,7 @@ export interface Stores {
   readonly groups: GroupStore;
   readonly configuration: ConfigurationStore;
   readonly backups: BackupStore;
+  readonly fleetSettings: FleetSettingsStore;
 }
 
 export interface Database extends Stores {

@@ -173,6 +173,30 @@ describe('gRPC AgentService', () => {
     expect((await h.t.services.agents.get('g1')).lastSeenAt).toBeNull();
   });
 
+  it('refuses text holding U+0000 in a request or a stream message with INVALID_ARGUMENT naming the field', async () => {
+    h = await startGrpcHarness();
+    const client = h.client();
+    const { secret } = await h.t.services.enrollment.create(h.t.admin, { name: 'nul' });
+    const enrolled = await rejection(
+      unary(client.Enroll.bind(client), {
+        enrollmentSecret: secret,
+        facts: { agentId: 'nul-agent', hostname: 'web\u00001' },
+      }),
+    );
+    expect(enrolled.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(statusDetails(enrolled).fieldViolations.map((v) => v.field)).toEqual(['facts.hostname']);
+    await expect(h.t.services.agents.get('nul-agent')).rejects.toThrow(/not found/);
+    const { metadata } = await h.agentSession('g1');
+    const stream = connect(h.client(), metadata);
+    await stream.next('connectAck');
+    stream.send({ heartbeat: heartbeat(1, { metrics: { 'queue\u0000depth': 1 } }) });
+    const { error } = await stream.ended();
+    expect(error?.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(statusDetails(error as grpc.ServiceError).fieldViolations.map((v) => v.field)).toEqual([
+      'heartbeat.metrics."queue\\u0000depth"',
+    ]);
+  });
+
   it('ignores message kinds it does not know (newer agents)', async () => {
     h = await startGrpcHarness();
     const { metadata } = await h.agentSession('g1');

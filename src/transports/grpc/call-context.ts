@@ -3,6 +3,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { unauthenticated, isCorralError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { refuseNulCharacters } from '../../shared/nul-characters.js';
 import type { CorralMetrics } from '../../metrics/corral-metrics.js';
 import { toGrpcError } from './status.js';
 
@@ -19,7 +20,10 @@ export interface HandlerDeps {
   readonly logger: Logger;
 }
 
-/** Wraps a unary handler: counts it, maps CorralError to a gRPC status, never lets a throw escape. */
+/**
+ * Wraps a unary handler: counts it, refuses text holding U+0000 anywhere in the request, maps
+ * CorralError to a gRPC status, never lets a throw escape.
+ */
 export function unary<Req, Res>(
   method: string,
   deps: HandlerDeps,
@@ -27,7 +31,11 @@ export function unary<Req, Res>(
 ): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     deps.metrics.grpcRequests.inc({ method });
-    handle(call).then(
+    const handled = (async () => {
+      refuseNulCharacters(call.request, '');
+      return handle(call);
+    })();
+    handled.then(
       (response) => callback(null, response),
       (error: unknown) => {
         const status = toGrpcError(error);

@@ -18,6 +18,7 @@ import { receiptsFromWire, updatesFromWire } from './command-wire.js';
 import type { CommandDispatcher } from '../../features/commands/command-dispatcher.js';
 import type { DesiredStateDistributor } from '../../features/configuration/desired-state-distributor.js';
 import { applyReportFromWire } from './desired-state-wire.js';
+import { refuseNulCharacters } from '../../shared/nul-characters.js';
 
 export interface ConnectDeps extends HandlerDeps {
   readonly sessions: SessionService;
@@ -152,6 +153,7 @@ class StreamSession {
   onMessage(message: AgentMessage__Output): void {
     if (this.stream.isClosed) return;
     try {
+      refuseNulCharacters(message, '');
       switch (message.kind) {
         case 'heartbeat':
           this.onHeartbeat(message);

@@ -1,6 +1,6 @@
 // The admin API's shared plumbing over real services: request ids, auth (401
 // vs 403, both key headers, revoked keys), body handling (bad JSON, media
-// type, size), unknown routes and methods, rate limiting, probes, security
+// type, size, U+0000 in text), unknown routes and methods, rate limiting, probes, security
 // headers and the docs page.
 import { readFileSync } from 'node:fs';
 import { get } from 'node:https';
@@ -216,6 +216,25 @@ describe('bodies', () => {
     expect(expectProblem(await post(big, 'application/json'), 413, 'payload_too_large').detail).toBe(
       "the request body is larger than this route's 1 MiB limit",
     );
+  });
+
+  it('refuses text holding U+0000 anywhere in the body, the query or the path with 400 naming it, storing nothing', async () => {
+    const nul = expectProblem(
+      await post(JSON.stringify({ name: 'nul\u0000name' }), 'application/json'),
+      400,
+      'invalid_argument',
+    );
+    expect(nul.errors).toEqual([
+      { field: 'body.name', description: 'must not contain the NUL character (U+0000)' },
+    ]);
+    const secrets = await api.call('GET', '/api/v1/enrollment-secrets');
+    expect(JSON.stringify(secrets.json())).not.toContain('nul\\u0000name');
+    const query = expectProblem(await api.call('GET', '/api/v1/agents?name=a%00b'), 400, 'invalid_argument');
+    expect(query.errors).toEqual([
+      { field: 'query.name', description: 'must not contain the NUL character (U+0000)' },
+    ]);
+    const path = expectProblem(await api.call('GET', '/api/v1/agents/a%00b'), 400, 'invalid_argument');
+    expect(path.errors?.[0]?.field).toMatch(/^path\./);
   });
 
   it('accepts JSON with a charset', async () => {

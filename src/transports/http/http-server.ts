@@ -11,6 +11,8 @@
 // is a no-op; responses are plain JSON.stringify of what the *-json mappers
 // build, so the serializer compiler is one too (no schema can silently drop or
 // coerce a field; tests check the output against the same zod schemas).
+// Before any of that, text holding U+0000 is refused wherever it is
+// (src/shared/nul-characters.ts).
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -18,6 +20,7 @@ import type { Redis } from 'ioredis';
 import type { Services } from '../../app/services.js';
 import { resourceExhausted } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import { refuseNulCharacters } from '../../shared/nul-characters.js';
 import { registerApiRoutes } from './api-routes.js';
 import { rateLimitKey } from './auth.js';
 import { IdempotencyStore } from './idempotency.js';
@@ -66,6 +69,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+  });
+  app.addHook('preValidation', async (request) => {
+    refuseNulCharacters(request.params, 'path');
+    refuseNulCharacters(request.query, 'query');
+    refuseNulCharacters(request.body, 'body');
   });
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   installNotFoundHandler(app);

@@ -289,6 +289,15 @@ export interface PolicyAssignmentsTable {
   assigned_by: string;
 }
 
+export interface FleetSettingsTable {
+  /** e.g. 'maintenance'. */
+  name: string;
+  /** The setting's value as JSON. */
+  value: string;
+  updated_at: number;
+  updated_by: string;
+}
+
 export interface BackupsTable {
   id: string;
   name: string;
@@ -326,4 +335,5 @@ export interface DB {
   policy_versions: PolicyVersionsTable;
   policy_assignments: PolicyAssignmentsTable;
   backups: BackupsTable;
+  fleet_settings: FleetSettingsTable;
 }

@@ -11,6 +11,7 @@ import { SqlCommandTypeStore } from '../../../features/commands/sql-command-type
 import { SqlConfigurationStore } from '../../../features/configuration/sql-configuration-store.js';
 import { SqlEnrollmentSecretStore } from '../../../features/enrollment/sql-enrollment-secret-store.js';
 import { SqlEventStore } from '../../../features/events/sql-event-store.js';
+import { SqlFleetSettingsStore } from '../../../features/fleet/sql-fleet-settings-store.js';
 import { SqlGroupStore } from '../../../features/groups/sql-group-store.js';
 import { SqlPolicyStore } from '../../../features/policies/sql-policy-store.js';
 import { SqlSessionStore } from '../../../features/sessions/sql-session-store.js';
@@ -40,6 +41,7 @@ export function storesOver(
     groups: new SqlGroupStore(db),
     configuration: new SqlConfigurationStore(db),
     backups: new SqlBackupStore(db),
+    fleetSettings: new SqlFleetSettingsStore(db),
   };
 }
 
@@ -56,6 +58,7 @@ export class SqlDatabase implements Database {
   readonly groups: Stores['groups'];
   readonly configuration: Stores['configuration'];
   readonly backups: Stores['backups'];
+  readonly fleetSettings: Stores['fleetSettings'];
   private closing: Promise<void> | undefined;
   private readonly committedListeners = new Set<(events: readonly EventEnvelope[]) => void>();
 
@@ -74,6 +77,7 @@ export class SqlDatabase implements Database {
     this.groups = stores.groups;
     this.configuration = stores.configuration;
     this.backups = stores.backups;
+    this.fleetSettings = stores.fleetSettings;
   }
 
   /**

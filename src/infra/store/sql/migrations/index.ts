@@ -16,6 +16,7 @@ import * as configuration from './0008-configuration.js';
 import * as backups from './0009-backups.js';
 import * as pendingDesiredStateOrder from './0010-pending-desired-state-order.js';
 import * as enrollmentNonce from './0011-enrollment-nonce.js';
+import * as fleetSettings from './0012-fleet-settings.js';
 
 /** A migration module; one that needs no column types simply ignores the second argument. */
 export interface CorralMigration {
@@ -35,6 +36,7 @@ export const migrations: Readonly<Record<string, CorralMigration>> = {
   '0009-backups': backups,
   '0010-pending-desired-state-order': pendingDesiredStateOrder,
   '0011-enrollment-nonce': enrollmentNonce,
+  '0012-fleet-settings': fleetSettings,
 };
 
 /** The migrations for Kysely's Migrator, creating columns with `types`. */
