@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { EXAMPLE_BODY } from '../../src/features/policies/policy.fixtures.js';
 import { browserUnavailable, launchBrowser, screenshot, type TestBrowser } from '../support/browser.js';
+import { describeRequiring } from '../support/describe-requiring.js';
 import {
   allOutputs,
   api,
@@ -27,20 +28,12 @@ const AGENTS = 6;
 const FLOW_TIMEOUT_MS = 150_000;
 const unavailable = browserUnavailable();
 
-if (unavailable && process.env.CI) {
-  describe('the dashboard in a browser', () => {
-    it('needs Chromium', () => {
-      throw new Error(unavailable);
-    });
-  });
-} else if (unavailable) {
-  console.warn(`!!!!! SKIPPING the dashboard's browser tests: ${unavailable}`);
-  describe.skip('the dashboard in a browser', () => {
-    it('runs the dashboard flows in Chromium', () => undefined);
-  });
-} else {
-  describeDashboard();
-}
+describeRequiring(
+  'the dashboard in a browser',
+  unavailable,
+  "install Debian's chromium (scripts/ci/install-system-packages.sh) or set CORRAL_CHROMIUM",
+  describeDashboard,
+);
 
 function describeDashboard(): void {
   let server: ServerProcess;

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { describeRequiring } from './describe-requiring.js';
 import { freePorts, makeTempDir, spawnManaged, type ManagedProcess } from './server-process.js';
 import { sleep } from './wait-for.js';
 
@@ -33,23 +33,12 @@ export function prometheusToolsMissing(): string | undefined {
 
 /** `describe` for suites that need prometheus and promtool: fails under CI without them, skips loudly elsewhere. */
 export function describeWithPrometheus(name: string, body: () => void): void {
-  const reason = prometheusToolsMissing();
-  if (reason === undefined) {
-    describe(name, body);
-    return;
-  }
-  if (process.env.CI) {
-    describe(name, () => {
-      it('needs prometheus and promtool', () => {
-        throw new Error(`${reason}; CI requires them (scripts/ci/install-system-packages.sh installs them)`);
-      });
-    });
-    return;
-  }
-  console.warn(
-    `\n${'!'.repeat(78)}\n!! SKIPPING "${name}": ${reason}.\n!! Install them: apt-get install --no-install-recommends prometheus — under CI this fails.\n${'!'.repeat(78)}\n`,
+  describeRequiring(
+    name,
+    prometheusToolsMissing(),
+    'install them: apt-get install --no-install-recommends prometheus (scripts/ci/install-system-packages.sh)',
+    body,
   );
-  describe.skip(name, body);
 }
 
 export interface ToolRun {

@@ -5,7 +5,7 @@
 // (CI set) and are skipped elsewhere, with a loud warning.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { describe, it } from 'vitest';
+import { describeRequiring } from '../../../test/support/describe-requiring.js';
 import { systemClock } from '../../shared/clock.js';
 import { silentLogger } from '../../shared/logger.js';
 import type { OpenSubject } from '../contract-subject.fixtures.js';
@@ -52,23 +52,12 @@ export async function describeWithRedis(
     options.needsServerBinary && !hasRedisServerBinary()
       ? `no redis-server binary at ${REDIS_SERVER_BINARY} (REDIS_SERVER_BINARY overrides)`
       : await redisUnavailableReason();
-  if (reason === undefined) {
-    describe(name, body);
-    return;
-  }
-  const message = `Redis is not usable for tests: ${reason}`;
-  if (process.env.CI) {
-    describe(name, () => {
-      it('needs Redis', () => {
-        throw new Error(`${message}; CI requires it (scripts/ci/ensure-services.sh starts it)`);
-      });
-    });
-    return;
-  }
-  console.warn(
-    `\n${'!'.repeat(78)}\n!! SKIPPING "${name}": ${message}.\n!! Start it (docs/testing.md) — under CI this fails.\n${'!'.repeat(78)}\n`,
+  describeRequiring(
+    name,
+    reason === undefined ? undefined : `Redis is not usable for tests: ${reason}`,
+    'start it: scripts/ci/ensure-services.sh, docs/testing.md',
+    body,
   );
-  describe.skip(name, body);
 }
 
 /** A fresh key prefix for one suite or test. */

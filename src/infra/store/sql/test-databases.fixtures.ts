@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
+import { describeRequiring } from '../../../../test/support/describe-requiring.js';
 import type { Database } from '../stores.js';
 import type { DB } from './db-schema.js';
 import { openSqlDatabase } from './open-database.js';
@@ -43,31 +44,18 @@ async function probe(): Promise<string | undefined> {
 /** Why PostgreSQL cannot be used, or undefined when it answers. Probed once per test file. */
 const unreachable = await probe();
 const display = postgresLocation(TEST_POSTGRES_URL).display;
-const underCi = !['', '0', 'false'].includes((process.env.CI ?? '').toLowerCase());
 
 /**
  * `describe(name, body)` when PostgreSQL answers. Otherwise, under CI, one failing test that says
  * why; elsewhere, the suite skipped with a warning on the console.
  */
 export function describeOnPostgres(name: string, body: () => void): void {
-  if (unreachable === undefined) {
-    describe(name, body);
-  } else if (underCi) {
-    describe(name, () => {
-      it(`reaches PostgreSQL at ${display}`, () => {
-        throw new Error(
-          `PostgreSQL at ${display} is unreachable (${unreachable}); CI is set, so this fails instead of skipping. ` +
-            'Start PostgreSQL or point CORRAL_TEST_POSTGRES_URL at one.',
-        );
-      });
-    });
-  } else {
-    console.warn(
-      `\n!!!!! SKIPPING PostgreSQL suite "${name}": ${display} is unreachable (${unreachable}).\n` +
-        '!!!!! Start PostgreSQL or set CORRAL_TEST_POSTGRES_URL; under CI this fails.\n',
-    );
-    describe.skip(name, body);
-  }
+  describeRequiring(
+    name,
+    unreachable === undefined ? undefined : `PostgreSQL at ${display} is unreachable (${unreachable})`,
+    'start PostgreSQL or point CORRAL_TEST_POSTGRES_URL at one',
+    body,
+  );
 }
 
 /** TEST_POSTGRES_URL with `?schema=` set to `schema`. */
