@@ -16,9 +16,9 @@ import { createHttpServer } from '../transports/http/http-server.js';
 import { dashboardBuilt, DEFAULT_DASHBOARD_DIR } from '../transports/http/dashboard.js';
 import { systemClock } from '../shared/clock.js';
 import { TimeOrderedIds } from '../shared/ids.js';
-import { PeriodicTask } from '../shared/lifecycle.js';
 import type { Logger } from '../shared/logger.js';
 import { openBackends } from './backends.js';
+import { backgroundTasks } from './background-tasks.js';
 import { createServices, type CorralServices } from './create-services.js';
 import { CORRAL_VERSION } from './version.js';
 import { CommandEventCounter } from '../features/live/command-event-counter.js';
@@ -28,12 +28,6 @@ import { scrapeReading } from '../metrics/scrape-reading.js';
 
 /** Fleet samples the dashboard's overview charts can show at once (half an hour at the default 5 s). */
 const FLEET_SAMPLES_KEPT = 360;
-
-/**
- * How often lanes look for work no signal announced, and how old it must be (ADR 0017): signals
- * arrive within milliseconds, so older backlog of an idle lane was missed.
- */
-const MISSED_WORK_RECHECK_MS = 5_000;
 
 export interface RunningCorral {
   readonly services: CorralServices;
@@ -181,93 +175,16 @@ export async function startCorral(settings: Settings, logger: Logger): Promise<R
       leading ? 'leading: the background sweeps run here' : 'no longer leading the background sweeps',
     ),
   );
-  const asLeader = (task: () => Promise<void>) => async () => {
-    if (leadership.isLeader) await task();
-  };
-  const sharedPresence = backends.describe.cache !== 'memory';
-  let placementRuns = 0;
-  const background = [
-    new PeriodicTask(
-      'heartbeat-flush',
-      settings.HEARTBEAT_FLUSH_INTERVAL,
-      async () => {
-        const end = metrics.flushDuration.startTimer();
-        metrics.flushRows.inc(await services.tracker.flush());
-        end();
-      },
-      failed('heartbeat-flush'),
-    ),
-    new PeriodicTask(
-      'staleness-sweep',
-      Math.min(settings.HEARTBEAT_INTERVAL, 10_000),
-      asLeader(async () => {
-        for (const { to } of await sweep.run()) metrics.agentsMarkedStale.inc({ status: to });
-      }),
-      failed('staleness-sweep'),
-    ),
-    new PeriodicTask(
-      'session-sweep',
-      settings.SESSION_SWEEP_INTERVAL,
-      asLeader(async () => void (await services.sessions.sweepExpired())),
-      failed('session-sweep'),
-    ),
-    // Committed events go out as they commit (relay.start()); this picks up what a failed publish left.
-    new PeriodicTask(
-      'outbox-relay',
-      1000,
-      asLeader(async () => void (await services.relay.drain())),
-      failed('outbox-relay'),
-    ),
-    new PeriodicTask(
-      'command-sweep',
-      1000,
-      asLeader(async () => void (await services.sweep.run())),
-      failed('command-sweep'),
-    ),
-    new PeriodicTask(
-      'config-drift',
-      Math.min(settings.CONFIG_DRIFT_GRACE, 10_000),
-      asLeader(async () => void (await services.desiredState.driftCheck())),
-      failed('config-drift'),
-    ),
-    new PeriodicTask(
-      'bulk-rollup',
-      500,
-      asLeader(async () => void (await services.rollup.run())),
-      failed('bulk-rollup'),
-    ),
-    // With other instances, work another one stored for an agent held here arrives by a signal; one
-    // lost to an outage must not strand it until the agent reconnects (ADR 0017).
-    new PeriodicTask(
-      'missed-work',
-      MISSED_WORK_RECHECK_MS,
-      async () => {
-        if (!sharedPresence) return;
-        const found = await services.dispatcher.recheckIdleLanes(MISSED_WORK_RECHECK_MS);
-        if (found > 0) logger.info({ agents: found }, 'read in commands whose signal did not arrive');
-      },
-      failed('missed-work'),
-    ),
-    // The fleet's maintenance switch, as another instance may have moved it (on memory: only this one).
-    new PeriodicTask(
-      'maintenance-refresh',
-      2000,
-      () => services.maintenance.refresh(),
-      failed('maintenance-refresh'),
-    ),
-    new PeriodicTask(
-      'placement',
-      500,
-      async () => {
-        // With a shared cache there may be other instances: every 5 s this one also looks for
-        // capability children they could not place (ADR 0017); on memory: nothing changes.
-        if (sharedPresence && ++placementRuns % 10 === 0) services.scheduler.recheckStore();
-        services.scheduler.wake();
-        await services.scheduler.settled();
-      },
-      failed('placement'),
-    ),
-  ];
+  const background = backgroundTasks({
+    settings,
+    services,
+    sweep,
+    metrics,
+    logger,
+    failed,
+    isLeader: () => leadership.isLeader,
+    sharedPresence: backends.describe.cache !== 'memory',
+  });
 
   const agentSettings = {
     heartbeatIntervalMs: settings.HEARTBEAT_INTERVAL,
