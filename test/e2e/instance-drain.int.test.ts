@@ -222,7 +222,9 @@ await describeWithRedis('an operator drain of one of three corral serve instance
             statuses.filter((s) => s === 'succeeded'),
             command.id,
           ).toHaveLength(1);
-          expect(statuses.filter((s) => s === 'running').length, command.id).toBeLessThanOrEqual(1);
+          // `running` may stand twice: a command redelivered after the drain is reported running again
+          // by the agent on its new stream (a redelivery is recorded, ADR 0006). Whether it *ran* twice is
+          // what the agents' own logs below decide.
           expect(statuses.at(-1), command.id).toBe('succeeded');
         }
         const executions = new Map<string, string[]>();
